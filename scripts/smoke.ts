@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '/work/main/src/tensors/backend.ts';
+import { loadMnist } from '/work/main/src/io/mnist.ts';
+import { slice, validationSplit } from '/work/main/src/data/dataset.ts';
+import { buildModelConfig, SEED_TRAIN } from '/work/main/src/model/config.ts';
+import { AffineVAE } from '/work/main/src/model/vae.ts';
+import { Trainer } from '/work/main/src/train/trainer.ts';
+const b = await selectBackend(undefined, process.argv[2]);
+console.log(b);
+const all = slice(loadMnist('train'), 0, 3000);
+const split = validationSplit(all, 0.1);
+const model = new AffineVAE(buildModelConfig('seed', { hidden: 64 }), 1);
+const t = new Trainer(model, split, { ...SEED_TRAIN, epochs: 3, batch: 100 });
+const t0 = performance.now();
+await t.run({ onEpoch: (r) => console.log(r.epoch, r.train.mse.toFixed(4), r.validation?.mse.toFixed(4), r.validation?.accuracy, r.imagesPerSecond.toFixed(0), tf.memory().numTensors) });
+console.log('s', (performance.now() - t0) / 1000);

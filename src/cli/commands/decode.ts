@@ -1,0 +1,64 @@
+import { slice } from '../../data/dataset.ts';
+import { evaluateSet } from '../../eval/metrics.ts';
+import { loadMnist } from '../../io/mnist.ts';
+import { loadModelDir } from '../../io/model-dir.ts';
+import { writeGreyPng } from '../../io/png.ts';
+import { Rng } from '../../model/rng.ts';
+import { normalizationFigure } from '../../render/figure.ts';
+import { readInputImages, toUnit, writeOutputImages } from '../images.ts';
+
+/** Options shared by the commands that decode images. */
+export interface DecodeCommandOptions {
+  model: string;
+  sample?: boolean;
+  seed: number;
+  scale: number;
+}
+
+/** `affine-vae normalize` (warp off) and `affine-vae reconstruct` (warp on). */
+export async function decodeCommand(mode: 'normalize' | 'reconstruct', input: string, output: string, o: DecodeCommandOptions, log: (msg: string) => void): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    const { height, width } = model.config;
+    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
+    const options = { sample: o.sample, rng: new Rng(o.seed) };
+    const x = toUnit(set.images);
+    const out = mode === 'normalize' ? model.normalize(x, options) : model.reconstruct(x, options);
+    writeOutputImages(output, out, set.n, height, width, o.scale);
+    log(`${mode}d ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `affine-vae figure`: the original's picture from the first 12 training images. */
+export async function figureCommand(o: DecodeCommandOptions & { out: string }, log: (msg: string) => void): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    const first = slice(loadMnist('train'), 0, 12);
+    const x = toUnit(first.images);
+    const normalized = model.normalize(x, { sample: o.sample, rng: new Rng(o.seed) });
+    writeGreyPng(o.out, normalizationFigure(x, normalized, first.height, first.width, o.scale));
+    log(`wrote ${o.out}`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `affine-vae evaluate`: test-set metrics as JSON on stdout. */
+export async function evaluateCommand(o: { model: string; limit?: number; batch: number; seed: number }, log: (msg: string) => void): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    let test = loadMnist('test');
+    if (o.limit !== undefined) test = slice(test, 0, o.limit);
+    log(`evaluating ${o.model} on ${test.n} test images…`);
+    const m = evaluateSet(model, test, o.batch, o.seed, 64);
+    const report = { model: o.model, images: test.n, mse: m.mse, kl: m.klNats, klTerm: m.kl, crossEntropy: m.crossEntropy, accuracy: m.accuracy, loss: m.loss };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

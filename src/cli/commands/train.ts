@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SingleBar } from 'cli-progress';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
+import { evaluateSet } from '../../eval/metrics.ts';
+import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
+import { UserError, writeFileAtomic } from '../../io/files.ts';
+import { loadMnist } from '../../io/mnist.ts';
+import { saveModelDir } from '../../io/model-dir.ts';
+import { type ConfigOverrides, type ModelConfig, PRESETS, type TrainConfig, buildModelConfig } from '../../model/config.ts';
+import { AffineVAE } from '../../model/vae.ts';
+import { type EpochRecord, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
+
+/** Options of `affine-vae train`. */
+export interface TrainCommandOptions extends ConfigOverrides {
+  preset: string;
+  out: string;
+  resume?: boolean;
+  epochs?: number;
+  batch?: number;
+  limit?: number;
+  seed?: number;
+  validationSplit?: number;
+  learningRate?: number;
+  microBatch?: number;
+}
+
+/** The files of a training output directory. */
+export function runFiles(out: string) {
+  return { checkpoint: join(out, 'checkpoint.ckpt'), history: join(out, 'history.json') };
+}
+
+/** `affine-vae train`: train on MNIST with checkpoints, resumable, Ctrl-C safe. */
+export async function trainCommand(o: TrainCommandOptions, log: (msg: string) => void): Promise<number> {
+  const files = runFiles(o.out);
+  let modelConfig: ModelConfig;
+  let trainConfig: TrainConfig;
+  let limit = o.limit;
+  let snapshot: TrainerSnapshot | null = null;
+  if (o.resume) {
+    const ckpt = readCheckpoint(files.checkpoint);
+    modelConfig = ckpt.model;
+    // Only the schedule's length may change on resume; everything else comes from the run.
+    trainConfig = { ...ckpt.train, epochs: o.epochs ?? ckpt.train.epochs };
+    limit = ckpt.extra.limit as number | undefined;
+    snapshot = ckpt.snapshot;
+    log(`resuming ${o.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step}`);
+  } else {
+    if (existsSync(files.checkpoint)) {
+      throw new UserError(`${o.out} already holds a training run: pass --resume to continue it, or choose another --out`);
+    }
+    modelConfig = buildModelConfig(o.preset, o);
+    const base = PRESETS[o.preset].train;
+    trainConfig = {
+      ...base,
+      epochs: o.epochs ?? base.epochs,
+      batch: o.batch ?? base.batch,
+      seed: o.seed ?? base.seed,
+      validationSplit: o.validationSplit ?? base.validationSplit,
+      learningRate: o.learningRate ?? base.learningRate,
+    };
+  }
+  mkdirSync(o.out, { recursive: true });
+
+  let data: ImageSet = loadMnist('train');
+  if (limit !== undefined) data = slice(data, 0, limit);
+  const split = validationSplit(data, trainConfig.validationSplit);
+  const model = new AffineVAE(modelConfig, trainConfig.seed);
+  const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch });
+  if (snapshot) {
+    trainer.restore(snapshot);
+    tf.dispose([...Object.values(snapshot.weights), ...Object.values(snapshot.optimizer)]);
+  }
+  log(
+    `training ${modelConfig.preset}: ${model.parameterCount.toLocaleString('en')} parameters, ` +
+      `${split.train.n} training / ${split.validation.n} validation images, batch ${trainConfig.batch}, ` +
+      `${trainConfig.epochs} epochs, chunks of ${trainer.microBatch}`,
+  );
+
+  const header = { model: modelConfig, train: trainConfig, extra: { limit } };
+  const metadata = () => ({ train: trainConfig, limit, history: trainer.state.history });
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit without saving)…\n');
+  };
+  process.on('SIGINT', onSigint);
+
+  const bar = new SingleBar({
+    format: 'epoch {epoch} |{bar}| {value}/{total} | loss {loss} mse {mse} kl {kl} ce {ce} acc {acc} | {rate} img/s | eta {eta_formatted}',
+    hideCursor: false,
+    clearOnComplete: true,
+    noTTYOutput: !process.stderr.isTTY,
+    notTTYSchedule: 10000,
+  });
+  let barEpoch = -1;
+  try {
+    const result = await trainer.run({
+      onStep: (r) => {
+        const fields = {
+          epoch: `${r.epoch + 1}/${trainConfig.epochs}`,
+          loss: r.metrics.loss.toFixed(4),
+          mse: r.metrics.mse.toFixed(4),
+          kl: r.metrics.kl.toExponential(2),
+          ce: r.metrics.crossEntropy.toFixed(3),
+          acc: r.metrics.accuracy.toFixed(3),
+          rate: r.imagesPerSecond.toFixed(1),
+        };
+        if (barEpoch !== r.epoch) {
+          bar.start(r.steps, r.step, fields);
+          barEpoch = r.epoch;
+        } else bar.update(r.step, fields);
+      },
+      onEpoch: async (record: EpochRecord, snap: TrainerSnapshot) => {
+        bar.stop();
+        barEpoch = -1;
+        log(describeEpoch(record, trainConfig.epochs));
+        await writeCheckpoint(files.checkpoint, header, snap);
+        await saveModelDir(model, o.out, metadata());
+        writeFileAtomic(files.history, JSON.stringify(trainer.state.history, null, 1));
+      },
+      shouldStop: () => stopRequested,
+      onStop: async (snap: TrainerSnapshot) => {
+        bar.stop();
+        await writeCheckpoint(files.checkpoint, header, snap);
+        log(`saved ${files.checkpoint} at epoch ${snap.state.epoch + 1}, step ${snap.state.step}; continue with --resume`);
+      },
+    });
+    if (result.stopped) return 130;
+    if (!existsSync(join(o.out, 'model.json'))) await saveModelDir(model, o.out, metadata());
+    const test = loadMnist('test');
+    const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
+    log(`evaluating on ${evalSet.n} test images…`);
+    const metrics = evaluateSet(model, evalSet, trainConfig.batch, trainConfig.seed, trainer.microBatch);
+    log(`test: mse ${metrics.mse.toFixed(5)} kl ${metrics.klNats.toFixed(3)} nats ce ${metrics.crossEntropy.toFixed(4)} accuracy ${metrics.accuracy.toFixed(4)}`);
+    await saveModelDir(model, o.out, { ...metadata(), test: metrics });
+    return 0;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSigint);
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function describeEpoch(r: EpochRecord, epochs: number): string {
+  const v = r.validation;
+  const val = v ? ` | val mse ${v.mse.toFixed(5)} kl ${v.klNats.toFixed(2)} nats ce ${v.crossEntropy.toFixed(4)} acc ${v.accuracy.toFixed(4)}` : '';
+  return `epoch ${r.epoch}/${epochs}: loss ${r.train.loss.toFixed(5)} mse ${r.train.mse.toFixed(5)} acc ${r.train.accuracy.toFixed(4)}${val} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} img/s`;
+}

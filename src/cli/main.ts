@@ -1,0 +1,125 @@
+import { Command, CommanderError, Option } from 'commander';
+import { IdxError } from '../data/idx.ts';
+import { UserError } from '../io/files.ts';
+import { PRESETS } from '../model/config.ts';
+import { selectBackend } from '../tensors/backend.ts';
+import { decodeCommand, evaluateCommand, figureCommand } from './commands/decode.ts';
+import { trainCommand } from './commands/train.ts';
+import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
+
+const log = (msg: string) => process.stderr.write(msg + '\n');
+
+/** Builds the `affine-vae` command line. `run` receives each command's exit code. */
+export function buildProgram(run: (code: Promise<number>) => void): Command {
+  const program = new Command('affine-vae')
+    .description('Unsupervised normalization of digit images with an affine-warp coordinate VAE')
+    .addOption(new Option('--backend <name>', 'force a TF.js backend').choices(['tensorflow', 'wasm', 'cpu']))
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const withBackend = <T>(f: (o: T) => Promise<number>) => async (o: T) => {
+    const choice = await selectBackend(undefined, program.opts().backend);
+    log(`backend: ${choice.name}${choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.name).join(', ')})` : ''}`);
+    return f(o);
+  };
+
+  program
+    .command('train')
+    .description('train on MNIST; writes model.json, weights.bin, checkpoint.ckpt and history.json to --out')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--preset <name>', `model preset (${Object.keys(PRESETS).join(', ')})`, 'seed')
+    .option('--epochs <n>', 'epochs (seed: 50)', positiveInt)
+    .option('--batch <n>', 'batch size (seed: 1000)', positiveInt)
+    .option('--limit <n>', 'use only the first N training images', positiveInt)
+    .option('--hidden <n>', 'set every hidden width (seed: 512)', positiveInt)
+    .option('--content-dims <n>', 'content latents (seed: 10)', positiveInt)
+    .option('--ce-weight <w>', 'cross-entropy weight (seed: 1e-3)', finiteNumber)
+    .option('--mse-weight <w>', 'MSE weight (seed: 1)', finiteNumber)
+    .option('--kl-weight <w>', 'KL weight (seed: 5)', finiteNumber)
+    .addOption(new Option('--kl-scaling <mode>', 'KL scaling: seed = sum/(batch·latent)², mean, per-image').choices(['seed', 'mean', 'per-image']))
+    .addOption(new Option('--predictor-input <which>', 'classifier input: seed = z[:, :-1], content = content latents').choices(['seed', 'content']))
+    .option('--warp-scale <s>', 'warp scale s in M = s·P3 + I (seed: 0.1)', finiteNumber)
+    .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', finiteNumber)
+    .option('--learning-rate <lr>', 'Adam learning rate (seed: 1e-3)', finiteNumber)
+    .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
+    .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .action((o) =>
+      run(
+        withBackend(() =>
+          trainCommand(
+            {
+              ...o,
+              crossEntropy: o.ceWeight,
+              mse: o.mseWeight,
+              kl: o.klWeight,
+            },
+            log,
+          ),
+        )(o),
+      ),
+    );
+
+  for (const mode of ['normalize', 'reconstruct'] as const) {
+    program
+      .command(`${mode} <in> <out>`)
+      .description(
+        mode === 'normalize'
+          ? 'decode images with the warp switched off (IN, OUT: .idx N×28×28 uint8, or .png)'
+          : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
+      )
+      .requiredOption('--model <dir>', 'model directory')
+      .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
+      .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+      .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
+      .action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
+  }
+
+  program
+    .command('figure')
+    .description("the original's figure: the first 12 training images above their normalized versions")
+    .requiredOption('--model <dir>', 'model directory')
+    .requiredOption('--out <file.png>', 'output PNG')
+    .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
+    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .option('--scale <n>', 'upscale factor (nearest)', positiveInt, 4)
+    .action((o) => run(withBackend(() => figureCommand(o, log))(o)));
+
+  program
+    .command('evaluate')
+    .description('test-set MSE, KL (nats/image), cross-entropy and accuracy, as JSON on stdout')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--limit <n>', 'use only the first N test images', positiveInt)
+    .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
+    .option('--seed <n>', 'seed of the latent samples', nonNegativeInt, 0)
+    .action((o) => run(withBackend(() => evaluateCommand(o, log))(o)));
+
+  return program;
+}
+
+/** Turns an error into one line for the user; a bug keeps its stack when DEBUG is set. */
+export function describeError(err: unknown): string {
+  if (err instanceof UserError || err instanceof IdxError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}${process.env.DEBUG ? `\n${err.stack}` : ''}`;
+  return `error: ${String(err)}`;
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let pending: Promise<number> | null = null;
+  const program = buildProgram((p) => (pending = p));
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    if (pending === null) {
+      program.outputHelp();
+      return 1;
+    }
+    return await pending;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    log(describeError(err));
+    return 1;
+  }
+}

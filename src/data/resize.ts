@@ -1,0 +1,53 @@
+/**
+ * Turning arbitrary pictures into model input: RGBA to grey, and resizing by area averaging with
+ * the aspect ratio kept and the rest padded with black. Pure, so the browser can use it too.
+ */
+
+/** Grey in [0, 255] from RGBA bytes: Rec. 601 luma, composited over black by alpha. */
+export function rgbaToGrey(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): { grey: Float32Array; colour: boolean; translucent: boolean } {
+  const grey = new Float32Array(width * height);
+  let colour = false;
+  let translucent = false;
+  for (let i = 0; i < width * height; i++) {
+    const [r, g, b, a] = [rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]];
+    if (r !== g || g !== b) colour = true;
+    if (a !== 255) translucent = true;
+    grey[i] = (0.299 * r + 0.587 * g + 0.114 * b) * (a / 255);
+  }
+  return { grey, colour, translucent };
+}
+
+/**
+ * Resizes a grey image to `outW × outH` by area averaging (each output pixel is the mean of the
+ * input area it covers), keeping the aspect ratio and centring it on black.
+ */
+export function resizeGrey(src: Float32Array, width: number, height: number, outW: number, outH: number): Float32Array {
+  const out = new Float32Array(outW * outH);
+  const scale = Math.min(outW / width, outH / height);
+  const fitW = width * scale;
+  const fitH = height * scale;
+  const offX = (outW - fitW) / 2;
+  const offY = (outH - fitH) / 2;
+  for (let oy = 0; oy < outH; oy++) {
+    // The output pixel covers source rows [y0, y1).
+    const y0 = Math.max(0, (oy - offY) / scale);
+    const y1 = Math.min(height, (oy + 1 - offY) / scale);
+    if (y1 <= y0) continue;
+    for (let ox = 0; ox < outW; ox++) {
+      const x0 = Math.max(0, (ox - offX) / scale);
+      const x1 = Math.min(width, (ox + 1 - offX) / scale);
+      if (x1 <= x0) continue;
+      let sum = 0;
+      for (let sy = Math.floor(y0); sy < Math.ceil(y1); sy++) {
+        const wy = Math.min(y1, sy + 1) - Math.max(y0, sy);
+        for (let sx = Math.floor(x0); sx < Math.ceil(x1); sx++) {
+          const wx = Math.min(x1, sx + 1) - Math.max(x0, sx);
+          sum += src[sy * width + sx] * wx * wy;
+        }
+      }
+      // Divide by the full pixel area, so partly covered border pixels fade into the padding.
+      out[oy * outW + ox] = sum * scale * scale;
+    }
+  }
+  return out;
+}

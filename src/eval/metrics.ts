@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ImageSet, gatherLabels, gatherPixels, range } from '../data/dataset.ts';
+import { klDivisor } from '../model/loss.ts';
+import { Rng } from '../model/rng.ts';
+import type { AffineVAE } from '../model/vae.ts';
+
+/** Loss terms and accuracy over a set of images, each a per-image (or per-pixel) average. */
+export interface Metrics {
+  /** The weighted total as training minimizes it. */
+  loss: number;
+  /** Mean squared error per pixel. */
+  mse: number;
+  /** The KL term as it enters the loss, with the model's KL scaling at the given batch size. */
+  kl: number;
+  /** KL in nats per image, summed over latents (independent of the scaling). */
+  klNats: number;
+  /** Cross-entropy per image, in nats. */
+  crossEntropy: number;
+  /** Fraction of images whose class is predicted right. */
+  accuracy: number;
+}
+
+/** Sums of per-batch loss parts, weighted by batch size, turned into {@link Metrics} at the end. */
+export class MetricSums {
+  count = 0;
+  private sums = { loss: 0, mse: 0, kl: 0, klNats: 0, crossEntropy: 0, correct: 0 };
+
+  /** Adds a batch of `n` images whose parts are batch means (`correct` is a count). */
+  add(n: number, parts: { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number }): void {
+    this.count += n;
+    this.sums.loss += parts.loss * n;
+    this.sums.mse += parts.mse * n;
+    this.sums.kl += parts.kl * n;
+    this.sums.klNats += parts.klNats * n;
+    this.sums.crossEntropy += parts.crossEntropy * n;
+    this.sums.correct += parts.correct;
+  }
+
+  /** The averages so far. */
+  mean(): Metrics {
+    const c = Math.max(1, this.count);
+    const s = this.sums;
+    return { loss: s.loss / c, mse: s.mse / c, kl: s.kl / c, klNats: s.klNats / c, crossEntropy: s.crossEntropy / c, accuracy: s.correct / c };
+  }
+
+  toJSON(): { count: number; sums: MetricSums['sums'] } {
+    return { count: this.count, sums: { ...this.sums } };
+  }
+
+  static fromJSON(json: ReturnType<MetricSums['toJSON']>): MetricSums {
+    const m = new MetricSums();
+    m.count = json.count;
+    m.sums = { ...json.sums };
+    return m;
+  }
+}
+
+/**
+ * Evaluates a model as Keras' `evaluate` does: batches of `batch`, one latent sample per image
+ * (from a generator seeded with `seed`, so the figure is reproducible), averaged over images.
+ * The KL term uses each batch's own size, as the original's loss did.
+ */
+export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed: number, chunk = batch): Metrics {
+  const rng = new Rng(seed);
+  const sums = new MetricSums();
+  const { latent, pixels } = model;
+  const w = model.config.loss;
+  for (let start = 0; start < set.n; start += batch) {
+    const idx = range(start, Math.min(set.n, start + batch));
+    const b = idx.length;
+    const x = gatherPixels(set, idx);
+    const labels = gatherLabels(set, idx);
+    const eps = rng.normals(b * latent);
+    const acc = { mse: 0, klSum: 0, ce: 0, correct: 0 };
+    for (let c = 0; c < b; c += chunk) {
+      const e = Math.min(b, c + chunk);
+      const values = tf.tidy(() => {
+        const parts = model.loss(
+          tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+          tf.tensor1d(labels.subarray(c, e), 'int32'),
+          tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
+          b,
+        );
+        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct]).dataSync();
+      });
+      acc.mse += values[0];
+      acc.klSum += values[1] * b;
+      acc.ce += values[2];
+      acc.correct += values[3];
+    }
+    const kl = acc.klSum / klDivisor(w.klScaling, b, latent);
+    sums.add(b, {
+      loss: w.crossEntropy * acc.ce + w.mse * acc.mse + w.kl * kl,
+      mse: acc.mse,
+      kl,
+      klNats: acc.klSum / b,
+      crossEntropy: acc.ce,
+      correct: acc.correct,
+    });
+  }
+  return sums.mean();
+}

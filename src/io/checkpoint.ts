@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import type { TrainerSnapshot, TrainerState } from '../train/trainer.ts';
+import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
+
+const MAGIC = 'AVAECKPT';
+
+/** What a checkpoint file holds besides the tensors. */
+export interface CheckpointHeader {
+  model: ModelConfig;
+  train: TrainConfig;
+  state: TrainerState;
+  /** Anything else the writer wants back on resume (e.g. the data options). */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Writes a training checkpoint as one file, atomically: `AVAECKPT`, a uint32 header length, the
+ * JSON header, then the model weights and the optimizer moments. One file means a kill can never
+ * leave weights and state from different steps.
+ */
+export async function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'state'>, snapshot: TrainerSnapshot): Promise<void> {
+  const weights = await tf.io.encodeWeights(snapshot.weights);
+  const optimizer = await tf.io.encodeWeights(snapshot.optimizer);
+  const json = new TextEncoder().encode(
+    JSON.stringify({ ...header, state: snapshot.state, weightSpecs: weights.specs, optimizerSpecs: optimizer.specs }),
+  );
+  const w = new Uint8Array(tf.io.CompositeArrayBuffer.join(weights.data));
+  const o = new Uint8Array(tf.io.CompositeArrayBuffer.join(optimizer.data));
+  const out = new Uint8Array(MAGIC.length + 4 + json.length + w.length + o.length);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
+  out.set(json, MAGIC.length + 4);
+  out.set(w, MAGIC.length + 4 + json.length);
+  out.set(o, MAGIC.length + 4 + json.length + w.length);
+  writeFileAtomic(path, out);
+}
+
+/** Reads a checkpoint; the caller disposes the returned tensors. */
+export function readCheckpoint(path: string): CheckpointHeader & { snapshot: TrainerSnapshot } {
+  if (!existsSync(path)) throw new UserError(`no checkpoint at ${path}: nothing to resume`);
+  const bytes = readFileOrFail(path, 'checkpoint');
+  const bad = (why: string) => new UserError(`${path}: corrupt checkpoint: ${why}`);
+  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) throw bad('bad magic');
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
+  const start = MAGIC.length + 4;
+  if (start + jsonLength > bytes.length) throw bad('truncated header');
+  let header: CheckpointHeader & { weightSpecs: tf.io.WeightsManifestEntry[]; optimizerSpecs: tf.io.WeightsManifestEntry[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(start, start + jsonLength)));
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  const size = (specs: tf.io.WeightsManifestEntry[]) => specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const wBytes = size(header.weightSpecs);
+  const oBytes = size(header.optimizerSpecs);
+  const body = start + jsonLength;
+  if (body + wBytes + oBytes !== bytes.length) throw bad(`expected ${body + wBytes + oBytes} bytes, found ${bytes.length}`);
+  const buffer = (from: number, n: number) => bytes.slice(from, from + n).buffer as ArrayBuffer;
+  return {
+    model: header.model,
+    train: header.train,
+    state: header.state,
+    extra: header.extra,
+    snapshot: {
+      state: header.state,
+      weights: tf.io.decodeWeights(buffer(body, wBytes), header.weightSpecs),
+      optimizer: tf.io.decodeWeights(buffer(body + wBytes, oBytes), header.optimizerSpecs),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { isGzip } from '../data/idx.ts';
+
+/** A mistake of the user's (a missing file, a bad value): the CLI prints its message alone. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a mix: a temporary file
+ * beside it, flushed to disk, then renamed over the target.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Reads a file, as a {@link UserError} naming it when it cannot be read. */
+export function readFileOrFail(path: string, what = 'file'): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new UserError(`cannot read ${what} ${path}: ${reason}`);
+  }
+}
+
+/** Reads a file and decompresses it when it is gzip (by its magic number, whatever its name). */
+export function readMaybeGzip(path: string, what = 'file'): Uint8Array {
+  const bytes = readFileOrFail(path, what);
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (err) {
+    throw new UserError(`${path}: corrupt gzip data: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossConfig } from './config.ts';
+
+/**
+ * The loss terms. Each returns a *sum* over the images it is given, divided by the normalizer
+ * of the whole batch, so a batch can be split into chunks whose losses and gradients add up to
+ * the batch's exactly.
+ */
+
+/** The loss terms of a batch (or of a chunk of it), as scalars. */
+export type LossParts = {
+  /** Mean squared error over all pixels of the batch. */
+  mse: tf.Scalar;
+  /** The KL term as it enters the loss (before its weight), scaled per `klScaling`. */
+  kl: tf.Scalar;
+  /** KL in nats, summed over latents, averaged over images: the ELBO's KL. */
+  klNats: tf.Scalar;
+  /** Sparse categorical cross-entropy, mean over the batch. */
+  crossEntropy: tf.Scalar;
+  /** `crossEntropy·w_ce + mse·w_mse + kl·w_kl`. */
+  total: tf.Scalar;
+  /** Number of correct class predictions (a count, not a fraction). */
+  correct: tf.Scalar;
+};
+
+/**
+ * KL of `N(mean, scale + ε)` from `N(0, 1)`, per element: `−log σ + (σ² + μ²)/2 − 1/2`.
+ * @returns `B × L`.
+ */
+export function klElements(mean: tf.Tensor2D, scale: tf.Tensor2D, scaleEpsilon: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const sigma = tf.add(scale, scaleEpsilon);
+    return tf.sub(tf.add(tf.neg(tf.log(sigma)), tf.mul(tf.add(tf.square(sigma), tf.square(mean)), 0.5)), 0.5);
+  });
+}
+
+/**
+ * The divisor that turns `sum(KL)` over a batch of `batch` images with `latent` dims into the
+ * loss's KL term. `seed` reproduces the original's double division, `(batch·latent)²`.
+ */
+export function klDivisor(scaling: LossConfig['klScaling'], batch: number, latent: number): number {
+  switch (scaling) {
+    case 'seed':
+      return (batch * latent) ** 2;
+    case 'mean':
+      return batch * latent;
+    case 'per-image':
+      return batch;
+  }
+}
+
+/**
+ * All loss terms for a chunk of a batch.
+ * @param target `n × P` images in [0, 1].
+ * @param image `n × P` decoded images.
+ * @param logits `n × classes` predictor logits (the softmax is folded into the cross-entropy).
+ * @param labels `n` class labels.
+ * @param batch the size of the whole batch the chunk belongs to.
+ */
+export function lossParts(
+  config: LossConfig,
+  target: tf.Tensor2D,
+  image: tf.Tensor2D,
+  mean: tf.Tensor2D,
+  scale: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  batch: number,
+): LossParts {
+  return tf.tidy(() => {
+    const pixels = target.shape[1];
+    const latent = mean.shape[1];
+    const mse = tf.div(tf.sum(tf.squaredDifference(image, target)), batch * pixels) as tf.Scalar;
+    const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon));
+    const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
+    const klNats = tf.div(klSum, batch) as tf.Scalar;
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
+    const crossEntropy = tf.div(tf.neg(tf.sum(picked)), batch) as tf.Scalar;
+    const total = tf.addN([
+      tf.mul(crossEntropy, config.crossEntropy),
+      tf.mul(mse, config.mse),
+      tf.mul(kl, config.kl),
+    ]) as tf.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+    return { mse, kl, klNats, crossEntropy, total, correct };
+  });
+}

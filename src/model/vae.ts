@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ModelConfig, latentDims, validateModelConfig } from './config.ts';
+import { Dense, makeStack, reluStack } from './dense.ts';
+import { CoordinateDecoder } from './decoder.ts';
+import { type LossParts, lossParts } from './loss.ts';
+import { Rng } from './rng.ts';
+import { gridValues } from './warp.ts';
+
+/** The encoder's posterior `N(mean, scale²)`, both `B × L`. */
+export interface Posterior {
+  mean: tf.Tensor2D;
+  scale: tf.Tensor2D;
+}
+
+/** Everything one forward pass produces. */
+export interface ForwardResult extends Posterior {
+  /** `B × L` latent sample `mean + scale·eps`. */
+  z: tf.Tensor2D;
+  /** `B × P` reconstruction with the warp on. */
+  image: tf.Tensor2D;
+  /** `B × classes` predictor logits. */
+  logits: tf.Tensor2D;
+}
+
+/** Where the latent comes from when decoding: the posterior mean, or a sample. */
+export interface DecodeOptions {
+  /** Draw `z = mean + scale·eps` instead of using the mean (the original's figure did). */
+  sample?: boolean;
+  /** The generator for `eps` when sampling. */
+  rng?: Rng;
+  /** Images per chunk (bounds memory). */
+  chunk?: number;
+}
+
+/**
+ * The affine VAE: an MLP encoder, a latent split into content and warp, a per-pixel coordinate
+ * decoder applied to a warped grid, and a classifier head (SEED.md).
+ */
+export class AffineVAE {
+  readonly config: ModelConfig;
+  readonly encoderHidden: Dense[];
+  readonly encoderMean: Dense;
+  readonly encoderScale: Dense;
+  readonly decoder: CoordinateDecoder;
+  readonly predictorHidden: Dense[];
+  readonly predictorOutput: Dense;
+  /** `P × 2` grid of `(y, x)` points. */
+  readonly grid: tf.Tensor2D;
+
+  /** Builds a model with fresh Keras-style initial weights drawn from `seed`. */
+  constructor(config: ModelConfig, seed = 0) {
+    validateModelConfig(config);
+    this.config = structuredClone(config);
+    const rng = new Rng(seed);
+    const pixels = config.height * config.width;
+    const latent = latentDims(config);
+    this.encoderHidden = makeStack('encoder', pixels, config.encoderHidden, rng);
+    const encOut = config.encoderHidden.at(-1) ?? pixels;
+    this.encoderMean = new Dense('encoder/mean', encOut, latent, rng);
+    this.encoderScale = new Dense('encoder/scale', encOut, latent, rng);
+    this.decoder = new CoordinateDecoder(config.contentDims, config.decoderHidden, rng);
+    const predIn = this.predictorInputDims();
+    this.predictorHidden = makeStack('predictor', predIn, config.predictorHidden, rng);
+    this.predictorOutput = new Dense(`predictor/dense${config.predictorHidden.length + 1}`, config.predictorHidden.at(-1) ?? predIn, config.classes, rng);
+    this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
+  }
+
+  /** Pixels per image. */
+  get pixels(): number {
+    return this.config.height * this.config.width;
+  }
+
+  /** Latent size `Zc + Zp`. */
+  get latent(): number {
+    return latentDims(this.config);
+  }
+
+  /** All layers, in a fixed order. */
+  get layers(): Dense[] {
+    return [
+      ...this.encoderHidden,
+      this.encoderMean,
+      this.encoderScale,
+      ...this.decoder.hidden,
+      this.decoder.output,
+      ...this.predictorHidden,
+      this.predictorOutput,
+    ];
+  }
+
+  /** All trainable variables, in a fixed order. */
+  get variables(): tf.Variable[] {
+    return this.layers.flatMap((d) => d.variables);
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  private predictorInputDims(): number {
+    return this.config.predictorInput === 'seed' ? latentDims(this.config) - 1 : this.config.contentDims;
+  }
+
+  /** The posterior of `x` (`B × P` in [0, 1]); `scale = softplus(·)`. */
+  encode(x: tf.Tensor2D): Posterior {
+    return tf.tidy(() => {
+      const h = reluStack(this.encoderHidden, x);
+      return { mean: this.encoderMean.apply(h), scale: tf.softplus(this.encoderScale.apply(h)) };
+    });
+  }
+
+  /** `content = z[:, :Zc]`, `warp = z[:, Zc:]`. */
+  split(z: tf.Tensor2D): { content: tf.Tensor2D; warp: tf.Tensor2D } {
+    const [b, zc] = [z.shape[0], this.config.contentDims];
+    return { content: tf.slice(z, [0, 0], [b, zc]), warp: tf.slice(z, [0, zc], [b, this.config.warpDims]) };
+  }
+
+  /** Decodes `z` (`B × L`) on the grid, with the warp on or off. */
+  decode(z: tf.Tensor2D, applyWarp: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { content, warp } = this.split(z);
+      return this.decoder.decode(content, applyWarp ? warp : null, this.grid, this.config.warpScale);
+    });
+  }
+
+  /** The classifier's logits (the softmax is applied in the loss). */
+  predict(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [b, zc, l] = [z.shape[0], this.config.contentDims, this.latent];
+      // 'seed' keeps the original's z[:, :-1]: content plus five of the six warp latents.
+      const input = this.config.predictorInput === 'seed' ? tf.slice(z, [0, 0], [b, l - 1]) : tf.slice(z, [0, 0], [b, zc]);
+      return this.predictorOutput.apply(reluStack(this.predictorHidden, input));
+    });
+  }
+
+  /** One pass: encode, sample with the given `eps` (`B × L`), decode warped, predict. */
+  forward(x: tf.Tensor2D, eps: tf.Tensor2D): ForwardResult {
+    return tf.tidy(() => {
+      const { mean, scale } = this.encode(x);
+      const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
+      return { mean, scale, z, image: this.decode(z, true), logits: this.predict(z) };
+    });
+  }
+
+  /** The loss parts of a chunk of a batch of size `batch` (see {@link lossParts}). */
+  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number): LossParts {
+    return tf.tidy(() => {
+      const f = this.forward(x, eps);
+      return lossParts(this.config.loss, x, f.image, f.mean, f.scale, f.logits, labels, batch);
+    });
+  }
+
+  /** The latent used for decoding: the posterior mean, or a sample when asked. */
+  private latentOf(x: tf.Tensor2D, options: DecodeOptions): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { mean, scale } = this.encode(x);
+      if (!options.sample) return mean;
+      const rng = options.rng ?? new Rng(0);
+      const eps = tf.tensor2d(rng.normals(mean.size), mean.shape);
+      return tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Normalized images: decoded with the warp switched off.
+   * @param images `n × P` floats in [0, 1].
+   * @returns `n × P` floats in (0, 1).
+   */
+  normalize(images: Float32Array, options: DecodeOptions = {}): Float32Array {
+    return this.decodeImages(images, false, options);
+  }
+
+  /** Reconstructions: decoded with the warp on. */
+  reconstruct(images: Float32Array, options: DecodeOptions = {}): Float32Array {
+    return this.decodeImages(images, true, options);
+  }
+
+  /** Posterior means and scales of `n × P` images, as flat `n × L` arrays. */
+  posterior(images: Float32Array): { mean: Float32Array; scale: Float32Array } {
+    const n = images.length / this.pixels;
+    return tf.tidy(() => {
+      const p = this.encode(tf.tensor2d(images, [n, this.pixels]));
+      return { mean: p.mean.dataSync() as Float32Array, scale: p.scale.dataSync() as Float32Array };
+    });
+  }
+
+  private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions): Float32Array {
+    const p = this.pixels;
+    if (images.length % p !== 0) throw new Error(`expected images of ${p} pixels, got ${images.length} values`);
+    const n = images.length / p;
+    const chunk = options.chunk ?? 64;
+    const out = new Float32Array(images.length);
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const values = tf.tidy(() => {
+        const x = tf.tensor2d(images.subarray(start * p, end * p), [end - start, p]);
+        return this.decode(this.latentOf(x, options), applyWarp).dataSync();
+      });
+      out.set(values, start * p);
+    }
+    return out;
+  }
+
+  /** The weights by name (`encoder/dense1/kernel`, …). */
+  namedWeights(): tf.NamedTensorMap {
+    return Object.fromEntries(this.layers.flatMap((d) => d.named()));
+  }
+
+  /** Assigns weights by name; every variable must be present with its shape. */
+  setNamedWeights(weights: tf.NamedTensorMap): void {
+    for (const [name, v] of this.layers.flatMap((d) => d.named())) {
+      const w = weights[name];
+      if (!w) throw new Error(`weight '${name}' is missing`);
+      if (!tf.util.arraysEqual(w.shape, v.shape)) {
+        throw new Error(`weight '${name}' has shape [${w.shape}], the model expects [${v.shape}]`);
+      }
+      v.assign(w);
+    }
+  }
+
+  /** Frees the model's tensors. */
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.grid.dispose();
+  }
+}

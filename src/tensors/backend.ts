@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+/** Backends this package knows how to start. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+
+/** What {@link selectBackend} chose, and why the faster ones were passed over. */
+export interface BackendChoice {
+  name: string;
+  skipped: { name: string; reason: string }[];
+}
+
+const LOADERS: Record<BackendName, () => Promise<unknown>> = {
+  // tfjs-node is optional: used when the user has installed it, never required.
+  tensorflow: () => import(/* @vite-ignore */ '@tensorflow/' + 'tfjs-node'),
+  wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+  cpu: async () => undefined,
+  webgl: () => import(/* @vite-ignore */ '@tensorflow/' + 'tfjs-backend-webgl'),
+  webgpu: () => import(/* @vite-ignore */ '@tensorflow/' + 'tfjs-backend-webgpu'),
+};
+
+/** The default order in Node: native TensorFlow, then WASM, then plain JavaScript. */
+export const NODE_BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Starts the first backend of `order` that loads and initializes.
+ * @param forced use exactly this backend (an error when it cannot start).
+ */
+export async function selectBackend(order: BackendName[] = NODE_BACKENDS, forced?: string): Promise<BackendChoice> {
+  const candidates = forced ? [forced as BackendName] : order;
+  const skipped: BackendChoice['skipped'] = [];
+  for (const name of candidates) {
+    const loader = LOADERS[name];
+    if (!loader) throw new Error(`unknown backend '${name}' (known: ${Object.keys(LOADERS).join(', ')})`);
+    try {
+      await loader();
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return { name, skipped };
+      }
+      skipped.push({ name, reason: 'failed to initialize' });
+    } catch (err) {
+      skipped.push({ name, reason: firstLine(err) });
+    }
+    if (forced) throw new Error(`backend '${name}' is not available: ${skipped.at(-1)?.reason}`);
+  }
+  throw new Error(`no TF.js backend could start: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}

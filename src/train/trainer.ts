@@ -1,0 +1,229 @@
+import * as tf from '@tensorflow/tfjs-core';
+import './gradients.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { type ImageSet, type Split, gatherLabels, gatherPixels } from '../data/dataset.ts';
+import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';
+import { Rng, type RngState } from '../model/rng.ts';
+import type { AffineVAE } from '../model/vae.ts';
+import { Adam } from './adam.ts';
+
+/** One epoch's record in the training history. */
+export interface EpochRecord {
+  epoch: number;
+  train: Metrics;
+  validation: Metrics | null;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** Where training stands: enough to continue a run exactly where it stopped. */
+export interface TrainerState {
+  /** The epoch in progress (0-based); equals `epochs` when done. */
+  epoch: number;
+  /** The next step within the epoch. */
+  step: number;
+  /** The shuffle generator's state before this epoch's permutation was drawn. */
+  shuffleAtEpochStart: RngState;
+  /** The sampling generator's state now. */
+  noise: RngState;
+  /** Adam's step count. */
+  optimizerStep: number;
+  /** The running sums of the epoch in progress. */
+  epochSums: ReturnType<MetricSums['toJSON']>;
+  /** Seconds spent in the epoch in progress before a stop. */
+  epochSeconds: number;
+  history: EpochRecord[];
+}
+
+/** A checkpoint in memory: what {@link Trainer.snapshot} returns and {@link Trainer.restore} takes. */
+export interface TrainerSnapshot {
+  state: TrainerState;
+  weights: tf.NamedTensorMap;
+  optimizer: tf.NamedTensorMap;
+}
+
+/** Live figures for a progress display, after each step. */
+export interface StepReport {
+  epoch: number;
+  step: number;
+  steps: number;
+  /** Running averages over the epoch so far. */
+  metrics: Metrics;
+  imagesPerSecond: number;
+}
+
+/** Callbacks of {@link Trainer.run}. */
+export interface RunHooks {
+  onStep?: (report: StepReport) => void;
+  /** After each epoch's validation, with the checkpoint to write. */
+  onEpoch?: (record: EpochRecord, snapshot: TrainerSnapshot) => Promise<void> | void;
+  /** Polled after every step; when true the run stops and `onStop` receives a checkpoint. */
+  shouldStop?: () => boolean;
+  onStop?: (snapshot: TrainerSnapshot) => Promise<void> | void;
+}
+
+/** Training options beyond the schedule. */
+export interface TrainerOptions {
+  /**
+   * Images per forward/backward chunk. A batch is split into chunks whose gradients add up to the
+   * batch's exactly, so memory is bounded whatever the batch size. Default: about 256 MB of
+   * decoder activations per chunk.
+   */
+  microBatch?: number;
+}
+
+/**
+ * The training loop: shuffle each epoch, one latent sample per image, Adam on the summed loss,
+ * validation after each epoch. A custom loop, because the KL term depends on the batch size.
+ */
+export class Trainer {
+  readonly optimizer: Adam;
+  readonly microBatch: number;
+  private shuffle: Rng;
+  private noise: Rng;
+  state: TrainerState;
+
+  constructor(
+    readonly model: AffineVAE,
+    readonly data: Split,
+    readonly config: TrainConfig,
+    options: TrainerOptions = {},
+  ) {
+    if (data.train.n === 0) throw new Error('no training images');
+    this.optimizer = new Adam(config, model.variables);
+    const widest = Math.max(...model.config.decoderHidden);
+    this.microBatch = options.microBatch ?? Math.max(1, Math.floor(256e6 / (model.pixels * widest * 4 * 4)));
+    // Two streams, so the order of the data does not depend on how many samples were drawn.
+    this.shuffle = new Rng(config.seed * 2 + 1);
+    this.noise = new Rng(config.seed * 2 + 2);
+    this.state = {
+      epoch: 0,
+      step: 0,
+      shuffleAtEpochStart: this.shuffle.getState(),
+      noise: this.noise.getState(),
+      optimizerStep: 0,
+      epochSums: new MetricSums().toJSON(),
+      epochSeconds: 0,
+      history: [],
+    };
+  }
+
+  /** Steps per epoch. */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.data.train.n / this.config.batch);
+  }
+
+  /**
+   * One optimizer step on the images at `indices` of the training set.
+   * @returns the batch means of the loss parts (and the count of correct predictions).
+   */
+  trainStep(set: ImageSet, indices: Int32Array): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
+    const { model } = this;
+    const b = indices.length;
+    const { pixels, latent } = model;
+    const x = gatherPixels(set, indices);
+    const labels = gatherLabels(set, indices);
+    const eps = this.noise.normals(b * latent);
+    const vars = model.variables;
+    let grads: tf.Tensor[] | null = null;
+    const sums = new Float64Array(6);
+    for (let c = 0; c < b; c += this.microBatch) {
+      const e = Math.min(b, c + this.microBatch);
+      let extra: tf.Tensor1D | null = null;
+      const { value, grads: g } = tf.variableGrads(() => {
+        const parts = model.loss(
+          tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+          tf.tensor1d(labels.subarray(c, e), 'int32'),
+          tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
+          b,
+        );
+        extra = tf.keep(tf.stack([parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]) as tf.Tensor1D);
+        return parts.total;
+      }, vars);
+      const chunkGrads = vars.map((v) => g[v.name]);
+      if (grads === null) grads = chunkGrads;
+      else {
+        const prev: tf.Tensor[] = grads;
+        grads = prev.map((t, i) => tf.add(t, chunkGrads[i]));
+        tf.dispose([...prev, ...chunkGrads]);
+      }
+      const values = extra!.dataSync();
+      sums[0] += value.dataSync()[0];
+      for (let k = 0; k < 5; k++) sums[k + 1] += values[k];
+      tf.dispose([value, extra!]);
+    }
+    this.optimizer.apply(grads!);
+    tf.dispose(grads!);
+    return { loss: sums[0], mse: sums[1], kl: sums[2], klNats: sums[3], crossEntropy: sums[4], correct: sums[5] };
+  }
+
+  /** Runs from the current state to the last epoch (or until `shouldStop`). */
+  async run(hooks: RunHooks = {}): Promise<{ stopped: boolean; history: EpochRecord[] }> {
+    const { train, validation } = this.data;
+    const batch = this.config.batch;
+    const steps = this.stepsPerEpoch;
+    while (this.state.epoch < this.config.epochs) {
+      const epoch = this.state.epoch;
+      this.shuffle.setState(this.state.shuffleAtEpochStart);
+      const order = this.shuffle.permutation(train.n);
+      const sums = MetricSums.fromJSON(this.state.epochSums);
+      const started = performance.now() - this.state.epochSeconds * 1000;
+      const imagesBefore = sums.count;
+      const resumedAt = performance.now();
+      for (let step = this.state.step; step < steps; step++) {
+        const indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
+        const parts = this.trainStep(train, indices);
+        sums.add(indices.length, { ...parts, correct: parts.correct });
+        this.state.step = step + 1;
+        this.state.epochSums = sums.toJSON();
+        this.state.noise = this.noise.getState();
+        this.state.optimizerStep = this.optimizer.step;
+        const rate = (sums.count - imagesBefore) / ((performance.now() - resumedAt) / 1000);
+        hooks.onStep?.({ epoch, step: step + 1, steps, metrics: sums.mean(), imagesPerSecond: rate });
+        if (hooks.shouldStop?.() && step + 1 < steps) {
+          this.state.epochSeconds = (performance.now() - started) / 1000;
+          await hooks.onStop?.(this.snapshot());
+          return { stopped: true, history: this.state.history };
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        train: sums.mean(),
+        validation: validation.n > 0 ? evaluateSet(this.model, validation, batch, this.config.seed + 1000 + epoch, this.microBatch) : null,
+        seconds,
+        imagesPerSecond: train.n / seconds,
+      };
+      this.state.history.push(record);
+      this.state.epoch = epoch + 1;
+      this.state.step = 0;
+      this.state.shuffleAtEpochStart = this.shuffle.getState();
+      this.state.epochSums = new MetricSums().toJSON();
+      this.state.epochSeconds = 0;
+      await hooks.onEpoch?.(record, this.snapshot());
+      if (hooks.shouldStop?.() && this.state.epoch < this.config.epochs) {
+        await hooks.onStop?.(this.snapshot());
+        return { stopped: true, history: this.state.history };
+      }
+    }
+    return { stopped: false, history: this.state.history };
+  }
+
+  /** The current weights, optimizer moments and loop state (tensors are live: write them out before the next step). */
+  snapshot(): TrainerSnapshot {
+    return { state: structuredClone(this.state), weights: this.model.namedWeights(), optimizer: this.optimizer.namedState() };
+  }
+
+  /** Puts the model, optimizer and loop back where a snapshot was taken. */
+  restore(snapshot: TrainerSnapshot): void {
+    this.model.setNamedWeights(snapshot.weights);
+    this.optimizer.restore(snapshot.optimizer, snapshot.state.optimizerStep);
+    this.state = structuredClone(snapshot.state);
+    this.noise.setState(this.state.noise);
+    this.shuffle.setState(this.state.shuffleAtEpochStart);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
