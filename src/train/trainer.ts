@@ -180,6 +180,8 @@ export class Trainer {
         this.state.optimizerStep = this.optimizer.step;
         const rate = (sums.count - imagesBefore) / ((performance.now() - resumedAt) / 1000);
         hooks.onStep?.({ epoch, step: step + 1, steps, metrics: sums.mean(), imagesPerSecond: rate });
+        // A step is synchronous; yield so that signals (Ctrl-C) and progress redraws get their turn.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (hooks.shouldStop?.() && step + 1 < steps) {
           this.state.epochSeconds = (performance.now() - started) / 1000;
           await hooks.onStop?.(this.snapshot());

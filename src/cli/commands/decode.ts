@@ -25,7 +25,7 @@ export async function decodeCommand(mode: 'normalize' | 'reconstruct', input: st
     const x = toUnit(set.images);
     const out = mode === 'normalize' ? model.normalize(x, options) : model.reconstruct(x, options);
     writeOutputImages(output, out, set.n, height, width, o.scale);
-    log(`${mode}d ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
+    log(`${mode === 'normalize' ? 'normalized' : 'reconstructed'} ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
     return 0;
   } finally {
     model.dispose();

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PNG } from 'pngjs';
+import { encodeIdx, parseIdx } from '../src/data/idx.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { tempDir } from './helpers.ts';
+
+const BIN = new URL('../bin/affine-vae.js', import.meta.url).pathname;
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+/** A user's mistake: one line on stderr, no stack trace, non-zero exit. */
+function assertUserError(r: ReturnType<typeof cli>, message: RegExp) {
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, `stack trace in: ${r.stderr}`);
+}
+
+test('--help works for the program and every command', () => {
+  const top = cli('--help');
+  assert.equal(top.status, 0);
+  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate']) {
+    assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
+    const r = cli(c, '--help');
+    assert.equal(r.status, 0, c);
+    assert.match(r.stdout, /Usage: affine-vae/);
+  }
+});
+
+test('user mistakes get one clear line and a non-zero exit', () => {
+  assertUserError(cli('train', '--out', tempDir(), '--epochs', 'x'), /'x' is not a positive integer/);
+  assertUserError(cli('train'), /required option '--out <dir>'/);
+  assertUserError(cli('normalize', '--model', '/no/such/dir', 'a.png', 'b.png'), /model directory \/no\/such\/dir does not exist/);
+  assertUserError(cli('bogus'), /unknown command 'bogus'/);
+});
+
+test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a tiny run', () => {
+  const dir = tempDir();
+  const out = join(dir, 'run');
+  const t = cli('train', '--out', out, '--limit', '300', '--hidden', '8', '--epochs', '1', '--batch', '50', '--seed', '3');
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stderr, /backend: wasm/);
+  assert.match(t.stderr, /epoch 1\/1: loss/);
+  for (const f of ['model.json', 'weights.bin', 'checkpoint.ckpt', 'history.json']) assert.ok(existsSync(join(out, f)), f);
+
+  const again = cli('train', '--out', out, '--limit', '300');
+  assertUserError(again, /already holds a training run: pass --resume/);
+  const resumed = cli('train', '--out', out, '--resume', '--epochs', '2');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming .* at epoch 2, step 0/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length, 2);
+
+  const fig = join(dir, 'fig.png');
+  assert.equal(cli('figure', '--model', out, '--out', fig).status, 0);
+  const png = PNG.sync.read(readFileSync(fig));
+  assert.equal(png.width, 6 * 28 * 4);
+  assert.equal(png.height, (4 * 28 + 1) * 4);
+
+  const test5 = join(dir, 'five.idx');
+  writeFileSync(test5, encodeIdx(loadMnist('test').images.subarray(0, 5 * 784), [5, 28, 28]));
+  const normIdx = join(dir, 'norm.idx');
+  assert.equal(cli('normalize', '--model', out, test5, normIdx).status, 0);
+  assert.deepEqual(parseIdx(new Uint8Array(readFileSync(normIdx))).shape, [5, 28, 28]);
+  const recPng = join(dir, 'rec.png');
+  assert.equal(cli('reconstruct', '--model', out, test5, recPng, '--scale', '2').status, 0);
+  assert.equal(PNG.sync.read(readFileSync(recPng)).width, (5 * 28 + 4) * 2);
+
+  // A colour PNG of another size becomes 28×28 grey, with warnings.
+  const big = new PNG({ width: 56, height: 40 });
+  big.data.fill(0);
+  for (let i = 0; i < 56 * 40; i++) big.data[4 * i + 3] = 255;
+  for (let y = 10; y < 30; y++) big.data[4 * (y * 56 + 28)] = 255; // a red vertical stroke
+  const colour = join(dir, 'colour.png');
+  writeFileSync(colour, PNG.sync.write(big));
+  const n = cli('normalize', '--model', out, colour, join(dir, 'n.png'));
+  assert.equal(n.status, 0, n.stderr);
+  assert.match(n.stderr, /warning: .*colour image, converted to grey/);
+  assert.match(n.stderr, /warning: .*56×40 image, resized to 28×28/);
+  assert.equal(PNG.sync.read(readFileSync(join(dir, 'n.png'))).width, 28);
+
+  const e = cli('evaluate', '--model', out, '--limit', '100');
+  assert.equal(e.status, 0, e.stderr);
+  const report = JSON.parse(e.stdout);
+  for (const k of ['mse', 'kl', 'crossEntropy', 'accuracy']) assert.equal(typeof report[k], 'number', k);
+  assert.equal(report.images, 100);
+  assert.ok(report.mse > 0 && report.mse < 0.3);
+
+  assertUserError(cli('normalize', '--model', out, join(dir, 'history.txt'), join(dir, 'x.png')), /unknown input type '.txt'/);
+  writeFileSync(join(dir, 'bad.idx'), 'garbage');
+  assertUserError(cli('normalize', '--model', out, join(dir, 'bad.idx'), join(dir, 'x.idx')), /bad\.idx: not a valid IDX file: bad magic/);
+});
+
+test('Ctrl-C saves a checkpoint and exits; --resume continues', async () => {
+  const out = join(tempDir(), 'run');
+  const child = spawn(process.execPath, [BIN, 'train', '--out', out, '--limit', '2000', '--hidden', '8', '--epochs', '20', '--batch', '20'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const started = new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes('training seed')) resolve();
+    }),
+  );
+  await started;
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /saved .*checkpoint\.ckpt at epoch \d+, step \d+; continue with --resume/);
+  const r = cli('train', '--out', out, '--resume', '--epochs', '1');
+  assert.match(r.stderr, /resuming/);
+  assert.equal(r.status, 0, r.stderr);
+});

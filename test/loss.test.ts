@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { LossConfig } from '../src/model/config.ts';
+import { klDivisor, klElements, lossParts } from '../src/model/loss.ts';
+import { tf, useBackend } from './helpers.ts';
+
+before(useBackend);
+
+const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+
+test('KL per element: 0 for the prior, closed form otherwise', () => {
+  const kl = klElements(tf.tensor2d([[0, 1]]), tf.tensor2d([[1, 0.5]]), 0).dataSync();
+  close(kl[0], 0);
+  close(kl[1], -Math.log(0.5) + (0.25 + 1) / 2 - 0.5);
+});
+
+test('KL divisors: the seed preset divides twice', () => {
+  assert.equal(klDivisor('seed', 1000, 16), 16000 ** 2);
+  assert.equal(klDivisor('mean', 1000, 16), 16000);
+  assert.equal(klDivisor('per-image', 1000, 16), 1000);
+});
+
+test('all loss parts on a hand-computed case, for each KL scaling', () => {
+  // 2 images of 2 pixels, latent 2, 3 classes.
+  const target = tf.tensor2d([[0, 1], [0.5, 0.5]]);
+  const image = tf.tensor2d([[0.1, 0.7], [0.5, 0.9]]);
+  const mean = tf.tensor2d([[0, 1], [0.5, 0]]);
+  const scale = tf.tensor2d([[1, 0.5], [1, 2]]);
+  const logits = tf.tensor2d([[0, 0, 0], [2, 0, 0]]);
+  const labels = tf.tensor1d([1, 0], 'int32');
+  // MSE = (0.01 + 0.09 + 0 + 0.16) / 4
+  const mse = 0.26 / 4;
+  const klEl = (m: number, s: number) => -Math.log(s) + (s * s + m * m) / 2 - 0.5;
+  const klSum = klEl(0, 1) + klEl(1, 0.5) + klEl(0.5, 1) + klEl(0, 2);
+  // CE: image 1 uniform -> ln 3; image 2: -log(e²/(e²+2))
+  const ce = (Math.log(3) - Math.log(Math.exp(2) / (Math.exp(2) + 2))) / 2;
+  for (const klScaling of ['seed', 'mean', 'per-image'] as const) {
+    const config: LossConfig = { crossEntropy: 1e-3, mse: 1, kl: 5, klScaling, scaleEpsilon: 1e-8 };
+    const p = lossParts(config, target, image, mean, scale, logits, labels, 2);
+    const divisor = { seed: 16, mean: 4, 'per-image': 2 }[klScaling];
+    close(p.mse.dataSync()[0], mse);
+    close(p.kl.dataSync()[0], klSum / divisor);
+    close(p.klNats.dataSync()[0], klSum / 2);
+    close(p.crossEntropy.dataSync()[0], ce);
+    close(p.total.dataSync()[0], 1e-3 * ce + mse + (5 * klSum) / divisor);
+    assert.equal(p.correct.dataSync()[0], 1); // image 1 predicts class 0 (a tie, argmax picks 0), label 1: wrong
+  }
+});
+
+test('chunks of a batch add up to the whole batch', () => {
+  const config: LossConfig = { crossEntropy: 1e-3, mse: 1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 };
+  const t = tf.randomUniform([4, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const y = tf.randomUniform([4, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const m = tf.randomNormal([4, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const s = tf.randomUniform([4, 2], 0.1, 2, 'float32', 4) as tf.Tensor2D;
+  const l = tf.randomNormal([4, 3], 0, 1, 'float32', 5) as tf.Tensor2D;
+  const lab = tf.tensor1d([0, 1, 2, 1], 'int32');
+  const whole = lossParts(config, t, y, m, s, l, lab, 4).total.dataSync()[0];
+  const half = (i: number) => {
+    const sl = (x: tf.Tensor2D) => tf.slice(x, [2 * i, 0], [2, x.shape[1]]);
+    return lossParts(config, sl(t), sl(y), sl(m), sl(s), sl(l), tf.slice(lab, [2 * i], [2]), 4).total.dataSync()[0];
+  };
+  close(half(0) + half(1), whole);
+});

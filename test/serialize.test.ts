@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { UserError } from '../src/io/files.ts';
+import { loadModelDir, saveModelDir } from '../src/io/model-dir.ts';
+import { Rng } from '../src/model/rng.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { tempDir, tf, tinyConfig, useBackend } from './helpers.ts';
+
+before(useBackend);
+
+function savedModel(): { dir: string; model: AffineVAE; x: Float32Array } {
+  const dir = tempDir();
+  const model = new AffineVAE(tinyConfig(12), 21);
+  const rng = new Rng(1);
+  const x = Float32Array.from({ length: 3 * 784 }, () => rng.uniform());
+  return { dir, model, x };
+}
+
+test('save, load, and identical outputs', async () => {
+  const { dir, model, x } = savedModel();
+  await saveModelDir(model, dir, { note: 'test' });
+  const loaded = await loadModelDir(dir);
+  assert.deepEqual(loaded.config, model.config);
+  assert.deepEqual(Array.from(loaded.normalize(x)), Array.from(model.normalize(x)));
+  assert.deepEqual(Array.from(loaded.reconstruct(x)), Array.from(model.reconstruct(x)));
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  assert.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
+  assert.equal(json.userDefinedMetadata.note, 'test');
+  model.dispose();
+  loaded.dispose();
+});
+
+test('stock TF.js reads the artifacts through tf.io (getModelArtifactsForJSON + decodeWeights)', async () => {
+  const { dir, model } = savedModel();
+  await saveModelDir(model, dir);
+  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+    const bin = readFileSync(join(dir, manifest[0].paths[0]));
+    return [manifest[0].weights, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)];
+  });
+  const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  const kernel = model.namedWeights()['decoder/dense2/kernel'];
+  assert.deepEqual(weights['decoder/dense2/kernel'].shape, [12, 12]);
+  assert.deepEqual(Array.from(weights['decoder/dense2/kernel'].dataSync()), Array.from(kernel.dataSync()));
+  assert.equal(Object.keys(weights).length, model.variables.length);
+  model.dispose();
+});
+
+const broken: [string, (dir: string) => void, RegExp][] = [
+  ['a missing directory', (dir) => rmSync(dir, { recursive: true }), /does not exist/],
+  ['no model.json', (dir) => rmSync(join(dir, 'model.json')), /is not a model directory: it has no model\.json/],
+  ['corrupt JSON', (dir) => writeFileSync(join(dir, 'model.json'), '{"format": '), /corrupt JSON/],
+  ['a truncated weights.bin', (dir) => writeFileSync(join(dir, 'weights.bin'), readFileSync(join(dir, 'weights.bin')).subarray(0, 100)), /weights hold 100 bytes, the manifest describes/],
+  ['a missing weights.bin', (dir) => rmSync(join(dir, 'weights.bin')), /cannot read weights file .*no such file/],
+  [
+    'a foreign (Keras layers) model',
+    (dir) => writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [] })),
+    /format is 'layers-model', expected 'affine-vae'/,
+  ],
+  [
+    'a config that cannot make a model',
+    (dir) => {
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      json.modelTopology.config.decoderHidden = [0];
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    },
+    /bad config: decoderHidden\[0\] must be a positive integer/,
+  ],
+];
+for (const [name, damage, message] of broken) {
+  test(`loading ${name} fails with a clear message`, async () => {
+    const { dir, model } = savedModel();
+    await saveModelDir(model, dir);
+    model.dispose();
+    damage(dir);
+    await assert.rejects(loadModelDir(dir), (err: Error) => {
+      assert.ok(err instanceof UserError, `${err.name}: ${err.message}`);
+      assert.match(err.message, message);
+      return true;
+    });
+  });
+}

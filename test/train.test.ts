@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { slice, validationSplit } from '../src/data/dataset.ts';
+import { evaluateSet } from '../src/eval/metrics.ts';
+import { readCheckpoint, writeCheckpoint } from '../src/io/checkpoint.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { SEED_TRAIN, type TrainConfig } from '../src/model/config.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { tempDir, tf, tinyConfig, useBackend } from './helpers.ts';
+
+before(useBackend);
+
+const data = () => validationSplit(slice(loadMnist('train'), 0, 600), 0.1);
+const schedule = (epochs: number): TrainConfig => ({ ...SEED_TRAIN, epochs, batch: 50, seed: 7 });
+
+test("Keras' validation split: the last 2%, unshuffled", () => {
+  const split = validationSplit(loadMnist('train'), 0.02);
+  assert.equal(split.train.n, 58800);
+  assert.equal(split.validation.n, 1200);
+  assert.equal(split.validation.labels![0], loadMnist('train').labels![58800]);
+});
+
+test('a tiny training run lowers validation MSE by a clear margin', async () => {
+  const split = validationSplit(slice(loadMnist('train'), 0, 2000), 0.1);
+  const model = new AffineVAE(tinyConfig(32), 1);
+  const before = evaluateSet(model, split.validation, 100, 0).mse;
+  const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 3, batch: 50 });
+  const { history } = await trainer.run();
+  const after = evaluateSet(model, split.validation, 100, 0).mse;
+  assert.equal(history.length, 3);
+  assert.ok(after < 0.6 * before, `validation MSE ${before.toFixed(4)} -> ${after.toFixed(4)}`);
+  assert.ok(history[2].validation!.mse < history[0].validation!.mse, 'validation MSE falls across epochs');
+  trainer.dispose();
+  model.dispose();
+});
+
+test('no tensor leaks across training steps', () => {
+  const split = data();
+  const model = new AffineVAE(tinyConfig(8), 2);
+  const trainer = new Trainer(model, split, schedule(1), { microBatch: 20 });
+  const idx = Int32Array.from({ length: 50 }, (_, i) => i);
+  trainer.trainStep(split.train, idx); // first step may create lazily kept tensors
+  const count = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) trainer.trainStep(split.train, idx);
+  assert.equal(tf.memory().numTensors, count);
+  trainer.dispose();
+  model.dispose();
+});
+
+test('micro-batching changes memory, not the result', () => {
+  const split = data();
+  const run = (microBatch: number) => {
+    const model = new AffineVAE(tinyConfig(8), 3);
+    const trainer = new Trainer(model, split, schedule(1), { microBatch });
+    const parts = trainer.trainStep(split.train, Int32Array.from({ length: 50 }, (_, i) => i));
+    const w = model.namedWeights()['decoder/dense2/kernel'].dataSync().slice();
+    trainer.dispose();
+    model.dispose();
+    return { parts, w };
+  };
+  const whole = run(50);
+  const chunked = run(7);
+  assert.ok(Math.abs(whole.parts.loss - chunked.parts.loss) < 1e-6);
+  for (let i = 0; i < whole.w.length; i++) assert.ok(Math.abs(whole.w[i] - chunked.w[i]) < 1e-6);
+});
+
+test('the same seed gives the same run', async () => {
+  const split = data();
+  const weights = async () => {
+    const model = new AffineVAE(tinyConfig(8), 4);
+    const trainer = new Trainer(model, split, schedule(1));
+    await trainer.run();
+    const w = model.namedWeights()['encoder/mean/kernel'].dataSync().slice();
+    trainer.dispose();
+    model.dispose();
+    return w;
+  };
+  assert.deepEqual(Array.from(await weights()), Array.from(await weights()));
+});
+
+test('resume after a simulated kill (mid-epoch) gives the same weights as an uninterrupted run', async () => {
+  const split = data();
+  const config = tinyConfig(8);
+  const straight = new AffineVAE(config, 5);
+  const t1 = new Trainer(straight, split, schedule(2));
+  await t1.run();
+
+  // A run that stops mid-way through epoch 2 and leaves only its checkpoint file behind.
+  const dir = tempDir();
+  const ckpt = join(dir, 'checkpoint.ckpt');
+  const killed = new AffineVAE(config, 5);
+  const t2 = new Trainer(killed, split, schedule(2));
+  let steps = 0;
+  const result = await t2.run({
+    onStep: () => steps++,
+    shouldStop: () => steps === 15, // 11 steps per epoch: stops after step 4 of epoch 2
+    onStop: (snap) => writeCheckpoint(ckpt, { model: config, train: schedule(2), extra: {} }, snap),
+  });
+  assert.equal(result.stopped, true);
+  t2.dispose();
+  killed.dispose();
+
+  // A fresh process would build a model with other initial weights; the checkpoint replaces them.
+  const restored = readCheckpoint(ckpt);
+  assert.equal(restored.state.epoch, 1);
+  assert.equal(restored.state.step, 4);
+  const resumed = new AffineVAE(restored.model, 999);
+  const t3 = new Trainer(resumed, split, restored.train);
+  t3.restore(restored.snapshot);
+  await t3.run();
+
+  for (const [name, w] of Object.entries(straight.namedWeights())) {
+    assert.deepEqual(Array.from(resumed.namedWeights()[name].dataSync()), Array.from(w.dataSync()), name);
+  }
+  assert.deepEqual(t3.state.history.map((h) => h.train.loss), t1.state.history.map((h) => h.train.loss));
+  t1.dispose();
+  t3.dispose();
+});
+
+test('a corrupt checkpoint is reported, not loaded', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'c.ckpt');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path, 'AVAECKPT\x05\x00\x00\x00{"a"');
+  assert.throws(() => readCheckpoint(path), /corrupt checkpoint/);
+  assert.throws(() => readCheckpoint(join(dir, 'none.ckpt')), /no checkpoint at .*nothing to resume/);
+});
