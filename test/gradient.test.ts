@@ -37,8 +37,8 @@ test('the gradient of the whole loss matches central finite differences (tiny co
   const { grads } = tf.variableGrads(loss, model.variables);
   let checked = 0;
   for (const v of model.variables) {
-    const g = grads[v.name].dataSync();
-    const values = v.dataSync().slice();
+    const g = Array.from(grads[v.name].dataSync());
+    const values = Float32Array.from(v.dataSync());
     // A few coordinates of every variable, the largest-gradient one among them.
     const picks = [0, Math.floor(values.length / 2), values.length - 1, g.reduce((best, gi, i) => (Math.abs(gi) > Math.abs(g[best]) ? i : best), 0)];
     for (const i of picks) {

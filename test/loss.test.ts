@@ -36,7 +36,7 @@ test('all loss parts on a hand-computed case, for each KL scaling', () => {
   const ce = (Math.log(3) - Math.log(Math.exp(2) / (Math.exp(2) + 2))) / 2;
   for (const klScaling of ['seed', 'mean', 'per-image'] as const) {
     const config: LossConfig = { crossEntropy: 1e-3, mse: 1, kl: 5, klScaling, scaleEpsilon: 1e-8 };
-    const p = lossParts(config, target, image, mean, scale, logits, labels, 2);
+    const p = lossParts(config, tf.sum(tf.squaredDifference(image, target)), 2, mean, scale, logits, labels, 2);
     const divisor = { seed: 16, mean: 4, 'per-image': 2 }[klScaling];
     close(p.mse.dataSync()[0], mse);
     close(p.kl.dataSync()[0], klSum / divisor);
@@ -55,10 +55,10 @@ test('chunks of a batch add up to the whole batch', () => {
   const s = tf.randomUniform([4, 2], 0.1, 2, 'float32', 4) as tf.Tensor2D;
   const l = tf.randomNormal([4, 3], 0, 1, 'float32', 5) as tf.Tensor2D;
   const lab = tf.tensor1d([0, 1, 2, 1], 'int32');
-  const whole = lossParts(config, t, y, m, s, l, lab, 4).total.dataSync()[0];
+  const whole = lossParts(config, tf.sum(tf.squaredDifference(t, y)), 3, m, s, l, lab, 4).total.dataSync()[0];
   const half = (i: number) => {
     const sl = (x: tf.Tensor2D) => tf.slice(x, [2 * i, 0], [2, x.shape[1]]);
-    return lossParts(config, sl(t), sl(y), sl(m), sl(s), sl(l), tf.slice(lab, [2 * i], [2]), 4).total.dataSync()[0];
+    return lossParts(config, tf.sum(tf.squaredDifference(sl(t), sl(y))), 3, sl(m), sl(s), sl(l), tf.slice(lab, [2 * i], [2]), 4).total.dataSync()[0];
   };
   close(half(0) + half(1), whole);
 });

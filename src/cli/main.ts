@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { PRESETS } from '../model/config.ts';
+import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import { decodeCommand, evaluateCommand, figureCommand } from './commands/decode.ts';
 import { trainCommand } from './commands/train.ts';
@@ -14,12 +15,23 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   const program = new Command('affine-vae')
     .description('Unsupervised normalization of digit images with an affine-warp coordinate VAE')
     .addOption(new Option('--backend <name>', 'force a TF.js backend').choices(['tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--engine <name>', 'decoder engine (default: native when built, else tfjs)').choices(['native', 'tfjs']))
+    .option('--threads <n>', 'threads of the native engine (default: all cores)', positiveInt)
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const withBackend = <T>(f: (o: T) => Promise<number>) => async (o: T) => {
-    const choice = await selectBackend(undefined, program.opts().backend);
-    log(`backend: ${choice.name}${choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.name).join(', ')})` : ''}`);
+    const opts = program.opts();
+    const choice = await selectBackend(undefined, opts.backend);
+    let engine: EngineChoice;
+    try {
+      engine = useEngine(opts.engine, opts.threads);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+    if (engine.warning) log(`warning: ${engine.warning}`);
+    const skipped = choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.name).join(', ')})` : '';
+    log(`backend: ${choice.name}${skipped}; decoder engine: ${engine.name}${engine.name === 'native' ? ` (${engine.threads} threads)` : ''}`);
     return f(o);
   };
 

@@ -34,7 +34,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 /** Reads a file, as a {@link UserError} naming it when it cannot be read. */
 export function readFileOrFail(path: string, what = 'file'): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    const buf = readFileSync(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a view, not a copy
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
@@ -47,7 +48,8 @@ export function readMaybeGzip(path: string, what = 'file'): Uint8Array {
   const bytes = readFileOrFail(path, what);
   if (!isGzip(bytes)) return bytes;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    const buf = gunzipSync(bytes);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     throw new UserError(`${path}: corrupt gzip data: ${(err as Error).message}`);
   }

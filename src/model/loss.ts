@@ -51,16 +51,16 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
 
 /**
  * All loss terms for a chunk of a batch.
- * @param target `n × P` images in [0, 1].
- * @param image `n × P` decoded images.
+ * @param squaredError `Σ (image − target)²` over the chunk's pixels.
+ * @param pixels pixels per image.
  * @param logits `n × classes` predictor logits (the softmax is folded into the cross-entropy).
  * @param labels `n` class labels.
  * @param batch the size of the whole batch the chunk belongs to.
  */
 export function lossParts(
   config: LossConfig,
-  target: tf.Tensor2D,
-  image: tf.Tensor2D,
+  squaredError: tf.Scalar,
+  pixels: number,
   mean: tf.Tensor2D,
   scale: tf.Tensor2D,
   logits: tf.Tensor2D,
@@ -68,9 +68,8 @@ export function lossParts(
   batch: number,
 ): LossParts {
   return tf.tidy(() => {
-    const pixels = target.shape[1];
     const latent = mean.shape[1];
-    const mse = tf.div(tf.sum(tf.squaredDifference(image, target)), batch * pixels) as tf.Scalar;
+    const mse = tf.div(squaredError, batch * pixels) as tf.Scalar;
     const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon));
     const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
     const klNats = tf.div(klSum, batch) as tf.Scalar;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, latentDims, validateModelConfig } from './config.ts';
 import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
+import { engineFor } from './engine.ts';
 import { type LossParts, lossParts } from './loss.ts';
 import { Rng } from './rng.ts';
 import { gridValues } from './warp.ts';
@@ -120,7 +121,7 @@ export class AffineVAE {
   decode(z: tf.Tensor2D, applyWarp: boolean): tf.Tensor2D {
     return tf.tidy(() => {
       const { content, warp } = this.split(z);
-      return this.decoder.decode(content, applyWarp ? warp : null, this.grid, this.config.warpScale);
+      return engineFor(this.decoder).decode(this.decoder, content, applyWarp ? warp : null, this.grid, this.config.warpScale);
     });
   }
 
@@ -143,11 +144,18 @@ export class AffineVAE {
     });
   }
 
-  /** The loss parts of a chunk of a batch of size `batch` (see {@link lossParts}). */
-  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number): LossParts {
+  /**
+   * The loss parts of a chunk of a batch of size `batch` (see {@link lossParts}). The image term
+   * goes through the decoder engine's fused squared error, so no `B × P` image is kept for it.
+   * @param training whether gradients will be taken (an engine may then compute them eagerly).
+   */
+  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number, training = true): LossParts {
     return tf.tidy(() => {
-      const f = this.forward(x, eps);
-      return lossParts(this.config.loss, x, f.image, f.mean, f.scale, f.logits, labels, batch);
+      const { mean, scale } = this.encode(x);
+      const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
+      const { content, warp } = this.split(z);
+      const sse = engineFor(this.decoder).squaredError(this.decoder, content, warp, this.grid, this.config.warpScale, x, training);
+      return lossParts(this.config.loss, sse, this.pixels, mean, scale, this.predict(z), labels, batch);
     });
   }
 

@@ -6,6 +6,7 @@ import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
+import { engineFor } from '../model/engine.ts';
 
 /** One epoch's record in the training history. */
 export interface EpochRecord {
@@ -66,8 +67,8 @@ export interface RunHooks {
 export interface TrainerOptions {
   /**
    * Images per forward/backward chunk. A batch is split into chunks whose gradients add up to the
-   * batch's exactly, so memory is bounded whatever the batch size. Default: about 256 MB of
-   * decoder activations per chunk.
+   * batch's exactly, so memory is bounded whatever the batch size. Default: the decoder engine's
+   * preference, else about 256 MB of TF.js decoder activations per chunk.
    */
   microBatch?: number;
 }
@@ -92,7 +93,8 @@ export class Trainer {
     if (data.train.n === 0) throw new Error('no training images');
     this.optimizer = new Adam(config, model.variables);
     const widest = Math.max(...model.config.decoderHidden);
-    this.microBatch = options.microBatch ?? Math.max(1, Math.floor(256e6 / (model.pixels * widest * 4 * 4)));
+    this.microBatch =
+      options.microBatch ?? engineFor(model.decoder).preferredChunk ?? Math.max(1, Math.floor(256e6 / (model.pixels * widest * 4 * 4)));
     // Two streams, so the order of the data does not depend on how many samples were drawn.
     this.shuffle = new Rng(config.seed * 2 + 1);
     this.noise = new Rng(config.seed * 2 + 2);

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "affine_vae_native",
+      "sources": ["native/addon.c", "native/decoder.c"],
+      "cflags": ["-O3", "-march=native", "-ffp-contract=fast", "-fopenmp", "-std=c11", "<!@(pkg-config --cflags openblas)"],
+      "libraries": ["-fopenmp", "<!@(pkg-config --libs openblas)"],
+      "ldflags": ["-fopenmp"]
+    }
+  ]
+}

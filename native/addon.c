@@ -1,0 +1,187 @@
+/* N-API binding: plain objects of Float32Arrays in, Float32Arrays out. */
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decoder.h"
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "affine-vae native: N-API failure"); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+/* The Float32Array named `key` of `obj`, with at least `len` elements; NULL if absent and optional. */
+static int get_f32(napi_env env, napi_value obj, const char *key, size_t len, int optional, float **out) {
+  napi_value v;
+  bool has = false;
+  *out = NULL;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok) return 0;
+  if (!has) goto absent;
+  if (napi_get_named_property(env, obj, key, &v) != napi_ok) return 0;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_null || t == napi_undefined) goto absent;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "affine-vae native: '%s' must be a Float32Array", key);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  if (length < len) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "affine-vae native: '%s' has %zu elements, needs %zu", key, length, len);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  *out = data;
+  return 1;
+absent:
+  if (optional) return 1;
+  {
+    char msg[128];
+    snprintf(msg, sizeof msg, "affine-vae native: '%s' is required", key);
+    napi_throw_type_error(env, NULL, msg);
+  }
+  return 0;
+}
+
+static int get_num(napi_env env, napi_value obj, const char *key, double *out) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, key, &v) != napi_ok || napi_get_value_double(env, v, out) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "affine-vae native: '%s' must be a number", key);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value new_f32(napi_env env, size_t n, float **data) {
+  napi_value buf, arr;
+  if (napi_create_arraybuffer(env, n * sizeof(float), (void **)data, &buf) != napi_ok) return NULL;
+  if (napi_create_typedarray(env, napi_float32_array, n, buf, 0, &arr) != napi_ok) return NULL;
+  return arr;
+}
+
+/*
+ * run({B, P, Zc, H1, H2, scale, threads, grad, content, warp?, grid, target?, dimage?,
+ *      W1, b1, W2, b2, W3, b3}) -> {image, sse, dcontent?, dwarp?, dW1?, ...}
+ */
+static napi_value Run(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "affine-vae native: run() takes one options object");
+    return NULL;
+  }
+  napi_value o = args[0];
+  double B, P, Zc, H1, H2, scale, threads, grad;
+  if (!get_num(env, o, "B", &B) || !get_num(env, o, "P", &P) || !get_num(env, o, "Zc", &Zc) ||
+      !get_num(env, o, "H1", &H1) || !get_num(env, o, "H2", &H2) || !get_num(env, o, "scale", &scale) ||
+      !get_num(env, o, "threads", &threads) || !get_num(env, o, "grad", &grad))
+    return NULL;
+  if (B < 1 || P < 1 || Zc < 1 || H1 < 1 || H2 < 1 || threads < 1) {
+    napi_throw_range_error(env, NULL, "affine-vae native: sizes and threads must be positive");
+    return NULL;
+  }
+  DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2, (float)scale};
+  DecoderWeights w;
+  DecoderIO io;
+  memset(&io, 0, sizeof io);
+  float *tmp;
+  const size_t b = d.B, p = d.P;
+  if (!get_f32(env, o, "content", b * d.Zc, 0, &tmp)) return NULL;
+  io.content = tmp;
+  if (!get_f32(env, o, "warp", b * 6, 1, &tmp)) return NULL;
+  io.warp = tmp;
+  if (!get_f32(env, o, "grid", p * 2, 0, &tmp)) return NULL;
+  io.grid = tmp;
+  if (!get_f32(env, o, "target", b * p, 1, &tmp)) return NULL;
+  io.target = tmp;
+  if (!get_f32(env, o, "dimage", b * p, 1, &tmp)) return NULL;
+  io.dimage = tmp;
+  if (!get_f32(env, o, "W1", (size_t)(2 + d.Zc) * d.H1, 0, &tmp)) return NULL;
+  w.W1 = tmp;
+  if (!get_f32(env, o, "b1", d.H1, 0, &tmp)) return NULL;
+  w.b1 = tmp;
+  if (!get_f32(env, o, "W2", (size_t)d.H1 * d.H2, 0, &tmp)) return NULL;
+  w.W2 = tmp;
+  if (!get_f32(env, o, "b2", d.H2, 0, &tmp)) return NULL;
+  w.b2 = tmp;
+  if (!get_f32(env, o, "W3", d.H2, 0, &tmp)) return NULL;
+  w.W3 = tmp;
+  if (!get_f32(env, o, "b3", 1, 0, &tmp)) return NULL;
+  w.b3 = tmp;
+  if (grad && !io.target && !io.dimage) {
+    napi_throw_type_error(env, NULL, "affine-vae native: gradients need 'target' or 'dimage'");
+    return NULL;
+  }
+
+  napi_value result, v;
+  CHECK(napi_create_object(env, &result));
+  CHECK((v = new_f32(env, b * p, &io.image)) ? napi_ok : napi_generic_failure);
+  CHECK(napi_set_named_property(env, result, "image", v));
+  if (grad) {
+    struct { const char *name; size_t n; float **slot; } outs[] = {
+        {"dcontent", b * d.Zc, &io.dcontent}, {"dwarp", b * 6, &io.dwarp},
+        {"dW1", (size_t)(2 + d.Zc) * d.H1, &io.dW1}, {"db1", d.H1, &io.db1},
+        {"dW2", (size_t)d.H1 * d.H2, &io.dW2}, {"db2", d.H2, &io.db2},
+        {"dW3", d.H2, &io.dW3}, {"db3", 1, &io.db3},
+    };
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+      CHECK((v = new_f32(env, outs[i].n, outs[i].slot)) ? napi_ok : napi_generic_failure);
+      CHECK(napi_set_named_property(env, result, outs[i].name, v));
+    }
+  }
+  if (decoder_run(&d, &w, &io, (int)threads) != 0) {
+    napi_throw_error(env, NULL, "affine-vae native: out of memory");
+    return NULL;
+  }
+  CHECK(napi_create_double(env, io.sse, &v));
+  CHECK(napi_set_named_property(env, result, "sse", v));
+  return result;
+}
+
+static napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2], out;
+  double threads = 1, iterations = 1e7;
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc > 0) napi_get_value_double(env, args[0], &threads);
+  if (argc > 1) napi_get_value_double(env, args[1], &iterations);
+  CHECK(napi_create_double(env, fma_peak_gflops((int)threads, (long)iterations), &out));
+  return out;
+}
+
+static napi_value MaxThreads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  int n = 1;
+#ifdef _OPENMP
+  extern int omp_get_num_procs(void);
+  n = omp_get_num_procs();
+#endif
+  CHECK(napi_create_int32(env, n, &out));
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"run", NULL, Run, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaPeak", NULL, FmaPeak, NULL, NULL, NULL, napi_default, NULL},
+      {"maxThreads", NULL, MaxThreads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

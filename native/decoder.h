@@ -1,0 +1,28 @@
+#ifndef AFFINE_VAE_DECODER_H
+#define AFFINE_VAE_DECODER_H
+
+typedef struct {
+  int B, P, Zc, H1, H2;
+  float scale; /* the warp scale s */
+} DecoderShape;
+
+typedef struct {
+  const float *W1, *b1, *W2, *b2, *W3, *b3; /* W1: (2+Zc)×H1, W2: H1×H2, W3: H2×1, row-major */
+} DecoderWeights;
+
+typedef struct {
+  const float *content; /* B×Zc */
+  const float *warp;    /* B×6, or NULL for the identity */
+  const float *grid;    /* P×2, (y, x) */
+  const float *target;  /* B×P: if set, dL/dimage = 2(image − target) and sse is returned */
+  const float *dimage;  /* B×P: else, if set, the incoming gradient */
+  float *image;         /* out: B×P */
+  /* out, gradients (NULL for forward only): */
+  float *dcontent, *dwarp, *dW1, *db1, *dW2, *db2, *dW3, *db3;
+  double sse;
+} DecoderIO;
+
+int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads);
+double fma_peak_gflops(int threads, long iterations);
+
+#endif

@@ -1,0 +1,110 @@
+/**
+ * Throughput benchmark: a whole training step (encoder, decoder, predictor, loss, Adam) and
+ * forward-only decoding, on real MNIST, with the FLOP rate against this machine's FMA peak.
+ *
+ *   npm run bench -- --preset seed --batch 1000 --steps 5 --json bench.json
+ */
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { range, slice, validationSplit } from '../src/data/dataset.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { PRESETS, buildModelConfig, type ModelConfig } from '../src/model/config.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
+import { useEngine } from '../src/native/select.ts';
+import { selectBackend } from '../src/tensors/backend.ts';
+import { Trainer } from '../src/train/trainer.ts';
+
+const o = new Command('bench')
+  .option('--preset <name>', 'model preset', 'seed')
+  .option('--batch <n>', 'batch size', Number, 1000)
+  .option('--steps <n>', 'timed training steps after one warm-up', Number, 5)
+  .option('--hidden <n>', 'override every hidden width', Number)
+  .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
+  .option('--threads <n>', 'native threads', Number, defaultThreads())
+  .option('--json <file>', 'also write the figures as JSON')
+  .parse()
+  .opts();
+
+/** FLOPs of one image's forward pass (multiply-adds count 2). */
+function forwardFlops(c: ModelConfig): { decoder: number; rest: number } {
+  const P = c.height * c.width;
+  const [h1, h2] = c.decoderHidden;
+  const L = c.contentDims + c.warpDims;
+  const decoder = 2 * P * (2 * h1 + h1 * h2 + h2) + 2 * c.contentDims * h1;
+  const enc = [P, ...c.encoderHidden];
+  let rest = 0;
+  for (let i = 0; i + 1 < enc.length; i++) rest += 2 * enc[i] * enc[i + 1];
+  rest += 2 * 2 * enc.at(-1)! * L;
+  const pred = [c.predictorInput === 'seed' ? L - 1 : c.contentDims, ...c.predictorHidden, c.classes];
+  for (let i = 0; i + 1 < pred.length; i++) rest += 2 * pred[i] * pred[i + 1];
+  return { decoder, rest };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const backend = await selectBackend();
+const engine = useEngine(o.engine, o.threads);
+const config = buildModelConfig(o.preset, o.hidden ? { hidden: o.hidden } : {});
+const model = new AffineVAE(config, 1);
+const data = validationSplit(slice(loadMnist('train'), 0, o.batch), 0);
+const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch });
+const idx = range(0, o.batch);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}, backend ${backend.name}, engine ${engine.name}, ${engine.threads} thread(s)`);
+
+const stepSeconds: number[] = [];
+for (let s = 0; s <= o.steps; s++) {
+  const t0 = performance.now();
+  trainer.trainStep(data.train, idx);
+  const dt = (performance.now() - t0) / 1000;
+  if (s > 0) stepSeconds.push(dt);
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  console.error(`  step ${s}${s === 0 ? ' (warm-up)' : ''}: ${dt.toFixed(2)} s, ${(o.batch / dt).toFixed(1)} img/s, rss ${rss.toFixed(0)} MiB`);
+}
+// Peak memory of training alone; decoding below leaves garbage that V8 collects lazily.
+const trainPeakRss = process.resourceUsage().maxRSS / 1024;
+const pixels = new Float32Array(o.batch * model.pixels);
+for (let i = 0; i < pixels.length; i++) pixels[i] = data.train.images[i] / 255;
+model.normalize(pixels.subarray(0, 10 * model.pixels)); // warm-up
+const decodeSeconds: number[] = [];
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  model.normalize(pixels, { chunk: 200 });
+  decodeSeconds.push((performance.now() - t0) / 1000);
+}
+
+const maxRssAfterDecode = process.resourceUsage().maxRSS / 1024;
+console.error(`  decode: ${(o.batch / median(decodeSeconds)).toFixed(1)} img/s, peak rss so far ${maxRssAfterDecode.toFixed(0)} MiB`);
+const { addon } = loadNativeAddon();
+const peak = addon ? addon.fmaPeak(engine.threads, 3e8) : null;
+const flops = forwardFlops(config);
+console.error(`  FMA probe: ${peak?.toFixed(1)} GFLOP/s, peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+const trainFlopsPerImage = 3 * (flops.decoder + flops.rest);
+const train = o.batch / median(stepSeconds);
+const gflops = (train * trainFlopsPerImage) / 1e9;
+const result = {
+  preset: o.preset,
+  hidden: config.decoderHidden,
+  batch: o.batch,
+  steps: o.steps,
+  backend: backend.name,
+  engine: engine.name,
+  threads: engine.threads,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  train_images_per_s: train,
+  train_step_s: median(stepSeconds),
+  decode_images_per_s: o.batch / median(decodeSeconds),
+  peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+  train_peak_rss_mib: trainPeakRss,
+  train_gflop_per_image: trainFlopsPerImage / 1e9,
+  decoder_flop_share: flops.decoder / (flops.decoder + flops.rest),
+  gflops,
+  fma_peak_gflops: peak,
+  peak_fraction: peak ? gflops / peak : null,
+};
+console.log(JSON.stringify(result, null, 2));
+if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');
+trainer.dispose();
+model.dispose();

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { CoordinateDecoder } from '../model/decoder.ts';
+import type { DecoderEngine } from '../model/engine.ts';
+import type { NativeAddon, NativeRunArgs } from './addon.ts';
+
+/**
+ * The decoder on the native addon: one fused op per call, OpenBLAS sgemm inside, OpenMP over
+ * images. Forward for decoding; for training, the squared error and all its gradients in the
+ * same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
+ */
+export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine {
+  const gridCache = new WeakMap<tf.Tensor, Float32Array>();
+  const gridValues = (grid: tf.Tensor2D) => {
+    let v = gridCache.get(grid);
+    if (!v) gridCache.set(grid, (v = grid.dataSync() as Float32Array));
+    return v;
+  };
+  const args = (decoder: CoordinateDecoder, content: tf.Tensor2D, warp: tf.Tensor2D | null, grid: tf.Tensor2D, scale: number): NativeRunArgs => {
+    const [l1, l2] = decoder.hidden;
+    return {
+      B: content.shape[0],
+      P: grid.shape[0],
+      Zc: content.shape[1],
+      H1: l1.units,
+      H2: l2.units,
+      scale,
+      threads,
+      grad: 0,
+      content: content.dataSync() as Float32Array,
+      warp: warp ? (warp.dataSync() as Float32Array) : null,
+      grid: gridValues(grid),
+      W1: l1.kernel.dataSync() as Float32Array,
+      b1: l1.bias.dataSync() as Float32Array,
+      W2: l2.kernel.dataSync() as Float32Array,
+      b2: l2.bias.dataSync() as Float32Array,
+      W3: decoder.output.kernel.dataSync() as Float32Array,
+      b3: decoder.output.bias.dataSync() as Float32Array,
+    };
+  };
+
+  return {
+    name: 'native',
+    // Enough images per call to keep both threads busy; small enough that TF.js' encoder
+    // activations (and the wasm heap, which never shrinks) stay a few tens of MB.
+    preferredChunk: 200,
+    supports: (decoder) => decoder.hidden.length === 2,
+
+    decode(decoder, content, warp, grid, scale) {
+      const out = addon.run(args(decoder, content, warp, grid, scale));
+      return tf.tensor2d(out.image, [content.shape[0], grid.shape[0]]);
+    },
+
+    squaredError(decoder, content, warp, grid, scale, target, withGradient) {
+      if (!withGradient) {
+        return tf.scalar(addon.run({ ...args(decoder, content, warp, grid, scale), target: target.dataSync() as Float32Array }).sse);
+      }
+      const [l1, l2] = decoder.hidden;
+      const out = decoder.output;
+      const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+        const [c, w, t] = inputs as tf.Tensor2D[];
+        const r = addon.run({ ...args(decoder, c, w, grid, scale), grad: 1, target: t.dataSync() as Float32Array });
+        return {
+          value: tf.scalar(r.sse),
+          gradFunc: (dy: tf.Tensor) => {
+            const g = dy.dataSync()[0];
+            const scaled = (v: Float32Array, shape: number[]) => tf.mul(tf.tensor(v, shape), g);
+            return [
+              scaled(r.dcontent!, c.shape),
+              scaled(r.dwarp!, w.shape),
+              tf.zerosLike(t), // the target is data, not a parameter
+              scaled(r.dW1!, l1.kernel.shape),
+              scaled(r.db1!, l1.bias.shape),
+              scaled(r.dW2!, l2.kernel.shape),
+              scaled(r.db2!, l2.bias.shape),
+              scaled(r.dW3!, out.kernel.shape),
+              scaled(r.db3!, out.bias.shape),
+            ];
+          },
+        };
+      });
+      return op(content, warp, target, l1.kernel, l1.bias, l2.kernel, l2.bias, out.kernel, out.bias) as tf.Scalar;
+    },
+  };
+}

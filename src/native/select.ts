@@ -1,0 +1,31 @@
+import { setDecoderEngine, tfjsEngine } from '../model/engine.ts';
+import { defaultThreads, loadNativeAddon } from './addon.ts';
+import { nativeEngine } from './engine.ts';
+
+/** What {@link useEngine} chose. */
+export interface EngineChoice {
+  name: 'native' | 'tfjs';
+  threads: number;
+  /** Why the native engine is not in use, when it was wanted but unavailable. */
+  warning: string | null;
+}
+
+/**
+ * Sets the decoder engine: native when the addon has loaded (or when `forced`), else TF.js.
+ * @param forced 'native' fails when the addon is unavailable; 'tfjs' never uses it.
+ */
+export function useEngine(forced?: 'native' | 'tfjs', threads = defaultThreads()): EngineChoice {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (forced === 'tfjs') {
+    setDecoderEngine(tfjsEngine);
+    return { name: 'tfjs', threads: 1, warning: null };
+  }
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) {
+    if (forced === 'native') throw new Error(`the native engine is unavailable: ${reason}`);
+    setDecoderEngine(tfjsEngine);
+    return { name: 'tfjs', threads: 1, warning: `native engine unavailable (${reason}); using the TF.js decoder` };
+  }
+  setDecoderEngine(nativeEngine(addon, threads));
+  return { name: 'native', threads, warning: null };
+}

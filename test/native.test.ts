@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { slice, validationSplit } from '../src/data/dataset.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { SEED_TRAIN } from '../src/model/config.ts';
+import { CoordinateDecoder } from '../src/model/decoder.ts';
+import { setDecoderEngine, tfjsEngine } from '../src/model/engine.ts';
+import { Rng } from '../src/model/rng.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { gridValues } from '../src/model/warp.ts';
+import { loadNativeAddon } from '../src/native/addon.ts';
+import { nativeEngine } from '../src/native/engine.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
+
+before(useBackend);
+
+const { addon, reason } = loadNativeAddon();
+// CI builds the addon and sets AFFINE_VAE_REQUIRE_NATIVE, so there a missing addon fails.
+const skip = addon ? false : process.env.AFFINE_VAE_REQUIRE_NATIVE ? false : `native addon unavailable: ${reason}`;
+
+/** max |a − b| / max |b|: the error relative to the gradient's scale. */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let num = 0;
+  let den = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+interface Case {
+  B: number;
+  side: number;
+  Zc: number;
+  H1: number;
+  H2: number;
+  threads: number;
+}
+const cases: Case[] = [
+  { B: 3, side: 5, Zc: 4, H1: 8, H2: 6, threads: 1 },
+  { B: 7, side: 28, Zc: 10, H1: 32, H2: 16, threads: 2 },
+  { B: 5, side: 12, Zc: 3, H1: 20, H2: 40, threads: 3 }, // more threads than… and B not a multiple of them
+  { B: 1, side: 9, Zc: 10, H1: 64, H2: 64, threads: 2 },
+];
+
+function setup(c: Case, seed: number) {
+  const rng = new Rng(seed);
+  const decoder = new CoordinateDecoder(c.Zc, [c.H1, c.H2], rng);
+  // Non-zero biases, so their paths are tested too.
+  for (const d of [...decoder.hidden, decoder.output]) d.bias.assign(tf.tensor1d(rng.normals(d.units).map((v) => 0.1 * v)));
+  const P = c.side * c.side;
+  const grid = tf.tensor2d(gridValues(c.side, c.side), [P, 2]);
+  const content = tf.tensor2d(rng.normals(c.B * c.Zc), [c.B, c.Zc]);
+  const warp = tf.tensor2d(rng.normals(c.B * 6).map((v) => 2 * v), [c.B, 6]);
+  const target = tf.tensor2d(Float32Array.from({ length: c.B * P }, () => rng.uniform()), [c.B, P]);
+  return { decoder, grid, content, warp, target };
+}
+
+for (const c of cases) {
+  const label = `B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} threads=${c.threads}`;
+
+  test(`native forward equals the TF.js decoder (${label})`, { skip }, () => {
+    const { decoder, grid, content, warp } = setup(c, 1);
+    const native = nativeEngine(addon!, c.threads);
+    for (const w of [warp, null]) {
+      const a = native.decode(decoder, content, w, grid, 0.1).dataSync();
+      const b = tfjsEngine.decode(decoder, content, w, grid, 0.1).dataSync();
+      assert.ok(relError(a, b) < 1e-5, `forward, warp ${w ? 'on' : 'off'}: ${relError(a, b)}`);
+    }
+  });
+
+  test(`native squared error and every gradient equal TF.js autograd (${label})`, { skip }, () => {
+    const { decoder, grid, content, warp, target } = setup(c, 2);
+    const native = nativeEngine(addon!, c.threads);
+    const params = [...decoder.hidden, decoder.output].flatMap((d) => [d.kernel, d.bias]);
+    const run = (engine: typeof native) => {
+      const f = (cc: tf.Tensor, ww: tf.Tensor, ...weights: tf.Tensor[]) => {
+        void weights;
+        return tf.mul(engine.squaredError(decoder, cc as tf.Tensor2D, ww as tf.Tensor2D, grid, 0.1, target, true), 0.37);
+      };
+      const { value, grads } = tf.variableGrads(() => f(content, warp) as tf.Scalar, params);
+      const [gc, gw] = tf.grads((cc: tf.Tensor, ww: tf.Tensor) => f(cc, ww))([content, warp]);
+      return { value: value.dataSync()[0], grads: params.map((p) => grads[p.name].dataSync()), gc: gc.dataSync(), gw: gw.dataSync() };
+    };
+    const n = run(native);
+    const t = run(tfjsEngine);
+    assert.ok(Math.abs(n.value - t.value) / t.value < 1e-5, `sse ${n.value} vs ${t.value}`);
+    assert.ok(relError(n.gc, t.gc) < 1e-3, `d content: ${relError(n.gc, t.gc)}`);
+    assert.ok(relError(n.gw, t.gw) < 1e-3, `d warp: ${relError(n.gw, t.gw)}`);
+    const gw = Array.from(n.gw);
+    for (let b = 0; b < c.B; b++) assert.deepEqual([gw[6 * b + 2], gw[6 * b + 5]], [0, 0], 'p2, p5 are inert');
+    params.forEach((p, i) => assert.ok(relError(n.grads[i], t.grads[i]) < 1e-3, `d ${p.name}: ${relError(n.grads[i], t.grads[i])}`));
+  });
+
+  test(`native backward of an arbitrary image gradient equals autograd (${label})`, { skip }, () => {
+    const { decoder, grid, content, warp } = setup(c, 3);
+    const P = c.side * c.side;
+    const dimage = new Rng(9).normals(c.B * P);
+    const [l1, l2] = decoder.hidden;
+    const r = addon!.run({
+      B: c.B, P, Zc: c.Zc, H1: c.H1, H2: c.H2, scale: 0.1, threads: c.threads, grad: 1,
+      content: content.dataSync() as Float32Array, warp: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array, dimage,
+      W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
+      W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
+      W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
+    });
+    const weighted = (cc: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(tf.mul(decoder.decode(cc as tf.Tensor2D, ww as tf.Tensor2D, grid, 0.1), tf.tensor2d(dimage, [c.B, P])));
+    const [gc, gw] = tf.grads(weighted)([content, warp]);
+    assert.ok(relError(r.dcontent!, gc.dataSync()) < 1e-3);
+    assert.ok(relError(r.dwarp!, gw.dataSync()) < 1e-3);
+    const { grads } = tf.variableGrads(() => weighted(content, warp) as tf.Scalar, [l2.kernel]);
+    assert.ok(relError(r.dW2!, grads[l2.kernel.name].dataSync()) < 1e-3);
+  });
+}
+
+test('the addon rejects wrong inputs with a clear error', { skip }, () => {
+  assert.throws(() => addon!.run({ B: 1 } as never), /'P' must be a number/);
+  const good = { B: 1, P: 1, Zc: 1, H1: 1, H2: 1, scale: 0.1, threads: 1, grad: 0 as const, content: new Float32Array(1), warp: null, grid: new Float32Array(2), W1: new Float32Array(3), b1: new Float32Array(1), W2: new Float32Array(1), b2: new Float32Array(1), W3: new Float32Array(1), b3: new Float32Array(1) };
+  assert.equal(addon!.run(good).image.length, 1);
+  assert.throws(() => addon!.run({ ...good, W1: new Float32Array(2) }), /'W1' has 2 elements, needs 3/);
+  assert.throws(() => addon!.run({ ...good, grid: [0, 0] as never }), /'grid' must be a Float32Array/);
+  assert.throws(() => addon!.run({ ...good, grad: 1 }), /gradients need 'target' or 'dimage'/);
+});
+
+test('a training step on the native engine matches the TF.js engine', { skip }, () => {
+  const split = validationSplit(slice(loadMnist('train'), 0, 200), 0.1);
+  const step = (native: boolean) => {
+    setDecoderEngine(native ? nativeEngine(addon!, 2) : tfjsEngine);
+    const model = new AffineVAE(tinyConfig(24), 8);
+    const trainer = new Trainer(model, split, { ...SEED_TRAIN, batch: 30, seed: 2 }, { microBatch: 13 });
+    const idx = Int32Array.from({ length: 30 }, (_, i) => i);
+    const losses = [trainer.trainStep(split.train, idx).loss, trainer.trainStep(split.train, idx).loss];
+    const weights = Object.fromEntries(Object.entries(model.namedWeights()).map(([k, v]) => [k, v.dataSync().slice()]));
+    trainer.dispose();
+    model.dispose();
+    setDecoderEngine(tfjsEngine);
+    return { losses, weights };
+  };
+  const n = step(true);
+  const t = step(false);
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(n.losses[i] - t.losses[i]) < 1e-5 * t.losses[i], `loss ${n.losses[i]} vs ${t.losses[i]}`);
+  // Adam moves every weight by about lr = 1e-3 per step, whatever the gradient's size; the two
+  // engines' weights must agree to a hundredth of that.
+  for (const name of Object.keys(t.weights)) {
+    const diff = maxAbsDiff(n.weights[name], t.weights[name]);
+    assert.ok(diff < 1e-5, `${name}: ${diff}`);
+  }
+});
