@@ -92,6 +92,22 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assertUserError(cli('normalize', '--model', out, join(dir, 'bad.idx'), join(dir, 'x.idx')), /bad\.idx: not a valid IDX file: bad magic/);
 });
 
+test('without the native addon the CLI warns once and runs on the TF.js decoder', () => {
+  const dir = tempDir();
+  const r = spawnSync(process.execPath, [BIN, 'train', '--out', join(dir, 'run'), '--limit', '100', '--hidden', '4', '--epochs', '1', '--batch', '50'], {
+    encoding: 'utf8',
+    env: { ...process.env, AFFINE_VAE_NO_NATIVE: '1' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.match(/native engine unavailable/g)?.length, 1);
+  assert.match(r.stderr, /decoder engine: tfjs/);
+  const forced = spawnSync(process.execPath, [BIN, '--engine', 'native', 'evaluate', '--model', join(dir, 'run')], {
+    encoding: 'utf8',
+    env: { ...process.env, AFFINE_VAE_NO_NATIVE: '1' },
+  });
+  assertUserError(forced, /the native engine is unavailable: AFFINE_VAE_NO_NATIVE is set/);
+});
+
 test('Ctrl-C saves a checkpoint and exits; --resume continues', async () => {
   const out = join(tempDir(), 'run');
   const child = spawn(process.execPath, [BIN, 'train', '--out', out, '--limit', '2000', '--hidden', '8', '--epochs', '20', '--batch', '20'], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -4,6 +4,7 @@ import { UserError } from '../io/files.ts';
 import { PRESETS } from '../model/config.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
+import '../train/gradients.ts';
 import { decodeCommand, evaluateCommand, figureCommand } from './commands/decode.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';

@@ -61,6 +61,10 @@ let cached: { addon: NativeAddon | null; reason: string | null } | null = null;
 /** Loads the addon once; when it is unavailable, says why. */
 export function loadNativeAddon(): { addon: NativeAddon | null; reason: string | null } {
   if (cached) return cached;
+  if (process.env.AFFINE_VAE_NO_NATIVE) {
+    cached = { addon: null, reason: 'AFFINE_VAE_NO_NATIVE is set' };
+    return cached;
+  }
   if (!existsSync(ADDON_PATH)) {
     const why = existsSync(NATIVE_FAILURE_FILE) ? readFileSync(NATIVE_FAILURE_FILE, 'utf8').trim() : 'it was not built (run npm ci)';
     cached = { addon: null, reason: why };

