@@ -21,7 +21,7 @@ function assertUserError(r: ReturnType<typeof cli>, message: RegExp) {
 test('--help works for the program and every command', () => {
   const top = cli('--help');
   assert.equal(top.status, 0);
-  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate']) {
+  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms']) {
     assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
     const r = cli(c, '--help');
     assert.equal(r.status, 0, c);
@@ -79,6 +79,13 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.match(n.stderr, /warning: .*colour image, converted to grey/);
   assert.match(n.stderr, /warning: .*56×40 image, resized to 28×28/);
   assert.equal(PNG.sync.read(readFileSync(join(dir, 'n.png'))).width, 28);
+
+  const csv = join(dir, 'poses.csv');
+  assert.equal(cli('transforms', '--model', out, test5, csv).status, 0);
+  const lines = readFileSync(csv, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'index,rotation_deg,scale_x,scale_y,shear,translate_x,translate_y,t00,t01,t10,t11');
+  assert.equal(lines.length, 6);
+  assert.ok(lines.slice(1).every((l) => l.split(',').length === 11 && l.split(',').every((v) => Number.isFinite(Number(v)))));
 
   const e = cli('evaluate', '--model', out, '--limit', '100');
   assert.equal(e.status, 0, e.stderr);

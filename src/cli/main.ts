@@ -5,7 +5,7 @@ import { PRESETS } from '../model/config.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import '../train/gradients.ts';
-import { decodeCommand, evaluateCommand, figureCommand } from './commands/decode.ts';
+import { decodeCommand, evaluateCommand, figureCommand, transformsCommand } from './commands/decode.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 
@@ -97,6 +97,14 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
     .option('--scale <n>', 'upscale factor (nearest)', positiveInt, 4)
     .action((o) => run(withBackend(() => figureCommand(o, log))(o)));
+
+  program
+    .command('transforms <in> <out>')
+    .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--sample', 'read the pose from a posterior sample instead of the mean')
+    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .action((input: string, output: string, o) => run(withBackend(() => transformsCommand(input, output, o, log))(o)));
 
   program
     .command('evaluate')

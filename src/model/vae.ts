@@ -5,6 +5,7 @@ import { CoordinateDecoder } from './decoder.ts';
 import { engineFor } from './engine.ts';
 import { type LossParts, lossParts } from './loss.ts';
 import { Rng } from './rng.ts';
+import { type Transform, decompose, seedPose } from './transform.ts';
 import { gridValues } from './warp.ts';
 
 /** The encoder's posterior `N(mean, scale²)`, both `B × L`. */
@@ -191,6 +192,23 @@ export class AffineVAE {
       const p = this.encode(tf.tensor2d(images, [n, this.pixels]));
       return { mean: p.mean.dataSync() as Float32Array, scale: p.scale.dataSync() as Float32Array };
     });
+  }
+
+  /**
+   * The pose the encoder infers for each image: the effective warp, canonical → observed,
+   * decomposed into rotation, scale, shear and translation (see `model/transform.ts`).
+   * From the posterior mean unless `sample` is set.
+   * @param images `n × P` floats in [0, 1].
+   */
+  inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
+    const n = images.length / this.pixels;
+    const latent = tf.tidy(() => this.latentOf(tf.tensor2d(images, [n, this.pixels]), options).dataSync());
+    const out: Transform[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = latent.subarray(i * this.latent + this.config.contentDims, (i + 1) * this.latent);
+      out.push(decompose(seedPose(p, this.config.warpScale)));
+    }
+    return out;
   }
 
   private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions): Float32Array {

@@ -1,5 +1,6 @@
 import { slice } from '../../data/dataset.ts';
 import { evaluateSet } from '../../eval/metrics.ts';
+import { writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
 import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
@@ -57,6 +58,24 @@ export async function evaluateCommand(o: { model: string; limit?: number; batch:
     const m = evaluateSet(model, test, o.batch, o.seed, 64);
     const report = { model: o.model, images: test.n, mse: m.mse, kl: m.klNats, klTerm: m.kl, crossEntropy: m.crossEntropy, accuracy: m.accuracy, loss: m.loss };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `affine-vae transforms`: one CSV row per image with the inferred pose. */
+export async function transformsCommand(input: string, output: string, o: { model: string; sample?: boolean; seed: number }, log: (msg: string) => void): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    const { height, width } = model.config;
+    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
+    const poses = model.inferTransform(toUnit(set.images), { sample: o.sample, rng: new Rng(o.seed) });
+    const rows = poses.map((t, i) =>
+      [i, t.rotation, t.scaleX, t.scaleY, t.shear, t.translateX, t.translateY, ...t.matrix].map((v) => (Number.isInteger(v) ? v : v.toFixed(6))).join(','),
+    );
+    writeFileAtomic(output, ['index,rotation_deg,scale_x,scale_y,shear,translate_x,translate_y,t00,t01,t10,t11', ...rows].join('\n') + '\n');
+    log(`wrote ${poses.length} transform${poses.length === 1 ? '' : 's'} to ${output}`);
     return 0;
   } finally {
     model.dispose();

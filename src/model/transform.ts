@@ -1,0 +1,63 @@
+/**
+ * Reading the warp out as a human-sized transform.
+ *
+ * The seed warp samples the canonical (normalized) image at `[y', x'] = [y, x] @ A` for every
+ * output pixel `[y, x]`, so the observed image is the canonical one moved by the inverse map.
+ * We report that map, canonical → observed, in the usual convention: column vectors `(x, y)`
+ * in grid units (−1..1 across the image), `y` pointing down as rows do:
+ *
+ *   T = S · (Aᵀ)⁻¹ · S,   S = [[0, 1], [1, 0]] (swaps (y, x) to (x, y))
+ *
+ * and decompose it exactly as `T = R(θ) · diag(sx, sy) · [[1, m], [0, 1]]`: a rotation after a
+ * scaling after a shear (QR decomposition; `sy < 0` marks a reflection). `rotation` is reported
+ * in degrees counter-clockwise as seen on screen (= −θ, since `y` points down). The seed warp has
+ * no translation (SEED.md, point 1), so `translateX/Y` are 0 there.
+ */
+
+/** A 2×2 matrix `[[a, b], [c, d]]` as `[a, b, c, d]`. */
+export type Mat2 = [number, number, number, number];
+
+/** One image's pose, canonical → observed. */
+export interface Transform {
+  /** Degrees, counter-clockwise on screen. */
+  rotation: number;
+  scaleX: number;
+  scaleY: number;
+  /** `m` in `[[1, m], [0, 1]]`: x moves by m·y. */
+  shear: number;
+  translateX: number;
+  translateY: number;
+  /** `T` in (x, y) column-vector convention. */
+  matrix: Mat2;
+}
+
+/** `T = R(θ)·diag(sx, sy)·[[1, m], [0, 1]]`, exactly, with `rotation = −θ` in degrees. */
+export function decompose(T: Mat2, translate: [number, number] = [0, 0]): Transform {
+  const [a, b, c, d] = T;
+  const theta = Math.atan2(c, a);
+  const sx = Math.hypot(a, c);
+  const sy = (a * d - b * c) / sx;
+  const u12 = Math.cos(theta) * b + Math.sin(theta) * d;
+  return { rotation: (-theta * 180) / Math.PI, scaleX: sx, scaleY: sy, shear: u12 / sx, translateX: translate[0], translateY: translate[1], matrix: [a, b, c, d] };
+}
+
+/** The inverse of {@link decompose}: the matrix of a rotation, scale and shear. */
+export function compose(rotation: number, scaleX: number, scaleY: number, shear: number): Mat2 {
+  const theta = (-rotation * Math.PI) / 180;
+  const [cs, sn] = [Math.cos(theta), Math.sin(theta)];
+  // R · [[sx, sx·m], [0, sy]]
+  const u = [scaleX, scaleX * shear, 0, scaleY];
+  return [cs * u[0] - sn * u[2], cs * u[1] - sn * u[3], sn * u[0] + cs * u[2], sn * u[1] + cs * u[3]];
+}
+
+/**
+ * The seed warp's `A = I + s·[[p0, p1], [p3, p4]]` (acting as `[y, x] @ A`) as the observed-pose
+ * matrix `T = S·(Aᵀ)⁻¹·S` in (x, y) convention.
+ */
+export function seedPose(p: ArrayLike<number>, scale: number): Mat2 {
+  const [a00, a01, a10, a11] = [1 + scale * p[0], scale * p[1], scale * p[3], 1 + scale * p[4]];
+  // Aᵀ = [[a00, a10], [a01, a11]]; its inverse, then swap both axes (S·M·S reverses rows and columns).
+  const det = a00 * a11 - a01 * a10;
+  const inv = [a11 / det, -a10 / det, -a01 / det, a00 / det]; // (Aᵀ)⁻¹ in (y, x)
+  return [inv[3], inv[2], inv[1], inv[0]];
+}

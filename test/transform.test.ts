@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { type Mat2, compose, decompose, seedPose } from '../src/model/transform.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { gridValues, warpGrid } from '../src/model/warp.ts';
+import { tf, tinyConfig, useBackend } from './helpers.ts';
+
+before(useBackend);
+
+const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
+
+test('a pure rotation decomposes into that angle, scale 1 and shear 0', () => {
+  // 30° counter-clockwise on screen, where y points down: x axis -> (cos, −sin).
+  const t = (30 * Math.PI) / 180;
+  const T: Mat2 = [Math.cos(t), Math.sin(t), -Math.sin(t), Math.cos(t)];
+  const d = decompose(T);
+  near(d.rotation, 30);
+  near(d.scaleX, 1);
+  near(d.scaleY, 1);
+  near(d.shear, 0);
+});
+
+test('pure scale and pure shear decompose into themselves', () => {
+  const s = decompose([2, 0, 0, 0.5]);
+  near(s.rotation, 0);
+  near(s.scaleX, 2);
+  near(s.scaleY, 0.5);
+  near(s.shear, 0);
+  const h = decompose([1, 0.3, 0, 1]);
+  near(h.shear, 0.3);
+  near(h.scaleX, 1);
+  near(h.rotation, 0);
+});
+
+test('compose and decompose are inverse', () => {
+  for (const [r, sx, sy, m] of [[10, 1.2, 0.8, 0.2], [-75, 0.5, 1.5, -0.4], [170, 1, 1, 0], [45, 2, -1, 0.1]]) {
+    const d = decompose(compose(r, sx, sy, m));
+    near(d.rotation, r, 1e-9);
+    near(d.scaleX, sx, 1e-9);
+    near(d.scaleY, sy, 1e-9);
+    near(d.shear, m, 1e-9);
+  }
+});
+
+test("seedPose maps the warp's sampling points back to the pixels that show them", () => {
+  const p = [0.7, -1.2, 5, 2.1, -0.4, -3];
+  const T = seedPose(p, 0.1);
+  const grid = gridValues(4, 4);
+  const warped = warpGrid(tf.tensor2d(grid, [16, 2]), tf.tensor2d([p]), 0.1).dataSync();
+  for (let i = 0; i < 16; i++) {
+    const [yw, xw] = [warped[2 * i], warped[2 * i + 1]];
+    near(T[0] * xw + T[1] * yw, grid[2 * i + 1], 1e-5); // x
+    near(T[2] * xw + T[3] * yw, grid[2 * i], 1e-5); // y
+  }
+});
+
+test('warp latents built for a known rotation read out as that rotation', () => {
+  const T = compose(20, 1, 1, 0);
+  // Invert T = S·(Aᵀ)⁻¹·S for A, then p = (A − I)/s.
+  const M: Mat2 = [T[3], T[2], T[1], T[0]]; // S·T·S = (Aᵀ)⁻¹
+  const det = M[0] * M[3] - M[1] * M[2];
+  const At = [M[3] / det, -M[1] / det, -M[2] / det, M[0] / det];
+  const A = [At[0], At[2], At[1], At[3]];
+  const p = [(A[0] - 1) / 0.1, A[1] / 0.1, 0, A[2] / 0.1, (A[3] - 1) / 0.1, 0];
+  const d = decompose(seedPose(p, 0.1));
+  near(d.rotation, 20, 1e-9);
+  near(d.shear, 0, 1e-9);
+});
+
+test('inferTransform: one pose per image; zero warp latents are the identity', () => {
+  const model = new AffineVAE(tinyConfig(8), 1);
+  model.encoderMean.kernel.assign(tf.zerosLike(model.encoderMean.kernel));
+  const poses = model.inferTransform(new Float32Array(3 * 784).fill(0.5));
+  assert.equal(poses.length, 3);
+  for (const t of poses) {
+    near(t.rotation, 0, 1e-6);
+    near(t.scaleX, 1, 1e-6);
+    near(t.scaleY, 1, 1e-6);
+    near(t.shear, 0, 1e-6);
+    assert.deepEqual([t.translateX, t.translateY], [0, 0]);
+  }
+  model.dispose();
+});
