@@ -94,6 +94,17 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.equal(report.images, 100);
   assert.ok(report.mse > 0 && report.mse < 0.3);
 
+  const rep = join(dir, 'report');
+  const full = cli('evaluate', '--model', out, '--report', rep, '--limit', '30', '--references', '100');
+  assert.equal(full.status, 0, full.stderr);
+  assert.match(full.stdout, /\| invariance, natural .*\| 1\.000 \|/); // the identity column
+  const json = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
+  assert.equal(json.images, 30);
+  assert.equal(json.settings.length, 2);
+  assert.equal(json.settings[0].invariance.identity, 1);
+  assert.ok(existsSync(join(rep, 'report.md')) && existsSync(join(rep, 'rotation-grid.png')));
+  assertUserError(cli('evaluate', '--model', out, '--dataset', 'cifar'), /unknown dataset 'cifar'/);
+
   assertUserError(cli('normalize', '--model', out, join(dir, 'history.txt'), join(dir, 'x.png')), /unknown input type '.txt'/);
   writeFileSync(join(dir, 'bad.idx'), 'garbage');
   assertUserError(cli('normalize', '--model', out, join(dir, 'bad.idx'), join(dir, 'x.idx')), /bad\.idx: not a valid IDX file: bad magic/);

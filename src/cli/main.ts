@@ -108,11 +108,14 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
 
   program
     .command('evaluate')
-    .description('test-set MSE, KL (nats/image), cross-entropy and accuracy, as JSON on stdout')
+    .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
     .requiredOption('--model <dir>', 'model directory')
     .option('--limit <n>', 'use only the first N test images', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
-    .option('--seed <n>', 'seed of the latent samples', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)
+    .option('--report <dir>', 'run the whole evaluation suite; write report.json, report.md and figures to DIR')
+    .option('--dataset <name>', 'test data (mnist)', 'mnist')
+    .option('--references <n>', '1-NN reference images (the first N of the training set)', positiveInt, 10000)
     .action((o) => run(withBackend(() => evaluateCommand(o, log))(o)));
 
   return program;

@@ -1,6 +1,9 @@
 import { slice } from '../../data/dataset.ts';
 import { evaluateSet } from '../../eval/metrics.ts';
-import { writeFileAtomic } from '../../io/files.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
+import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
 import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
@@ -48,12 +51,34 @@ export async function figureCommand(o: DecodeCommandOptions & { out: string }, l
   }
 }
 
-/** `affine-vae evaluate`: test-set metrics as JSON on stdout. */
-export async function evaluateCommand(o: { model: string; limit?: number; batch: number; seed: number }, log: (msg: string) => void): Promise<number> {
+/**
+ * `affine-vae evaluate`: test-set metrics as JSON on stdout; with `--report DIR`, the whole
+ * evaluation suite (invariance, pose recovery, 1-NN, baselines) as report.json, report.md and
+ * figures, and a summary table on stdout.
+ */
+export async function evaluateCommand(
+  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number },
+  log: (msg: string) => void,
+): Promise<number> {
+  if (o.dataset !== 'mnist') throw new UserError(`unknown dataset '${o.dataset}' (this version evaluates on mnist)`);
   const model = await loadModelDir(o.model);
   try {
     let test = loadMnist('test');
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
+    if (o.report) {
+      const references = slice(loadMnist('train'), 0, o.references);
+      log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
+      const { report, inferredRotations, figures } = evaluationReport(model, { test, references, seed: o.seed });
+      mkdirSync(o.report, { recursive: true });
+      writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
+      const md = reportMarkdown(report, o.model);
+      writeFileAtomic(join(o.report, 'report.md'), md);
+      for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
+      const section = md.slice(md.indexOf('## Normalization'), md.indexOf('## Pose'));
+      process.stdout.write(section.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
+      log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);
+      return 0;
+    }
     log(`evaluating ${o.model} on ${test.n} test images…`);
     const m = evaluateSet(model, test, o.batch, o.seed, 64);
     const report = { model: o.model, images: test.n, mse: m.mse, kl: m.klNats, klTerm: m.kl, crossEntropy: m.crossEntropy, accuracy: m.accuracy, loss: m.loss };

@@ -1,0 +1,74 @@
+import { transformImages } from './warp-image.ts';
+import type { Mat2 } from '../model/transform.ts';
+
+/**
+ * Classical moment normalization, the baseline to beat: move the centre of mass to the centre,
+ * then undo the slant measured by the second moments (MNIST's classic deskew: shear x by
+ * `−cov(x, y) / var(y)`), optionally also rotating the principal axis upright.
+ */
+
+/** Centre of mass and second central moments of one image, in grid units (x, y down). */
+export function imageMoments(img: Float32Array, h: number, w: number): { cx: number; cy: number; vxx: number; vyy: number; vxy: number } {
+  let m = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++) {
+      const v = img[iy * w + ix];
+      m += v;
+      sx += v * ((2 * ix) / (w - 1) - 1);
+      sy += v * ((2 * iy) / (h - 1) - 1);
+    }
+  }
+  if (m <= 0) return { cx: 0, cy: 0, vxx: 0, vyy: 0, vxy: 0 };
+  const cx = sx / m;
+  const cy = sy / m;
+  let vxx = 0;
+  let vyy = 0;
+  let vxy = 0;
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++) {
+      const v = img[iy * w + ix];
+      const x = (2 * ix) / (w - 1) - 1 - cx;
+      const y = (2 * iy) / (h - 1) - 1 - cy;
+      vxx += v * x * x;
+      vyy += v * y * y;
+      vxy += v * x * y;
+    }
+  }
+  return { cx, cy, vxx: vxx / m, vyy: vyy / m, vxy: vxy / m };
+}
+
+/** The angle of the principal axis from vertical, degrees counter-clockwise on screen. */
+export function principalAngle(img: Float32Array, h: number, w: number): number {
+  const { vxx, vyy, vxy } = imageMoments(img, h, w);
+  // Axis direction (x, y) with y down; from vertical: atan2(x, −y) ... on the upward axis.
+  const theta = 0.5 * Math.atan2(2 * vxy, vxx - vyy); // from the x axis, toward +y (down)
+  let fromVertical = (-theta * 180) / Math.PI - 90;
+  while (fromVertical <= -90) fromVertical += 180;
+  while (fromVertical > 90) fromVertical -= 180;
+  return fromVertical;
+}
+
+/** Moment-normalizes `n` images: centre, deskew and, with `rotate`, turn the principal axis upright. */
+export function momentNormalize(images: Float32Array, n: number, h: number, w: number, rotate = false): Float32Array {
+  const p = h * w;
+  const T: Mat2[] = [];
+  const t: [number, number][] = [];
+  for (let k = 0; k < n; k++) {
+    const img = images.subarray(k * p, (k + 1) * p);
+    const { cx, cy, vyy, vxy } = imageMoments(img, h, w);
+    let M: Mat2;
+    if (rotate) {
+      const a = (principalAngle(img, h, w) * Math.PI) / 180; // rotate back by −a (ccw on screen)
+      M = [Math.cos(a), -Math.sin(a), Math.sin(a), Math.cos(a)]; // compose(−a): turns it back
+    } else {
+      const s = vyy > 1e-12 ? vxy / vyy : 0;
+      M = [1, -s, 0, 1]; // x ← x − s·y
+    }
+    T.push(M);
+    // The centre of mass goes to the origin: result = M·(g − c) = M·g − M·c.
+    t.push([-(M[0] * cx + M[1] * cy), -(M[2] * cx + M[3] * cy)]);
+  }
+  return transformImages(images, n, h, w, T, t);
+}

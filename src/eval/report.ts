@@ -1,0 +1,150 @@
+import type { ImageSet } from '../data/dataset.ts';
+import { compose } from '../model/transform.ts';
+import { Rng } from '../model/rng.ts';
+import type { AffineVAE } from '../model/vae.ts';
+import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
+import { evaluateSet } from './metrics.ts';
+import { type Normalizer, type PoseRecovery, baselines, invariance, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
+import { HARD_RANGES, NATURAL_RANGES, type TransformRanges, transformImages } from './warp-image.ts';
+
+/** What {@link evaluationReport} measures on. */
+export interface ReportOptions {
+  /** Test images (queries). */
+  test: ImageSet;
+  /** Training images, the 1-NN references. */
+  references: ImageSet;
+  seed: number;
+  settings?: { name: string; ranges: TransformRanges }[];
+}
+
+/** One transform setting's results, per normalizer. */
+export interface SettingResult {
+  name: string;
+  ranges: TransformRanges;
+  invariance: Record<string, number>;
+  nearestNeighbourTransformed: Record<string, number>;
+  pose: Omit<PoseRecovery, 'inferredRotation'>;
+}
+
+/** The whole report (also written as report.json). */
+export interface EvaluationReport {
+  images: number;
+  references: number;
+  seed: number;
+  likelihood: { mse: number; klNats: number; bceNegElbo: number; accuracy: number };
+  nearestNeighbourUpright: Record<string, number>;
+  settings: SettingResult[];
+  verdicts: string[];
+}
+
+/** Bernoulli negative ELBO in nats per image: `Σ_pixels BCE(x, decode(z)) + KL`, one sample of z. */
+export function bernoulliNegElbo(model: AffineVAE, x: Float32Array, klNats: number, seed: number): number {
+  const y = model.reconstruct(x, { sample: true, rng: new Rng(seed) });
+  let bce = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = Math.min(1 - 1e-7, Math.max(1e-7, y[i]));
+    bce -= x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
+  }
+  return bce / (x.length / model.pixels) + klNats;
+}
+
+/** Runs every measurement of the evaluation suite against the baselines. */
+export function evaluationReport(model: AffineVAE, o: ReportOptions): { report: EvaluationReport; inferredRotations: Record<string, number[]>; figures: Record<string, GreyImage> } {
+  const { test, references } = o;
+  const { height: h, width: w } = test;
+  const pixels = h * w;
+  const normalizers: Record<string, Normalizer> = { model: modelNormalizer(model), ...baselines(h, w) };
+  const unit = (s: ImageSet) => Float32Array.from(s.images, (v) => v / 255);
+  const testX = unit(test);
+  const refX = unit(references);
+
+  const m = evaluateSet(model, test, 1000, o.seed, 200);
+  const likelihood = { mse: m.mse, klNats: m.klNats, bceNegElbo: bernoulliNegElbo(model, testX, m.klNats, o.seed), accuracy: m.accuracy };
+
+  const refsBy: Record<string, Float32Array> = {};
+  for (const [name, f] of Object.entries(normalizers)) refsBy[name] = f(refX, references.n);
+  const knn = (name: string, queries: Float32Array) => nearestNeighbourAccuracy(normalizers[name](queries, test.n), test.labels!, refsBy[name], references.labels!, pixels);
+  const nearestNeighbourUpright = Object.fromEntries(Object.keys(normalizers).map((name) => [name, knn(name, testX)]));
+
+  const settings: SettingResult[] = [];
+  const inferredRotations: Record<string, number[]> = {};
+  for (const [k, s] of (o.settings ?? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }]).entries()) {
+    const t = transformSet(test, s.ranges, o.seed + 17 * (k + 1));
+    const inv = Object.fromEntries(Object.entries(normalizers).map(([name, f]) => [name, invariance(f, t)]));
+    const nn = Object.fromEntries(Object.keys(normalizers).map((name) => [name, knn(name, t.transformed)]));
+    const { inferredRotation, ...pose } = poseRecovery(model, t);
+    inferredRotations[s.name] = inferredRotation;
+    settings.push({ name: s.name, ranges: s.ranges, invariance: inv, nearestNeighbourTransformed: nn, pose });
+  }
+
+  const verdicts: string[] = [];
+  for (const s of settings) {
+    const best = (r: Record<string, number>, lower: boolean) =>
+      Object.entries(r).filter(([n]) => n !== 'model').reduce((a, b) => ((lower ? b[1] < a[1] : b[1] > a[1]) ? b : a));
+    const [bi, biv] = best(s.invariance, true);
+    const [bn, bnv] = best(s.nearestNeighbourTransformed, false);
+    verdicts.push(
+      `${s.name}: invariance ${fmt(s.invariance.model)} vs best baseline ${bi} ${fmt(biv)}: the model ${s.invariance.model < biv ? 'beats' : 'does not beat'} it; ` +
+        `1-NN of transformed digits ${fmt(s.nearestNeighbourTransformed.model)} vs ${bn} ${fmt(bnv)}: the model ${s.nearestNeighbourTransformed.model > bnv ? 'beats' : 'does not beat'} it.`,
+    );
+  }
+  return {
+    report: { images: test.n, references: references.n, seed: o.seed, likelihood, nearestNeighbourUpright, settings, verdicts },
+    inferredRotations,
+    figures: { 'rotation-grid': rotationGrid(model, testX.subarray(0, 6 * pixels), h, w) },
+  };
+}
+
+/** Six digits turned from −60° to 60° (rows), above the model's normalized versions. */
+function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: number): GreyImage {
+  const angles = [-60, -40, -20, 0, 20, 40, 60];
+  const n = digits.length / (h * w);
+  const T = [];
+  const src = new Float32Array(n * angles.length * h * w);
+  for (let d = 0; d < n; d++) {
+    for (const [k, a] of angles.entries()) {
+      src.set(digits.subarray(d * h * w, (d + 1) * h * w), (d * angles.length + k) * h * w);
+      T.push(compose(a, 1, 1, 0));
+    }
+  }
+  const turned = transformImages(src, n * angles.length, h, w, T);
+  const normalized = model.normalize(turned);
+  return upscale(stack([tile(turned, n * angles.length, h, w, angles.length, 1), tile(normalized, n * angles.length, h, w, angles.length, 1)], 4), 2);
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+
+/** The report as Markdown tables. */
+export function reportMarkdown(r: EvaluationReport, model: string): string {
+  const names = Object.keys(r.nearestNeighbourUpright);
+  const row = (label: string, values: Record<string, number>) => `| ${label} | ${names.map((n) => fmt(values[n])).join(' | ')} |`;
+  const lines = [
+    `# Evaluation of ${model}`,
+    '',
+    `${r.images} test digits, ${r.references} training digits as 1-NN references, seed ${r.seed}.`,
+    '',
+    '## Likelihood and reconstruction',
+    '',
+    '| test MSE (per pixel) | KL (nats/image) | Bernoulli −ELBO (nats/image) | classifier accuracy |',
+    '|---|---|---|---|',
+    `| ${r.likelihood.mse.toFixed(5)} | ${r.likelihood.klNats.toFixed(2)} | ${r.likelihood.bceNegElbo.toFixed(2)} | ${fmt(r.likelihood.accuracy)} |`,
+    '',
+    '## Normalization against baselines',
+    '',
+    `| measure | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---').join('|')}|`,
+    row('1-NN accuracy, upright digits', r.nearestNeighbourUpright),
+  ];
+  for (const s of r.settings) {
+    const range = `rotation ±${s.ranges.rotation}°, shear ±${s.ranges.shear}, scale ±${s.ranges.scale}`;
+    lines.push(row(`invariance, ${s.name} (${range}); lower is better`, s.invariance));
+    lines.push(row(`1-NN accuracy, transformed, ${s.name}`, s.nearestNeighbourTransformed));
+  }
+  lines.push('', '## Pose recovery (the model)', '', '| setting | rotation error (°) | rotation circular corr. | shear error | shear corr. | scale error | scale corr. |', '|---|---|---|---|---|---|---|');
+  for (const s of r.settings) {
+    const p = s.pose;
+    lines.push(`| ${s.name} | ${p.rotationErrorDeg.toFixed(2)} | ${fmt(p.rotationCorrelation)} | ${fmt(p.shearError)} | ${fmt(p.shearCorrelation)} | ${fmt(p.scaleError)} | ${fmt(p.scaleCorrelation)} |`);
+  }
+  lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`), '');
+  return lines.join('\n');
+}
