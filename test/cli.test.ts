@@ -102,7 +102,8 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.equal(json.images, 30);
   assert.equal(json.settings.length, 2);
   assert.equal(json.settings[0].invariance.identity, 1);
-  assert.ok(existsSync(join(rep, 'report.md')) && existsSync(join(rep, 'rotation-grid.png')));
+  for (const f of ['report.md', 'rotation-grid.png', 'angles-natural.svg', 'angle-scatter-hard.svg']) assert.ok(existsSync(join(rep, f)), f);
+  assert.match(readFileSync(join(rep, 'angles-natural.svg'), 'utf8'), /^<svg[^]*<rect[^]*<\/svg>$/);
   assertUserError(cli('evaluate', '--model', out, '--dataset', 'cifar'), /unknown dataset 'cifar'/);
 
   assertUserError(cli('normalize', '--model', out, join(dir, 'history.txt'), join(dir, 'x.png')), /unknown input type '.txt'/);

@@ -4,6 +4,7 @@ import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
 import { evaluateSet } from './metrics.ts';
+import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invariance, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges, transformImages } from './warp-image.ts';
 
@@ -49,7 +50,10 @@ export function bernoulliNegElbo(model: AffineVAE, x: Float32Array, klNats: numb
 }
 
 /** Runs every measurement of the evaluation suite against the baselines. */
-export function evaluationReport(model: AffineVAE, o: ReportOptions): { report: EvaluationReport; inferredRotations: Record<string, number[]>; figures: Record<string, GreyImage> } {
+export function evaluationReport(
+  model: AffineVAE,
+  o: ReportOptions,
+): { report: EvaluationReport; inferredRotations: Record<string, number[]>; figures: Record<string, GreyImage>; charts: Record<string, string> } {
   const { test, references } = o;
   const { height: h, width: w } = test;
   const pixels = h * w;
@@ -68,12 +72,23 @@ export function evaluationReport(model: AffineVAE, o: ReportOptions): { report: 
 
   const settings: SettingResult[] = [];
   const inferredRotations: Record<string, number[]> = {};
+  const charts: Record<string, string> = {};
   for (const [k, s] of (o.settings ?? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }]).entries()) {
     const t = transformSet(test, s.ranges, o.seed + 17 * (k + 1));
     const inv = Object.fromEntries(Object.entries(normalizers).map(([name, f]) => [name, invariance(f, t)]));
     const nn = Object.fromEntries(Object.keys(normalizers).map((name) => [name, knn(name, t.transformed)]));
     const { inferredRotation, ...pose } = poseRecovery(model, t);
     inferredRotations[s.name] = inferredRotation;
+    const r = Math.max(10, 1.5 * s.ranges.rotation);
+    charts[`angles-${s.name}`] = histogramSvg(inferredRotation, [-r, r], 36, `Inferred rotation, ${s.name} setting`, 'inferred rotation of Tx relative to x (degrees)');
+    charts[`angle-scatter-${s.name}`] = scatterSvg(
+      t.applied.map((a) => a.rotation),
+      inferredRotation,
+      [-r, r],
+      `Inferred against applied rotation, ${s.name} setting`,
+      'applied rotation (degrees)',
+      'inferred rotation (degrees)',
+    );
     settings.push({ name: s.name, ranges: s.ranges, invariance: inv, nearestNeighbourTransformed: nn, pose });
   }
 
@@ -91,6 +106,7 @@ export function evaluationReport(model: AffineVAE, o: ReportOptions): { report: 
   return {
     report: { images: test.n, references: references.n, seed: o.seed, likelihood, nearestNeighbourUpright, settings, verdicts },
     inferredRotations,
+    charts,
     figures: { 'rotation-grid': rotationGrid(model, testX.subarray(0, 6 * pixels), h, w) },
   };
 }

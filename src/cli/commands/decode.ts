@@ -68,12 +68,13 @@ export async function evaluateCommand(
     if (o.report) {
       const references = slice(loadMnist('train'), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
-      const { report, inferredRotations, figures } = evaluationReport(model, { test, references, seed: o.seed });
+      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, references, seed: o.seed });
       mkdirSync(o.report, { recursive: true });
       writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
       const md = reportMarkdown(report, o.model);
       writeFileAtomic(join(o.report, 'report.md'), md);
       for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
+      for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(o.report, `${name}.svg`), svg);
       const section = md.slice(md.indexOf('## Normalization'), md.indexOf('## Pose'));
       process.stdout.write(section.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
       log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);
