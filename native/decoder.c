@@ -162,11 +162,15 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
   const int B = d->B, P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc;
   const int want_grad = io->dW1 != NULL;
   int failed = 0;
-  double sse = 0;
   openblas_set_num_threads(1);
   GradSums *sums = calloc(threads > 0 ? threads : 1, sizeof(GradSums));
-  if (!sums) return -1;
-#pragma omp parallel num_threads(threads) reduction(+ : sse) reduction(| : failed)
+  double *sse_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
+  if (!sums || !sse_parts) { free(sums); free(sse_parts); return -1; }
+  /*
+   * Static scheduling and per-thread sums combined in thread order: the same inputs and thread
+   * count give bit-identical results, so a resumed run matches an uninterrupted one exactly.
+   */
+#pragma omp parallel num_threads(threads) reduction(| : failed)
   {
     int t = 0;
 #ifdef _OPENMP
@@ -180,7 +184,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
     float *dimg = malloc(sizeof(float) * rows);
     int ok = h1 && h2 && r1 && dimg && (!want_grad || (g1 && grads_alloc(&sums[t], d)));
     if (!ok) failed = 1;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (int b = 0; b < B; b += GROUP) {
       if (!ok) continue;
       const int G = B - b < GROUP ? B - b : GROUP;
@@ -196,7 +200,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
           e += (double)diff * diff;
           dimg[i] = 2 * diff;
         }
-        sse += e;
+        sse_parts[t] += e;
       } else if (io->dimage) {
         memcpy(dimg, io->dimage + (size_t)b * P, sizeof(float) * G * P);
       }
@@ -222,8 +226,11 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       io->db3[0] += g->db3[0];
     }
   }
+  double sse = 0;
+  for (int t = 0; t < threads; t++) sse += sse_parts[t];
   for (int t = 0; t < threads; t++) grads_free(&sums[t]);
   free(sums);
+  free(sse_parts);
   io->sse = sse;
   return failed ? -1 : 0;
 }

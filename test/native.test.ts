@@ -10,7 +10,7 @@ import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues } from '../src/model/warp.ts';
 import { loadNativeAddon } from '../src/native/addon.ts';
 import { nativeEngine } from '../src/native/engine.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { Trainer, type TrainerSnapshot } from '../src/train/trainer.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -150,3 +150,59 @@ test('a training step on the native engine matches the TF.js engine', { skip }, 
     assert.ok(diff < 1e-5, `${name}: ${diff}`);
   }
 });
+
+test('the native engine is deterministic: the same inputs give bit-identical gradients', { skip }, () => {
+  const { decoder, grid, content, warp, target } = setup({ B: 9, side: 12, Zc: 10, H1: 32, H2: 32, threads: 2 }, 5);
+  const [l1, l2] = decoder.hidden;
+  const args = {
+    B: 9, P: 144, Zc: 10, H1: 32, H2: 32, scale: 0.1, threads: 2, grad: 1 as const,
+    content: content.dataSync() as Float32Array, warp: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
+    target: target.dataSync() as Float32Array,
+    W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
+    W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
+    W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
+  };
+  const a = addon!.run(args);
+  for (let r = 0; r < 5; r++) {
+    const b = addon!.run(args);
+    assert.equal(b.sse, a.sse);
+    assert.deepEqual(Array.from(b.dW2!), Array.from(a.dW2!));
+    assert.deepEqual(Array.from(b.dW1!), Array.from(a.dW1!));
+  }
+});
+
+test('on the native engine, a run stopped mid-epoch and resumed matches an uninterrupted one exactly', { skip }, async () => {
+  setDecoderEngine(nativeEngine(addon!, 2));
+  try {
+    const split = validationSplit(slice(loadMnist('train'), 0, 300), 0.1);
+    const schedule = { ...SEED_TRAIN, epochs: 2, batch: 40, seed: 3 };
+    const straight = new AffineVAE(tinyConfig(16), 6);
+    const t1 = new Trainer(straight, split, schedule);
+    await t1.run();
+    const stopped = new AffineVAE(tinyConfig(16), 6);
+    const t2 = new Trainer(stopped, split, schedule);
+    let steps = 0;
+    let snapshot: TrainerSnapshot | null = null;
+    await t2.run({
+      onStep: () => steps++,
+      shouldStop: () => steps === 9, // 7 steps per epoch: stops inside epoch 2
+      onStop: (s) => {
+        // Copy the tensors, as writing a checkpoint would.
+        snapshot = { state: s.state, weights: copy(s.weights), optimizer: copy(s.optimizer) };
+      },
+    });
+    const resumed = new AffineVAE(tinyConfig(16), 99);
+    const t3 = new Trainer(resumed, split, schedule);
+    t3.restore(snapshot!);
+    await t3.run();
+    for (const [name, w] of Object.entries(straight.namedWeights())) {
+      assert.deepEqual(Array.from(resumed.namedWeights()[name].dataSync()), Array.from(w.dataSync()), name);
+    }
+  } finally {
+    setDecoderEngine(tfjsEngine);
+  }
+});
+
+function copy(map: tf.NamedTensorMap): tf.NamedTensorMap {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, tf.clone(v)]));
+}
