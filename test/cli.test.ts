@@ -105,6 +105,11 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   for (const f of ['report.md', 'rotation-grid.png', 'angles-natural.svg', 'angle-scatter-hard.svg']) assert.ok(existsSync(join(rep, f)), f);
   assert.match(readFileSync(join(rep, 'angles-natural.svg'), 'utf8'), /^<svg[^]*<rect[^]*<\/svg>$/);
   assertUserError(cli('evaluate', '--model', out, '--dataset', 'cifar'), /unknown dataset 'cifar'/);
+  const custom = cli('evaluate', '--model', out, '--report', join(dir, 'r2'), '--limit', '20', '--references', '50', '--no-defaults', '--range', '90,0,0.1');
+  assert.equal(custom.status, 0, custom.stderr);
+  const c = JSON.parse(readFileSync(join(dir, 'r2', 'report.json'), 'utf8'));
+  assert.deepEqual(c.settings.map((x: { name: string; ranges: object }) => [x.name, x.ranges]), [['custom', { rotation: 90, shear: 0, scale: 0.1 }]]);
+  assertUserError(cli('evaluate', '--model', out, '--report', rep, '--range', '1,2'), /'1,2' is not ROTATION,SHEAR,SCALE/);
 
   assertUserError(cli('normalize', '--model', out, join(dir, 'history.txt'), join(dir, 'x.png')), /unknown input type '.txt'/);
   writeFileSync(join(dir, 'bad.idx'), 'garbage');

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { PRESETS } from '../model/config.ts';
@@ -116,9 +116,19 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--report <dir>', 'run the whole evaluation suite; write report.json, report.md and figures to DIR')
     .option('--dataset <name>', 'test data (mnist)', 'mnist')
     .option('--references <n>', '1-NN reference images (the first N of the training set)', positiveInt, 10000)
+    .option('--range <rot,shear,scale>', 'add a custom transform setting: rotation ±deg, shear ±s, scale ±f (repeatable)', collectRange, [])
+    .option('--no-defaults', 'leave out the natural (±20°, shear ±0.2) and hard (±45°) settings')
     .action((o) => run(withBackend(() => evaluateCommand(o, log))(o)));
 
   return program;
+}
+
+function collectRange(value: string, previous: number[][]): number[][] {
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v) || v < 0)) {
+    throw new InvalidArgumentError(`'${value}' is not ROTATION,SHEAR,SCALE (three non-negative numbers)`);
+  }
+  return [...previous, parts];
 }
 
 /** Turns an error into one line for the user; a bug keeps its stack when DEBUG is set. */

@@ -3,6 +3,7 @@ import { evaluateSet } from '../../eval/metrics.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
+import { HARD_RANGES, NATURAL_RANGES } from '../../eval/warp-image.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
 import { loadModelDir } from '../../io/model-dir.ts';
@@ -57,7 +58,7 @@ export async function figureCommand(o: DecodeCommandOptions & { out: string }, l
  * figures, and a summary table on stdout.
  */
 export async function evaluateCommand(
-  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number },
+  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
   log: (msg: string) => void,
 ): Promise<number> {
   if (o.dataset !== 'mnist') throw new UserError(`unknown dataset '${o.dataset}' (this version evaluates on mnist)`);
@@ -68,7 +69,12 @@ export async function evaluateCommand(
     if (o.report) {
       const references = slice(loadMnist('train'), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
-      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, references, seed: o.seed });
+      const settings = [
+        ...(o.defaults ? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }] : []),
+        ...o.range.map(([rotation, shear, scale], i) => ({ name: `custom${o.range.length > 1 ? i + 1 : ''}`, ranges: { rotation, shear, scale } })),
+      ];
+      if (settings.length === 0) throw new UserError('no transform settings: --no-defaults needs at least one --range');
+      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, references, seed: o.seed, settings });
       mkdirSync(o.report, { recursive: true });
       writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
       const md = reportMarkdown(report, o.model);
