@@ -72,7 +72,7 @@ static napi_value new_f32(napi_env env, size_t n, float **data) {
 }
 
 /*
- * run({B, P, Zc, H1, H2, scale, threads, grad, content, warp?, grid, target?, dimage?,
+ * run({B, P, Zc, H1, H2, threads, grad, content, affine?, grid, target?, dimage?,
  *      W1, b1, W2, b2, W3, b3}) -> {image, sse, dcontent?, dwarp?, dW1?, ...}
  */
 static napi_value Run(napi_env env, napi_callback_info info) {
@@ -84,16 +84,16 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value o = args[0];
-  double B, P, Zc, H1, H2, scale, threads, grad;
+  double B, P, Zc, H1, H2, threads, grad;
   if (!get_num(env, o, "B", &B) || !get_num(env, o, "P", &P) || !get_num(env, o, "Zc", &Zc) ||
-      !get_num(env, o, "H1", &H1) || !get_num(env, o, "H2", &H2) || !get_num(env, o, "scale", &scale) ||
+      !get_num(env, o, "H1", &H1) || !get_num(env, o, "H2", &H2) ||
       !get_num(env, o, "threads", &threads) || !get_num(env, o, "grad", &grad))
     return NULL;
   if (B < 1 || P < 1 || Zc < 1 || H1 < 1 || H2 < 1 || threads < 1) {
     napi_throw_range_error(env, NULL, "affine-vae native: sizes and threads must be positive");
     return NULL;
   }
-  DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2, (float)scale};
+  DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2};
   DecoderWeights w;
   DecoderIO io;
   memset(&io, 0, sizeof io);
@@ -101,8 +101,8 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   const size_t b = d.B, p = d.P;
   if (!get_f32(env, o, "content", b * d.Zc, 0, &tmp)) return NULL;
   io.content = tmp;
-  if (!get_f32(env, o, "warp", b * 6, 1, &tmp)) return NULL;
-  io.warp = tmp;
+  if (!get_f32(env, o, "affine", b * 6, 1, &tmp)) return NULL;
+  io.affine = tmp;
   if (!get_f32(env, o, "grid", p * 2, 0, &tmp)) return NULL;
   io.grid = tmp;
   if (!get_f32(env, o, "target", b * p, 1, &tmp)) return NULL;
@@ -132,7 +132,7 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "image", v));
   if (grad) {
     struct { const char *name; size_t n; float **slot; } outs[] = {
-        {"dcontent", b * d.Zc, &io.dcontent}, {"dwarp", b * 6, &io.dwarp},
+        {"dcontent", b * d.Zc, &io.dcontent}, {"daffine", b * 6, &io.daffine},
         {"dW1", (size_t)(2 + d.Zc) * d.H1, &io.dW1}, {"db1", d.H1, &io.db1},
         {"dW2", (size_t)d.H1 * d.H2, &io.dW2}, {"db2", d.H2, &io.db2},
         {"dW3", d.H2, &io.dW3}, {"db3", 1, &io.db3},

@@ -1,7 +1,8 @@
 /*
  * The per-pixel decoder of affine-vae as one fused op, forward and backward.
  *
- * Per image: warp the (y, x) grid by A = I + s·[[p0, p1], [p3, p4]] (row-vector convention),
+ * Per image: warp the (y, x) grid by its affine map, [y', x'] = [y, x] @ [[a0, a1], [a2, a3]]
+ * + [a4, a5] (every warp family reduces to this; see src/model/warp.ts),
  * h1 = relu([u, v] @ W1[:2] + c @ W1[2:] + b1), h2 = relu(h1 @ W2 + b2),
  * out = sigmoid(h2 @ W3 + b3). Images are independent, so OpenMP runs one image per task with
  * single-threaded sgemm inside; activations exist for one image per thread, never for the batch.
@@ -23,10 +24,9 @@
 
 extern void openblas_set_num_threads(int);
 
-static void warp_matrix(const float *p, float s, int has_warp, float A[4]) {
-  /* A[0]=A00, A[1]=A01, A[2]=A10, A[3]=A11; [y', x'] = [y, x] @ A */
-  if (!has_warp) { A[0] = 1; A[1] = 0; A[2] = 0; A[3] = 1; return; }
-  A[0] = 1 + s * p[0]; A[1] = s * p[1]; A[2] = s * p[3]; A[3] = 1 + s * p[4];
+static void warp_map(const float *aff, float A[6]) {
+  static const float identity[6] = {1, 0, 0, 1, 0, 0};
+  memcpy(A, aff ? aff : identity, sizeof(float) * 6);
 }
 
 /*
@@ -39,8 +39,8 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, int G,
   const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc;
   const float *wu = w->W1, *wv = w->W1 + H1;
   for (int g = 0; g < G; g++) {
-    float A[4], *r = r1 + (size_t)g * H1;
-    warp_matrix(p ? p + 6 * g : NULL, d->scale, p != NULL, A);
+    float A[6], *r = r1 + (size_t)g * H1;
+    warp_map(p ? p + 6 * g : NULL, A);
     for (int j = 0; j < H1; j++) r[j] = w->b1[j];
     for (int k = 0; k < Zc; k++) {
       const float ck = c[(size_t)g * Zc + k], *row = w->W1 + (size_t)(2 + k) * H1;
@@ -48,7 +48,7 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, int G,
     }
     for (int i = 0; i < P; i++) {
       const float gy = grid[2 * i], gx = grid[2 * i + 1];
-      const float u = gy * A[0] + gx * A[2], v = gy * A[1] + gx * A[3];
+      const float u = gy * A[0] + gx * A[2] + A[4], v = gy * A[1] + gx * A[3] + A[5];
       float *h = h1 + ((size_t)g * P + i) * H1;
       for (int j = 0; j < H1; j++) {
         const float a = u * wu[j] + v * wv[j] + r[j];
@@ -117,15 +117,14 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, int G
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, H1, H2, 1.0f, h2, H2, w->W2, H2, 0.0f, g1, H1);
   const float *wu = w->W1, *wv = w->W1 + H1;
   float *dWu = gs->dW1, *dWv = gs->dW1 + H1;
-  const float s = d->scale;
   for (int g = 0; g < G; g++) {
-    float A[4];
-    warp_matrix(p ? p + 6 * g : NULL, s, p != NULL, A);
-    double dA[4] = {0, 0, 0, 0};
+    float A[6];
+    warp_map(p ? p + 6 * g : NULL, A);
+    double dA[6] = {0, 0, 0, 0, 0, 0};
     memset(dr1, 0, sizeof(float) * H1);
     for (int i = 0; i < P; i++) {
       const float gy = grid[2 * i], gx = grid[2 * i + 1];
-      const float u = gy * A[0] + gx * A[2], v = gy * A[1] + gx * A[3];
+      const float u = gy * A[0] + gx * A[2] + A[4], v = gy * A[1] + gx * A[3] + A[5];
       const float *h = h1 + ((size_t)g * P + i) * H1, *gr = g1 + ((size_t)g * P + i) * H1;
       float du = 0, dv = 0;
       for (int j = 0; j < H1; j++) {
@@ -136,7 +135,7 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, int G
         dWv[j] += v * t;
         dr1[j] += t;
       }
-      dA[0] += gy * du; dA[1] += gy * dv; dA[2] += gx * du; dA[3] += gx * dv;
+      dA[0] += gy * du; dA[1] += gy * dv; dA[2] += gx * du; dA[3] += gx * dv; dA[4] += du; dA[5] += dv;
     }
     for (int j = 0; j < H1; j++) gs->db1[j] += dr1[j];
     for (int k = 0; k < Zc; k++) {
@@ -149,12 +148,7 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, int G
       dc[(size_t)g * Zc + k] = acc;
     }
     float *dpg = dp + 6 * g;
-    if (p) {
-      dpg[0] = s * (float)dA[0]; dpg[1] = s * (float)dA[1]; dpg[2] = 0;
-      dpg[3] = s * (float)dA[2]; dpg[4] = s * (float)dA[3]; dpg[5] = 0;
-    } else {
-      memset(dpg, 0, sizeof(float) * 6);
-    }
+    for (int k = 0; k < 6; k++) dpg[k] = p ? (float)dA[k] : 0;
   }
 }
 
@@ -189,7 +183,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       if (!ok) continue;
       const int G = B - b < GROUP ? B - b : GROUP;
       const float *c = io->content + (size_t)b * Zc;
-      const float *p = io->warp ? io->warp + (size_t)b * 6 : NULL;
+      const float *p = io->affine ? io->affine + (size_t)b * 6 : NULL;
       float *out = io->image + (size_t)b * P;
       forward_group(d, w, G, c, p, io->grid, r1, h1, h2, out);
       if (io->target) {
@@ -206,7 +200,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       }
       if (want_grad) {
         backward_group(d, w, G, c, p, io->grid, out, dimg, h1, h2, g1, r1, &sums[t],
-                       io->dcontent + (size_t)b * Zc, io->dwarp + (size_t)b * 6);
+                       io->dcontent + (size_t)b * Zc, io->daffine + (size_t)b * 6);
       }
     }
     free(h1); free(h2); free(g1); free(r1); free(dimg);

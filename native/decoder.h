@@ -3,7 +3,6 @@
 
 typedef struct {
   int B, P, Zc, H1, H2;
-  float scale; /* the warp scale s */
 } DecoderShape;
 
 typedef struct {
@@ -12,13 +11,13 @@ typedef struct {
 
 typedef struct {
   const float *content; /* B×Zc */
-  const float *warp;    /* B×6, or NULL for the identity */
+  const float *affine;  /* B×6 maps [a0..a5]: [y', x'] = [y, x] @ [[a0, a1], [a2, a3]] + [a4, a5]; NULL: identity */
   const float *grid;    /* P×2, (y, x) */
   const float *target;  /* B×P: if set, dL/dimage = 2(image − target) and sse is returned */
   const float *dimage;  /* B×P: else, if set, the incoming gradient */
   float *image;         /* out: B×P */
   /* out, gradients (NULL for forward only): */
-  float *dcontent, *dwarp, *dW1, *db1, *dW2, *db2, *dW3, *db3;
+  float *dcontent, *daffine, *dW1, *db1, *dW2, *db2, *dW3, *db3;
   double sse;
 } DecoderIO;
 

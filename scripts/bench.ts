@@ -73,6 +73,7 @@ const decoderSeconds: number[] = [];
   const x = tf.tensor2d(Float32Array.from(data.train.images.subarray(0, o.batch * model.pixels), (v) => v / 255), [o.batch, model.pixels]);
   const z = model.encode(x).mean;
   const { content, warp } = model.split(z);
+  const affine = model.affineOf(warp);
   const engineImpl = engineFor(model.decoder);
   for (let r = 0; r < 2; r++) {
     const t0 = performance.now();
@@ -81,7 +82,7 @@ const decoderSeconds: number[] = [];
       const sl = (t: tf.Tensor2D) => tf.slice(t, [c, 0], [n, t.shape[1]]);
       tf.tidy(() => {
         const { grads } = tf.variableGrads(
-          () => engineImpl.squaredError(model.decoder, sl(content), sl(warp), model.grid, config.warpScale, sl(x), true),
+          () => engineImpl.squaredError(model.decoder, sl(content), sl(affine), model.grid, sl(x), true),
           model.decoder.hidden.flatMap((d) => d.variables),
         );
         Object.values(grads).forEach((g) => g.dataSync());
@@ -89,7 +90,7 @@ const decoderSeconds: number[] = [];
     }
     decoderSeconds.push((performance.now() - t0) / 1000);
   }
-  tf.dispose([x, z, content, warp]);
+  tf.dispose([x, z, content, warp, affine]);
 }
 console.error(`  decoder alone (forward + backward): ${(o.batch / median(decoderSeconds)).toFixed(1)} img/s`);
 // Peak memory of training alone; decoding below leaves garbage that V8 collects lazily.

@@ -14,6 +14,17 @@ test('KL per element: 0 for the prior, closed form otherwise', () => {
   close(kl[1], -Math.log(0.5) + (0.25 + 1) / 2 - 0.5);
 });
 
+test('KL against a prior N(0, ρ²) matches its closed form', () => {
+  const rho = Float32Array.from([1, Math.PI / 4, 0.1]);
+  const kl = klElements(tf.tensor2d([[0.5, 0.3, -0.05]]), tf.tensor2d([[0.8, 0.2, 0.1]]), 0, rho).dataSync();
+  const closed = (m: number, s: number, r: number) => Math.log(r / s) + (s * s + m * m) / (2 * r * r) - 0.5;
+  close(kl[0], closed(0.5, 0.8, 1));
+  close(kl[1], closed(0.3, 0.2, Math.PI / 4));
+  close(kl[2], closed(-0.05, 0.1, 0.1));
+  // At the prior itself the KL vanishes.
+  close(klElements(tf.tensor2d([[0]]), tf.tensor2d([[0.1]]), 0, Float32Array.from([0.1])).dataSync()[0], 0);
+});
+
 test('KL divisors: the seed preset divides twice', () => {
   assert.equal(klDivisor('seed', 1000, 16), 16000 ** 2);
   assert.equal(klDivisor('mean', 1000, 16), 16000);

@@ -82,3 +82,17 @@ for (const [name, damage, message] of broken) {
     });
   });
 }
+
+test('a model saved before warp families existed loads as a seed warp', async () => {
+  const { dir, model, x } = savedModel();
+  await saveModelDir(model, dir);
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  delete json.modelTopology.config.warp;
+  delete json.modelTopology.config.priors;
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  const loaded = await loadModelDir(dir);
+  assert.equal(loaded.config.warp, 'seed');
+  assert.deepEqual(Array.from(loaded.reconstruct(x)), Array.from(model.reconstruct(x)));
+  model.dispose();
+  loaded.dispose();
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { AffineVAE } from '../src/model/vae.ts';
-import { gridValues, linspace, warpGrid } from '../src/model/warp.ts';
+import { gridValues, linspace, warpAffine, warpGrid } from '../src/model/warp.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -18,7 +18,7 @@ test('the grid holds (y, x) from linspace(-1, 1), row-major', () => {
 
 test('the warp is the identity when p = 0', () => {
   const grid = tf.tensor2d(gridValues(5, 5), [25, 2]);
-  const coords = warpGrid(grid, tf.zeros([2, 6]), 0.1);
+  const coords = warpGrid(grid, warpAffine('seed', tf.zeros([2, 6]), 0.1));
   assert.deepEqual(coords.shape, [2, 25, 2]);
   assert.equal(maxAbsDiff(coords.dataSync(), [...grid.dataSync(), ...grid.dataSync()]), 0);
 });
@@ -27,17 +27,17 @@ test('a hand-computed case: [y, x, 1] @ (0.1·P3 + I), row vector', () => {
   // p = [1, 2, 3, 4, 5, 6] -> M = [[1.1, 0.2, 0.3], [0.4, 1.5, 0.6], [0, 0, 1]]
   // (y, x) = (0.5, -1): y' = 0.5·1.1 + (-1)·0.4 = 0.15; x' = 0.5·0.2 + (-1)·1.5 = -1.4
   const grid = tf.tensor2d([0.5, -1], [1, 2]);
-  const coords = warpGrid(grid, tf.tensor2d([[1, 2, 3, 4, 5, 6]]), 0.1).dataSync();
+  const coords = warpGrid(grid, warpAffine('seed', tf.tensor2d([[1, 2, 3, 4, 5, 6]]), 0.1)).dataSync();
   assert.ok(Math.abs(coords[0] - 0.15) < 1e-6, `y' = ${coords[0]}`);
   assert.ok(Math.abs(coords[1] + 1.4) < 1e-6, `x' = ${coords[1]}`);
 });
 
 test('p[2] and p[5] are inert in the seed preset (coordinates and decoded images)', () => {
   const grid = tf.tensor2d(gridValues(6, 6), [36, 2]);
-  const a = warpGrid(grid, tf.tensor2d([[0.3, -0.2, 0, 0.5, 0.1, 0]]), 0.1).dataSync();
-  const b = warpGrid(grid, tf.tensor2d([[0.3, -0.2, 9, 0.5, 0.1, -7]]), 0.1).dataSync();
+  const a = warpGrid(grid, warpAffine('seed', tf.tensor2d([[0.3, -0.2, 0, 0.5, 0.1, 0]]), 0.1)).dataSync();
+  const b = warpGrid(grid, warpAffine('seed', tf.tensor2d([[0.3, -0.2, 9, 0.5, 0.1, -7]]), 0.1)).dataSync();
   assert.equal(maxAbsDiff(a, b), 0);
-  const c = warpGrid(grid, tf.tensor2d([[0.3, -0.2, 0, 0.5, 0.4, 0]]), 0.1).dataSync();
+  const c = warpGrid(grid, warpAffine('seed', tf.tensor2d([[0.3, -0.2, 0, 0.5, 0.4, 0]]), 0.1)).dataSync();
   assert.ok(maxAbsDiff(a, c) > 0.01, 'p[4] does act');
 
   const model = new AffineVAE(tinyConfig(8), 3);
@@ -56,4 +56,26 @@ test('normalization ignores the warp; reconstruction uses it', () => {
   assert.equal(maxAbsDiff(model.decode(z, false).dataSync(), model.decode(zNoWarp, true).dataSync()), 0);
   assert.ok(maxAbsDiff(model.decode(z, true).dataSync(), model.decode(zNoWarp, true).dataSync()) > 1e-4);
   model.dispose();
+});
+
+test('affine preset: (x\', y\')ᵀ = (I + s·[[p0, p1], [p2, p3]])·(x, y)ᵀ + s·(p4, p5), hand-computed', () => {
+  // M = [[1.1, 0.2], [0.3, 1.4]], t = (0.5, 0.6); (x, y) = (−1, 0.5) -> x' = −0.5, y' = 1.0
+  const coords = warpGrid(tf.tensor2d([0.5, -1], [1, 2]), warpAffine('affine', tf.tensor2d([[1, 2, 3, 4, 5, 6]]), 0.1)).dataSync();
+  assert.ok(Math.abs(coords[0] - 1.0) < 1e-6 && Math.abs(coords[1] + 0.5) < 1e-6, `${coords}`);
+});
+
+test('rotation presets: R(θ) on (x, y), then the translation', () => {
+  // θ = π/2 takes (x, y) = (1, 0) to (0, 1): grid point (y, x) = (0, 1) samples (y', x') = (1, 0).
+  const r = warpGrid(tf.tensor2d([0, 1], [1, 2]), warpAffine('rotation', tf.tensor2d([[Math.PI / 2]]), 0.1)).dataSync();
+  assert.ok(Math.abs(r[0] - 1) < 1e-6 && Math.abs(r[1]) < 1e-6, `${r}`);
+  const t = warpGrid(tf.tensor2d([0.3, -0.2], [1, 2]), warpAffine('rotation-translation', tf.tensor2d([[0, 0.2, -0.1]]), 0.1)).dataSync();
+  assert.ok(Math.abs(t[0] - 0.2) < 1e-6 && Math.abs(t[1] - 0) < 1e-6, `${t}`); // y − 0.1, x + 0.2
+});
+
+test('the seed warp passes no gradient to p2 and p5', () => {
+  const g = tf.grad((p: tf.Tensor) => tf.sum(tf.square(warpGrid(tf.tensor2d(gridValues(4, 4), [16, 2]), warpAffine('seed', p as tf.Tensor2D, 0.1)))))(
+    tf.tensor2d([[0.3, -0.2, 0.4, 0.5, 0.1, 0.7]]),
+  ).dataSync();
+  assert.deepEqual([g[2], g[5]], [0, 0]);
+  assert.ok(Math.abs(g[0]) > 0 && Math.abs(g[4]) > 0);
 });

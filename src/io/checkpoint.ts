@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import { type ModelConfig, type TrainConfig, upgradeModelConfig } from '../model/config.ts';
 import type { TrainerSnapshot, TrainerState } from '../train/trainer.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
 
@@ -59,7 +59,7 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   if (body + wBytes + oBytes !== bytes.length) throw bad(`expected ${body + wBytes + oBytes} bytes, found ${bytes.length}`);
   const buffer = (from: number, n: number) => bytes.slice(from, from + n).buffer as ArrayBuffer;
   return {
-    model: header.model,
+    model: upgradeModelConfig(header.model),
     train: header.train,
     state: header.state,
     extra: header.extra,

@@ -1,3 +1,5 @@
+import { WARP_DIMS, type WarpKind } from './warp.ts';
+
 /**
  * Model configuration and presets. The `seed` preset is the original code's model, number for
  * number (see SEED.md); every field can be overridden.
@@ -19,6 +21,14 @@ export type PredictorInput =
   /** Only the content dimensions (what the original's comment intends). */
   | 'content';
 
+/** Standard deviations of the priors on the angle and translation latents (where a warp has them). */
+export interface PriorConfig {
+  /** σθ of θ ~ N(0, σθ²), radians. */
+  rotation: number;
+  /** σt of t ~ N(0, σt²), grid units (the image spans 2). */
+  translation: number;
+}
+
 /** Everything that defines a model's architecture and loss. Saved with the weights. */
 export interface ModelConfig {
   preset: string;
@@ -30,10 +40,14 @@ export interface ModelConfig {
   predictorHidden: number[];
   /** Content latents `c` (the first ones in `z`). */
   contentDims: number;
-  /** Warp latents `p` (the last ones in `z`); the seed warp reads 6. */
+  /** The warp family (see `model/warp.ts`). */
+  warp: WarpKind;
+  /** Warp latents `p` (the last ones in `z`): as many as the family reads. */
   warpDims: number;
+  /** Priors of the `rotation` and `rotation-translation` warps' latents. */
+  priors: PriorConfig;
   classes: number;
-  /** The factor in `M = warpScale · P3 + I`; the original's empirical 0.1. */
+  /** The factor `s` in `M = s·P3 + I` (`seed`, `affine`); the original's empirical 0.1. */
   warpScale: number;
   predictorInput: PredictorInput;
   loss: LossConfig;
@@ -70,7 +84,9 @@ export const SEED_MODEL: ModelConfig = Object.freeze({
   decoderHidden: [512, 512],
   predictorHidden: [512],
   contentDims: 10,
+  warp: 'seed',
   warpDims: 6,
+  priors: Object.freeze({ rotation: Math.PI / 4, translation: 0.1 }),
   classes: 10,
   warpScale: 0.1,
   predictorInput: 'seed',
@@ -89,9 +105,17 @@ export const SEED_TRAIN: TrainConfig = Object.freeze({
   seed: 1234,
 });
 
-/** Named presets. */
+/** A preset that differs from `seed` only in its warp family. */
+function warpPreset(warp: WarpKind): { model: ModelConfig; train: TrainConfig } {
+  return { model: Object.freeze({ ...SEED_MODEL, preset: warp, warp, warpDims: WARP_DIMS[warp] }) as ModelConfig, train: SEED_TRAIN };
+}
+
+/** Named presets: `seed` is the original; the others change the warp family only. */
 export const PRESETS: Record<string, { model: ModelConfig; train: TrainConfig }> = {
   seed: { model: SEED_MODEL, train: SEED_TRAIN },
+  affine: warpPreset('affine'),
+  rotation: warpPreset('rotation'),
+  'rotation-translation': warpPreset('rotation-translation'),
 };
 
 /** Total latent size. */
@@ -103,7 +127,8 @@ export function latentDims(config: ModelConfig): number {
 export interface ConfigOverrides {
   hidden?: number;
   contentDims?: number;
-  warpDims?: number;
+  rotationPrior?: number;
+  translationPrior?: number;
   crossEntropy?: number;
   mse?: number;
   kl?: number;
@@ -124,7 +149,7 @@ export function buildModelConfig(preset: string, o: ConfigOverrides = {}): Model
     decoderHidden: widths(m.decoderHidden),
     predictorHidden: widths(m.predictorHidden),
     contentDims: o.contentDims ?? m.contentDims,
-    warpDims: o.warpDims ?? m.warpDims,
+    priors: { rotation: o.rotationPrior ?? m.priors.rotation, translation: o.translationPrior ?? m.priors.translation },
     warpScale: o.warpScale ?? m.warpScale,
     predictorInput: o.predictorInput ?? m.predictorInput,
     loss: {
@@ -137,6 +162,14 @@ export function buildModelConfig(preset: string, o: ConfigOverrides = {}): Model
   };
   validateModelConfig(config);
   return config;
+}
+
+/**
+ * A saved config brought up to date: configs written before warp families existed hold a seed
+ * warp and no priors.
+ */
+export function upgradeModelConfig(c: ModelConfig): ModelConfig {
+  return { ...c, warp: c.warp ?? 'seed', priors: c.priors ?? { ...SEED_MODEL.priors } };
 }
 
 /** Throws a clear message for a config that cannot make a model. */
@@ -152,7 +185,9 @@ export function validateModelConfig(c: ModelConfig): void {
     if (!Array.isArray(ws)) throw new Error(`${name} must be a list of widths`);
     ws.forEach((w, i) => positiveInt(w, `${name}[${i}]`));
   }
-  if (c.warpDims !== 6) throw new Error(`the seed warp reads 6 warp latents (a 2×3 matrix), got warpDims ${c.warpDims}`);
+  if (!(c.warp in WARP_DIMS)) throw new Error(`unknown warp '${c.warp}' (known: ${Object.keys(WARP_DIMS).join(', ')})`);
+  if (c.warpDims !== WARP_DIMS[c.warp]) throw new Error(`the ${c.warp} warp reads ${WARP_DIMS[c.warp]} warp latents, got warpDims ${c.warpDims}`);
+  if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

@@ -47,14 +47,14 @@ export class CoordinateDecoder {
   }
 
   /**
-   * Decodes on the standard grid, warped by the seed warp or, with `warp` null, unwarped.
-   * @param grid `P × 2` grid.
-   * @param warp `B × 6` warp latents, or null for the identity (normalization).
+   * Decodes on a grid, warped by per-image affine maps or, with `affine` null, unwarped.
+   * @param grid `P × 2` grid of `(y, x)` points (any resolution).
+   * @param affine `B × 6` maps from `warpAffine`, or null for the identity (normalization).
    */
-  decode(content: tf.Tensor2D, warp: tf.Tensor2D | null, grid: tf.Tensor2D, warpScale: number): tf.Tensor2D {
+  decode(content: tf.Tensor2D, affine: tf.Tensor2D | null, grid: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const coords = warp
-        ? warpGrid(grid, warp, warpScale)
+      const coords = affine
+        ? warpGrid(grid, affine)
         : tf.tile(tf.expandDims(grid, 0), [content.shape[0], 1, 1]) as tf.Tensor3D;
       return this.decodeAt(content, coords);
     });

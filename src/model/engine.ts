@@ -16,25 +16,25 @@ export interface DecoderEngine {
   /** Whether this engine can run a decoder of this shape. */
   supports(decoder: CoordinateDecoder): boolean;
   /**
-   * Decoded images, `B × P`.
-   * @param warp `B × 6` warp latents, or null to decode unwarped.
+   * Decoded images, `B × P`, on `grid` (`P × 2`, any resolution).
+   * @param affine `B × 6` per-image maps (see `warpAffine`), or null to decode unwarped.
    */
-  decode(decoder: CoordinateDecoder, content: tf.Tensor2D, warp: tf.Tensor2D | null, grid: tf.Tensor2D, scale: number): tf.Tensor2D;
+  decode(decoder: CoordinateDecoder, content: tf.Tensor2D, affine: tf.Tensor2D | null, grid: tf.Tensor2D): tf.Tensor2D;
   /**
-   * The sum of squared errors `Σ (decode(content, warp) − target)²` over the batch, as a scalar
-   * that is differentiable with respect to content, warp and the decoder's weights when
-   * `withGradient` is set.
+   * The sum of squared errors `Σ (decode(content, affine) − target)²` over the batch, as a
+   * scalar that is differentiable with respect to content, affine and the decoder's weights
+   * when `withGradient` is set.
    */
-  squaredError(decoder: CoordinateDecoder, content: tf.Tensor2D, warp: tf.Tensor2D, grid: tf.Tensor2D, scale: number, target: tf.Tensor2D, withGradient: boolean): tf.Scalar;
+  squaredError(decoder: CoordinateDecoder, content: tf.Tensor2D, affine: tf.Tensor2D, grid: tf.Tensor2D, target: tf.Tensor2D, withGradient: boolean): tf.Scalar;
 }
 
 /** The reference engine: plain TF.js ops, autograd for the gradients. */
 export const tfjsEngine: DecoderEngine = {
   name: 'tfjs',
   supports: () => true,
-  decode: (decoder, content, warp, grid, scale) => decoder.decode(content, warp, grid, scale),
-  squaredError: (decoder, content, warp, grid, scale, target) =>
-    tf.tidy(() => tf.sum(tf.squaredDifference(decoder.decode(content, warp, grid, scale), target))),
+  decode: (decoder, content, affine, grid) => decoder.decode(content, affine, grid),
+  squaredError: (decoder, content, affine, grid, target) =>
+    tf.tidy(() => tf.sum(tf.squaredDifference(decoder.decode(content, affine, grid), target))),
 };
 
 let current: DecoderEngine = tfjsEngine;

@@ -24,13 +24,17 @@ export type LossParts = {
 };
 
 /**
- * KL of `N(mean, scale + ε)` from `N(0, 1)`, per element: `−log σ + (σ² + μ²)/2 − 1/2`.
+ * KL of `N(μ, σ²)`, `σ = scale + ε`, from the prior `N(0, ρ²)`, per element:
+ * `log(ρ/σ) + (σ² + μ²)/(2ρ²) − 1/2` (with `ρ = 1`: `−log σ + (σ² + μ²)/2 − 1/2`).
+ * @param prior `ρ` per latent (length L); all 1 when omitted.
  * @returns `B × L`.
  */
-export function klElements(mean: tf.Tensor2D, scale: tf.Tensor2D, scaleEpsilon: number): tf.Tensor2D {
+export function klElements(mean: tf.Tensor2D, scale: tf.Tensor2D, scaleEpsilon: number, prior?: Float32Array): tf.Tensor2D {
   return tf.tidy(() => {
     const sigma = tf.add(scale, scaleEpsilon);
-    return tf.sub(tf.add(tf.neg(tf.log(sigma)), tf.mul(tf.add(tf.square(sigma), tf.square(mean)), 0.5)), 0.5);
+    const rho = prior ? tf.tensor1d(prior) : tf.onesLike(tf.slice(mean, [0, 0], [1, mean.shape[1]]));
+    const quad = tf.div(tf.add(tf.square(sigma), tf.square(mean)), tf.mul(tf.square(rho), 2));
+    return tf.sub(tf.add(tf.log(tf.div(rho, sigma)), quad), 0.5);
   });
 }
 
@@ -66,11 +70,12 @@ export function lossParts(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   batch: number,
+  prior?: Float32Array,
 ): LossParts {
   return tf.tidy(() => {
     const latent = mean.shape[1];
     const mse = tf.div(squaredError, batch * pixels) as tf.Scalar;
-    const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon));
+    const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon, prior));
     const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
     const klNats = tf.div(klSum, batch) as tf.Scalar;
     const logProbs = tf.logSoftmax(logits);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, validateModelConfig } from './config.ts';
+import { type ModelConfig, upgradeModelConfig, validateModelConfig } from './config.ts';
 import { AffineVAE } from './vae.ts';
 
 /** The `format` field of our `model.json`. */
@@ -39,12 +39,13 @@ export function configOf(artifacts: tf.io.ModelArtifacts, source = 'model'): Mod
   if (topology.format_version !== MODEL_FORMAT_VERSION) {
     throw new ModelFormatError(source, `format version ${topology.format_version}, this package reads ${MODEL_FORMAT_VERSION}`);
   }
+  const config = upgradeModelConfig(topology.config);
   try {
-    validateModelConfig(topology.config);
+    validateModelConfig(config);
   } catch (err) {
     throw new ModelFormatError(source, `bad config: ${(err as Error).message}`);
   }
-  return topology.config;
+  return config;
 }
 
 /** Builds a model from artifacts (from any `tf.io` handler: files, http, memory). */

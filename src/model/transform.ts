@@ -11,7 +11,8 @@
  * and decompose it exactly as `T = R(θ) · diag(sx, sy) · [[1, m], [0, 1]]`: a rotation after a
  * scaling after a shear (QR decomposition; `sy < 0` marks a reflection). `rotation` is reported
  * in degrees counter-clockwise as seen on screen (= −θ, since `y` points down). The seed warp has
- * no translation (SEED.md, point 1), so `translateX/Y` are 0 there.
+ * no translation (SEED.md, point 1), so `translateX/Y` are 0 there; the translating presets
+ * report where the canonical centre lands, in grid units.
  */
 
 /** A 2×2 matrix `[[a, b], [c, d]]` as `[a, b, c, d]`. */
@@ -51,11 +52,25 @@ export function compose(rotation: number, scaleX: number, scaleY: number, shear:
 }
 
 /**
+ * The pose of an affine warp `[y', x'] = [y, x] @ [[a0, a1], [a2, a3]] + [a4, a5]` (see
+ * `model/warp.ts`): `T = S·(Aᵀ)⁻¹·S` in (x, y) convention, and the translation of the observed
+ * image, `−T·(a5, a4)` (a sampling point `g' = g·A + t` shows at `g = (g' − t)·A⁻¹`).
+ */
+export function poseFromAffine(a: ArrayLike<number>): { matrix: Mat2; translate: [number, number] } {
+  const T = linearPose(a[0], a[1], a[2], a[3]);
+  const [tx, ty] = [a[5], a[4]];
+  return { matrix: T, translate: [-(T[0] * tx + T[1] * ty), -(T[2] * tx + T[3] * ty)] };
+}
+
+/**
  * The seed warp's `A = I + s·[[p0, p1], [p3, p4]]` (acting as `[y, x] @ A`) as the observed-pose
  * matrix `T = S·(Aᵀ)⁻¹·S` in (x, y) convention.
  */
 export function seedPose(p: ArrayLike<number>, scale: number): Mat2 {
-  const [a00, a01, a10, a11] = [1 + scale * p[0], scale * p[1], scale * p[3], 1 + scale * p[4]];
+  return linearPose(1 + scale * p[0], scale * p[1], scale * p[3], 1 + scale * p[4]);
+}
+
+function linearPose(a00: number, a01: number, a10: number, a11: number): Mat2 {
   // Aᵀ = [[a00, a10], [a01, a11]]; its inverse, then swap both axes (S·M·S reverses rows and columns).
   const det = a00 * a11 - a01 * a10;
   const inv = [a11 / det, -a10 / det, -a01 / det, a00 / det]; // (Aᵀ)⁻¹ in (y, x)

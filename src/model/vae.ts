@@ -5,8 +5,8 @@ import { CoordinateDecoder } from './decoder.ts';
 import { engineFor } from './engine.ts';
 import { type LossParts, lossParts } from './loss.ts';
 import { Rng } from './rng.ts';
-import { type Transform, decompose, seedPose } from './transform.ts';
-import { gridValues } from './warp.ts';
+import { type Transform, decompose, poseFromAffine } from './transform.ts';
+import { gridValues, warpAffine } from './warp.ts';
 
 /** The encoder's posterior `N(mean, scale²)`, both `B × L`. */
 export interface Posterior {
@@ -118,11 +118,20 @@ export class AffineVAE {
     return { content: tf.slice(z, [0, 0], [b, zc]), warp: tf.slice(z, [0, zc], [b, this.config.warpDims]) };
   }
 
-  /** Decodes `z` (`B × L`) on the grid, with the warp on or off. */
-  decode(z: tf.Tensor2D, applyWarp: boolean): tf.Tensor2D {
+  /** The per-image affine maps (`B × 6`, see `model/warp.ts`) of warp latents `B × Zp`. */
+  affineOf(warp: tf.Tensor2D): tf.Tensor2D {
+    return warpAffine(this.config.warp, warp, this.config.warpScale);
+  }
+
+  /**
+   * Decodes `z` (`B × L`) with the warp on or off, on the model's grid or on another one
+   * (`P' × 2` `(y, x)` points, e.g. `gridValues(112, 112)`: exact evaluations of the decoder
+   * between the training pixels, not interpolation).
+   */
+  decode(z: tf.Tensor2D, applyWarp: boolean, grid: tf.Tensor2D = this.grid): tf.Tensor2D {
     return tf.tidy(() => {
       const { content, warp } = this.split(z);
-      return engineFor(this.decoder).decode(this.decoder, content, applyWarp ? warp : null, this.grid, this.config.warpScale);
+      return engineFor(this.decoder).decode(this.decoder, content, applyWarp ? this.affineOf(warp) : null, grid);
     });
   }
 
@@ -155,9 +164,22 @@ export class AffineVAE {
       const { mean, scale } = this.encode(x);
       const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
       const { content, warp } = this.split(z);
-      const sse = engineFor(this.decoder).squaredError(this.decoder, content, warp, this.grid, this.config.warpScale, x, training);
-      return lossParts(this.config.loss, sse, this.pixels, mean, scale, this.predict(z), labels, batch);
+      const sse = engineFor(this.decoder).squaredError(this.decoder, content, this.affineOf(warp), this.grid, x, training);
+      return lossParts(this.config.loss, sse, this.pixels, mean, scale, this.predict(z), labels, batch, this.priorScales());
     });
+  }
+
+  /**
+   * The prior's standard deviation per latent: 1 for content and for the `seed` and `affine`
+   * warps; σθ for an angle, σt for a translation.
+   */
+  priorScales(): Float32Array {
+    const sigma = new Float32Array(this.latent).fill(1);
+    const zc = this.config.contentDims;
+    const { rotation, translation } = this.config.priors;
+    if (this.config.warp === 'rotation' || this.config.warp === 'rotation-translation') sigma[zc] = rotation;
+    if (this.config.warp === 'rotation-translation') sigma.fill(translation, zc + 1, zc + 3);
+    return sigma;
   }
 
   /** The latent used for decoding: the posterior mean, or a sample when asked. */
@@ -202,13 +224,11 @@ export class AffineVAE {
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
     const n = images.length / this.pixels;
-    const latent = tf.tidy(() => this.latentOf(tf.tensor2d(images, [n, this.pixels]), options).dataSync());
-    const out: Transform[] = [];
-    for (let i = 0; i < n; i++) {
-      const p = latent.subarray(i * this.latent + this.config.contentDims, (i + 1) * this.latent);
-      out.push(decompose(seedPose(p, this.config.warpScale)));
-    }
-    return out;
+    const affine = tf.tidy(() => this.affineOf(this.split(this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)).warp).dataSync());
+    return Array.from({ length: n }, (_, i) => {
+      const { matrix, translate } = poseFromAffine(affine.subarray(6 * i, 6 * i + 6));
+      return decompose(matrix, translate);
+    });
   }
 
   private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions): Float32Array {

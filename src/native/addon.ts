@@ -10,12 +10,12 @@ export interface NativeRunArgs {
   Zc: number;
   H1: number;
   H2: number;
-  scale: number;
   threads: number;
   /** 1 to return gradients (needs `target` or `dimage`). */
   grad: 0 | 1;
   content: Float32Array;
-  warp: Float32Array | null;
+  /** `B × 6` per-image affine maps `[a0..a5]` (see `model/warp.ts`), or null for none. */
+  affine: Float32Array | null;
   grid: Float32Array;
   /** With a target, the gradient is that of `Σ (image − target)²`, returned as `sse`. */
   target?: Float32Array | null;
@@ -34,7 +34,7 @@ export interface NativeRunResult {
   image: Float32Array;
   sse: number;
   dcontent?: Float32Array;
-  dwarp?: Float32Array;
+  daffine?: Float32Array;
   dW1?: Float32Array;
   db1?: Float32Array;
   dW2?: Float32Array;

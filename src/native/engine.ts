@@ -15,7 +15,7 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
     if (!v) gridCache.set(grid, (v = grid.dataSync() as Float32Array));
     return v;
   };
-  const args = (decoder: CoordinateDecoder, content: tf.Tensor2D, warp: tf.Tensor2D | null, grid: tf.Tensor2D, scale: number): NativeRunArgs => {
+  const args = (decoder: CoordinateDecoder, content: tf.Tensor2D, affine: tf.Tensor2D | null, grid: tf.Tensor2D): NativeRunArgs => {
     const [l1, l2] = decoder.hidden;
     return {
       B: content.shape[0],
@@ -23,11 +23,10 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
       Zc: content.shape[1],
       H1: l1.units,
       H2: l2.units,
-      scale,
       threads,
       grad: 0,
       content: content.dataSync() as Float32Array,
-      warp: warp ? (warp.dataSync() as Float32Array) : null,
+      affine: affine ? (affine.dataSync() as Float32Array) : null,
       grid: gridValues(grid),
       W1: l1.kernel.dataSync() as Float32Array,
       b1: l1.bias.dataSync() as Float32Array,
@@ -45,20 +44,20 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
     preferredChunk: 200,
     supports: (decoder) => decoder.hidden.length === 2,
 
-    decode(decoder, content, warp, grid, scale) {
-      const out = addon.run(args(decoder, content, warp, grid, scale));
+    decode(decoder, content, affine, grid) {
+      const out = addon.run(args(decoder, content, affine, grid));
       return tf.tensor2d(out.image, [content.shape[0], grid.shape[0]]);
     },
 
-    squaredError(decoder, content, warp, grid, scale, target, withGradient) {
+    squaredError(decoder, content, affine, grid, target, withGradient) {
       if (!withGradient) {
-        return tf.scalar(addon.run({ ...args(decoder, content, warp, grid, scale), target: target.dataSync() as Float32Array }).sse);
+        return tf.scalar(addon.run({ ...args(decoder, content, affine, grid), target: target.dataSync() as Float32Array }).sse);
       }
       const [l1, l2] = decoder.hidden;
       const out = decoder.output;
       const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
         const [c, w, t] = inputs as tf.Tensor2D[];
-        const r = addon.run({ ...args(decoder, c, w, grid, scale), grad: 1, target: t.dataSync() as Float32Array });
+        const r = addon.run({ ...args(decoder, c, w, grid), grad: 1, target: t.dataSync() as Float32Array });
         return {
           value: tf.scalar(r.sse),
           gradFunc: (dy: tf.Tensor) => {
@@ -66,7 +65,7 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
             const scaled = (v: Float32Array, shape: number[]) => tf.mul(tf.tensor(v, shape), g);
             return [
               scaled(r.dcontent!, c.shape),
-              scaled(r.dwarp!, w.shape),
+              scaled(r.daffine!, w.shape),
               tf.zerosLike(t), // the target is data, not a parameter
               scaled(r.dW1!, l1.kernel.shape),
               scaled(r.db1!, l1.bias.shape),
@@ -78,7 +77,7 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
           },
         };
       });
-      return op(content, warp, target, l1.kernel, l1.bias, l2.kernel, l2.bias, out.kernel, out.bias) as tf.Scalar;
+      return op(content, affine, target, l1.kernel, l1.bias, l2.kernel, l2.bias, out.kernel, out.bias) as tf.Scalar;
     },
   };
 }
