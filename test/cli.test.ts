@@ -21,7 +21,7 @@ function assertUserError(r: ReturnType<typeof cli>, message: RegExp) {
 test('--help works for the program and every command', () => {
   const top = cli('--help');
   assert.equal(top.status, 0);
-  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms']) {
+  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms', 'render']) {
     assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
     const r = cli(c, '--help');
     assert.equal(r.status, 0, c);
@@ -79,6 +79,11 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.match(n.stderr, /warning: .*colour image, converted to grey/);
   assert.match(n.stderr, /warning: .*56×40 image, resized to 28×28/);
   assert.equal(PNG.sync.read(readFileSync(join(dir, 'n.png'))).width, 28);
+
+  const big112 = join(dir, 'big.png');
+  const rendered = cli('render', '--model', out, test5, big112, '--size', '112');
+  assert.equal(rendered.status, 0, rendered.stderr);
+  assert.equal(PNG.sync.read(readFileSync(big112)).width, 5 * 112 + 4);
 
   const csv = join(dir, 'poses.csv');
   assert.equal(cli('transforms', '--model', out, test5, csv).status, 0);

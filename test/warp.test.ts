@@ -79,3 +79,16 @@ test('the seed warp passes no gradient to p2 and p5', () => {
   assert.deepEqual([g[2], g[5]], [0, 0]);
   assert.ok(Math.abs(g[0]) > 0 && Math.abs(g[4]) > 0);
 });
+
+test('rendering at 28 equals normal decoding; at 55 it keeps the training pixels on its even grid points', () => {
+  const model = new AffineVAE(tinyConfig(8), 6);
+  const x = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7);
+  assert.deepEqual(Array.from(model.render(x, 28, false)), Array.from(model.normalize(x)));
+  assert.deepEqual(Array.from(model.render(x, 28, true)), Array.from(model.reconstruct(x)));
+  // linspace(−1, 1, 55) holds every point of linspace(−1, 1, 28) at even indices.
+  const fine = model.render(x, 55, false);
+  const coarse = model.normalize(x);
+  assert.equal(fine.length, 2 * 55 * 55);
+  assert.ok(maxAbsDiff([fine[0], fine[2 * 55 + 4], fine[54 * 55 + 54]], [coarse[0], coarse[1 * 28 + 2], coarse[27 * 28 + 27]]) < 1e-6);
+  model.dispose();
+});

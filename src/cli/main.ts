@@ -5,7 +5,7 @@ import { PRESETS } from '../model/config.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import '../train/gradients.ts';
-import { decodeCommand, evaluateCommand, figureCommand, transformsCommand } from './commands/decode.ts';
+import { decodeCommand, evaluateCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 
@@ -89,6 +89,18 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
       .action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
   }
+
+  program
+    .command('render <in> <out>')
+    .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--size <n>', 'output side in pixels', positiveInt, 112)
+    .option('--normalized', 'warp off (the default)')
+    .option('--reconstructed', 'warp on')
+    .option('--sample', 'decode a posterior sample instead of the mean')
+    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
+    .action((input: string, output: string, o) => run(withBackend(() => renderCommand(input, output, o, log))(o)));
 
   program
     .command('figure')

@@ -207,6 +207,20 @@ export class AffineVAE {
     return this.decodeImages(images, true, options);
   }
 
+  /**
+   * Renders images at `size × size` (any resolution): the decoder evaluated exactly at the
+   * points of a finer grid over the same square, normalized (warp off) or reconstructed.
+   * @returns `n × size²` floats in (0, 1).
+   */
+  render(images: Float32Array, size: number, applyWarp: boolean, options: DecodeOptions = {}): Float32Array {
+    const grid = tf.tensor2d(gridValues(size, size), [size * size, 2]);
+    try {
+      return this.decodeImages(images, applyWarp, options, grid);
+    } finally {
+      grid.dispose();
+    }
+  }
+
   /** Posterior means and scales of `n × P` images, as flat `n × L` arrays. */
   posterior(images: Float32Array): { mean: Float32Array; scale: Float32Array } {
     const n = images.length / this.pixels;
@@ -231,19 +245,20 @@ export class AffineVAE {
     });
   }
 
-  private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions): Float32Array {
+  private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions, grid = this.grid): Float32Array {
     const p = this.pixels;
     if (images.length % p !== 0) throw new Error(`expected images of ${p} pixels, got ${images.length} values`);
     const n = images.length / p;
+    const q = grid.shape[0];
     const chunk = options.chunk ?? 64;
-    const out = new Float32Array(images.length);
+    const out = new Float32Array(n * q);
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
       const values = tf.tidy(() => {
         const x = tf.tensor2d(images.subarray(start * p, end * p), [end - start, p]);
-        return this.decode(this.latentOf(x, options), applyWarp).dataSync();
+        return this.decode(this.latentOf(x, options), applyWarp, grid).dataSync();
       });
-      out.set(values, start * p);
+      out.set(values, start * q);
     }
     return out;
   }

@@ -37,6 +37,20 @@ export async function decodeCommand(mode: 'normalize' | 'reconstruct', input: st
   }
 }
 
+/** `affine-vae render`: decode at any resolution. */
+export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean }, log: (msg: string) => void): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    const set = readInputImages(input, model.config.height, model.config.width, (w) => log(`warning: ${w}`));
+    const out = model.render(toUnit(set.images), o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
+    writeOutputImages(output, out, set.n, o.size, o.size, o.scale);
+    log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${o.reconstructed ? 'reconstructed' : 'normalized'}) to ${output}`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
 /** `affine-vae figure`: the original's picture from the first 12 training images. */
 export async function figureCommand(o: DecodeCommandOptions & { out: string }, log: (msg: string) => void): Promise<number> {
   const model = await loadModelDir(o.model);
