@@ -21,7 +21,7 @@ function assertUserError(r: ReturnType<typeof cli>, message: RegExp) {
 test('--help works for the program and every command', () => {
   const top = cli('--help');
   assert.equal(top.status, 0);
-  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms', 'render']) {
+  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms', 'render', 'traverse', 'interpolate']) {
     assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
     const r = cli(c, '--help');
     assert.equal(r.status, 0, c);
@@ -84,6 +84,12 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   const rendered = cli('render', '--model', out, test5, big112, '--size', '112');
   assert.equal(rendered.status, 0, rendered.stderr);
   assert.equal(PNG.sync.read(readFileSync(big112)).width, 5 * 112 + 4);
+
+  const trav = cli('traverse', '--model', out, '--image', test5, '--out', join(dir, 'trav.png'), '--gif', join(dir, 'warp.gif'), '--steps', '5');
+  assert.equal(trav.status, 0, trav.stderr);
+  assert.equal(PNG.sync.read(readFileSync(join(dir, 'trav.png'))).height, (16 * 28 + 15) * 2);
+  assert.equal(readFileSync(join(dir, 'warp.gif')).subarray(0, 6).toString(), 'GIF89a');
+  assert.equal(cli('interpolate', test5, recPng, '--model', out, '--out', join(dir, 'interp.png'), '--steps', '4').status, 0);
 
   const csv = join(dir, 'poses.csv');
   assert.equal(cli('transforms', '--model', out, test5, csv).status, 0);

@@ -5,7 +5,7 @@ import { PRESETS } from '../model/config.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import '../train/gradients.ts';
-import { decodeCommand, evaluateCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
+import { decodeCommand, evaluateCommand, figureCommand, interpolateCommand, renderCommand, transformsCommand, traverseCommand } from './commands/decode.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 
@@ -101,6 +101,27 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
     .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
     .action((input: string, output: string, o) => run(withBackend(() => renderCommand(input, output, o, log))(o)));
+
+  program
+    .command('traverse')
+    .description('a grid with one row per latent (content, then warp), each swept from −r to r')
+    .requiredOption('--model <dir>', 'model directory')
+    .requiredOption('--out <file.png>', 'output PNG')
+    .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
+    .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
+    .option('--steps <n>', 'images per row', positiveInt, 9)
+    .option('--gif <file.gif>', 'also write an animation of the digit turned through each warp latent')
+    .option('--scale <n>', 'upscale factor', positiveInt, 2)
+    .action((o) => run(withBackend(() => traverseCommand(o, log))(o)));
+
+  program
+    .command('interpolate <a> <b>')
+    .description('a row of images whose latents go in a straight line from image A to image B')
+    .requiredOption('--model <dir>', 'model directory')
+    .requiredOption('--out <file.png>', 'output PNG')
+    .option('--steps <n>', 'images in the row', positiveInt, 10)
+    .option('--scale <n>', 'upscale factor', positiveInt, 2)
+    .action((a: string, b: string, o) => run(withBackend(() => interpolateCommand(a, b, o, log))(o)));
 
   program
     .command('figure')
