@@ -51,3 +51,22 @@ export function resizeGrey(src: Float32Array, width: number, height: number, out
   }
   return out;
 }
+
+/**
+ * Any RGBA picture as one model input: grey, white on black like MNIST (a light background is
+ * inverted), `outW × outH` with the aspect kept. Says what it changed, for warnings.
+ */
+export function rgbaToInput(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+): { pixels: Uint8Array; colour: boolean; inverted: boolean; resized: boolean } {
+  let { grey, colour } = rgbaToGrey(rgba, width, height);
+  const inverted = grey.reduce((a, b) => a + b, 0) / grey.length > 127;
+  if (inverted) grey = grey.map((v) => 255 - v);
+  const resized = width !== outW || height !== outH;
+  if (resized) grey = resizeGrey(grey, width, height, outW, outH);
+  return { pixels: Uint8Array.from(grey, (v) => Math.round(Math.min(255, Math.max(0, v)))), colour, inverted, resized };
+}

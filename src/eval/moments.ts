@@ -1,4 +1,4 @@
-import { transformImages } from './warp-image.ts';
+import { transformImages } from '../data/transform-images.ts';
 import type { Mat2 } from '../model/transform.ts';
 
 /**

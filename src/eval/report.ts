@@ -6,7 +6,8 @@ import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
 import { evaluateSet } from './metrics.ts';
 import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invariance, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
-import { HARD_RANGES, NATURAL_RANGES, type TransformRanges, transformImages } from './warp-image.ts';
+import { transformImages } from '../data/transform-images.ts';
+import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
 
 /** What {@link evaluationReport} measures on. */
 export interface ReportOptions {

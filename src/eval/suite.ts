@@ -4,7 +4,8 @@ import { type Mat2, decompose } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { momentNormalize } from './moments.ts';
-import { type TransformRanges, sampleTransforms, transformImages } from './warp-image.ts';
+import { transformImages } from '../data/transform-images.ts';
+import { type TransformRanges, sampleTransforms } from './transforms.ts';
 
 /** Anything that maps `n × P` images in [0, 1] to normalized `n × P` images. */
 export type Normalizer = (images: Float32Array, n: number) => Float32Array;

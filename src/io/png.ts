@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import { rgbaToGrey, resizeGrey } from '../data/resize.ts';
+import { rgbaToInput } from '../data/resize.ts';
 import type { GreyImage } from '../render/figure.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
 
@@ -29,19 +29,10 @@ export function readPngAsInput(path: string, width: number, height: number): { p
   } catch (err) {
     throw new UserError(`${path}: not a readable PNG: ${(err as Error).message}`);
   }
+  const { pixels, colour, inverted, resized } = rgbaToInput(png.data, png.width, png.height, width, height);
   const warnings: string[] = [];
-  let { grey, colour } = rgbaToGrey(png.data, png.width, png.height);
   if (colour) warnings.push(`${path}: colour image, converted to grey`);
-  const mean = grey.reduce((a, b) => a + b, 0) / grey.length;
-  if (mean > 127) {
-    grey = grey.map((v) => 255 - v);
-    warnings.push(`${path}: light background, inverted to white-on-black like MNIST`);
-  }
-  if (png.width !== width || png.height !== height) {
-    warnings.push(`${path}: ${png.width}×${png.height} image, resized to ${width}×${height}`);
-    grey = resizeGrey(grey, png.width, png.height, width, height);
-  }
-  const pixels = new Uint8Array(width * height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(Math.min(255, Math.max(0, grey[i])));
+  if (inverted) warnings.push(`${path}: light background, inverted to white-on-black like MNIST`);
+  if (resized) warnings.push(`${path}: ${png.width}×${png.height} image, resized to ${width}×${height}`);
   return { pixels, warnings };
 }

@@ -3,9 +3,10 @@ import { evaluateSet } from '../../eval/metrics.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
-import { HARD_RANGES, NATURAL_RANGES } from '../../eval/warp-image.ts';
+import { HARD_RANGES, NATURAL_RANGES } from '../../eval/transforms.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
+import { loadDataset } from '../../io/datasets.ts';
 import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
 import { Rng } from '../../model/rng.ts';
@@ -116,13 +117,17 @@ export async function evaluateCommand(
   o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
   log: (msg: string) => void,
 ): Promise<number> {
-  if (o.dataset !== 'mnist') throw new UserError(`unknown dataset '${o.dataset}' (this version evaluates on mnist)`);
   const model = await loadModelDir(o.model);
   try {
-    let test = loadMnist('test');
+    const warn = (m: string) => log(`warning: ${m}`);
+    const size = model.config.height === model.config.width ? model.config.height : undefined;
+    let test = loadDataset(o.dataset, 'test', { size, warn });
+    if (test.height !== model.config.height || test.width !== model.config.width) {
+      throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
+    }
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
     if (o.report) {
-      const references = slice(loadMnist('train'), 0, o.references);
+      const references = slice(loadDataset(o.dataset, 'train', { size, warn }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
       const settings = [
         ...(o.defaults ? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }] : []),

@@ -6,7 +6,7 @@ import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
 import { evaluateSet } from '../../eval/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
-import { loadMnist } from '../../io/mnist.ts';
+import { hasTestPart, loadDataset } from '../../io/datasets.ts';
 import { saveModelDir } from '../../io/model-dir.ts';
 import { type ConfigOverrides, type ModelConfig, PRESETS, type TrainConfig, buildModelConfig } from '../../model/config.ts';
 import { AffineVAE } from '../../model/vae.ts';
@@ -24,6 +24,8 @@ export interface TrainCommandOptions extends ConfigOverrides {
   validationSplit?: number;
   learningRate?: number;
   microBatch?: number;
+  dataset: string;
+  size?: number;
 }
 
 /** The files of a training output directory. */
@@ -37,6 +39,8 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
   let modelConfig: ModelConfig;
   let trainConfig: TrainConfig;
   let limit = o.limit;
+  let dataset = o.dataset;
+  let size = o.size;
   let snapshot: TrainerSnapshot | null = null;
   if (o.resume) {
     const ckpt = readCheckpoint(files.checkpoint);
@@ -44,6 +48,8 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     // Only the schedule's length may change on resume; everything else comes from the run.
     trainConfig = { ...ckpt.train, epochs: o.epochs ?? ckpt.train.epochs };
     limit = ckpt.extra.limit as number | undefined;
+    dataset = (ckpt.extra.dataset as string | undefined) ?? 'mnist';
+    size = ckpt.extra.size as number | undefined;
     snapshot = ckpt.snapshot;
     log(`resuming ${o.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step}`);
   } else {
@@ -63,8 +69,13 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
   }
   mkdirSync(o.out, { recursive: true });
 
-  let data: ImageSet = loadMnist('train');
+  const warn = (m: string) => log(`warning: ${m}`);
+  let data: ImageSet = loadDataset(dataset, 'train', { size, warn });
   if (limit !== undefined) data = slice(data, 0, limit);
+  if (!o.resume) modelConfig = { ...modelConfig, height: data.height, width: data.width };
+  if (data.height !== modelConfig.height || data.width !== modelConfig.width) {
+    throw new UserError(`${dataset} holds ${data.height}×${data.width} images, the model takes ${modelConfig.height}×${modelConfig.width}`);
+  }
   const split = validationSplit(data, trainConfig.validationSplit);
   const model = new AffineVAE(modelConfig, trainConfig.seed);
   const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch });
@@ -78,8 +89,8 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
       `${trainConfig.epochs} epochs, chunks of ${trainer.microBatch}`,
   );
 
-  const header = { model: modelConfig, train: trainConfig, extra: { limit } };
-  const metadata = () => ({ train: trainConfig, limit, history: trainer.state.history });
+  const header = { model: modelConfig, train: trainConfig, extra: { limit, dataset, size } };
+  const metadata = () => ({ train: trainConfig, dataset, limit, history: trainer.state.history });
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(130);
@@ -130,9 +141,10 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     });
     if (result.stopped) return 130;
     if (!existsSync(join(o.out, 'model.json'))) await saveModelDir(model, o.out, metadata());
-    const test = loadMnist('test');
+    // Sources without a test part (idx:, dir:) are judged on their validation split.
+    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn }) : split.validation;
     const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
-    log(`evaluating on ${evalSet.n} test images…`);
+    log(`evaluating on ${evalSet.n} ${hasTestPart(dataset) ? 'test' : 'validation'} images…`);
     const metrics = evaluateSet(model, evalSet, trainConfig.batch, trainConfig.seed, trainer.microBatch);
     log(`test: mse ${metrics.mse.toFixed(5)} kl ${metrics.klNats.toFixed(3)} nats ce ${metrics.crossEntropy.toFixed(4)} accuracy ${metrics.accuracy.toFixed(4)}`);
     await saveModelDir(model, o.out, { ...metadata(), test: metrics });

@@ -1,0 +1,51 @@
+/**
+ * Moving images by known affine maps. Coordinates as in `model/transform.ts`: `(x, y)` in grid
+ * units (−1..1), `y` down, about the image centre; `T = [a, b, c, d]` (`[[a, b], [c, d]]`) maps
+ * the source image's points to where they land in the result.
+ */
+
+/** A 2×2 matrix `[[a, b], [c, d]]` as `[a, b, c, d]`. */
+export type Matrix2 = [number, number, number, number];
+
+/**
+ * Applies `T` (and a translation `t`) to `n` images `h × w`: the result at `g` is the source at
+ * `T⁻¹(g − t)`, bilinearly interpolated, black outside.
+ */
+export function transformImages(images: Float32Array, n: number, h: number, w: number, T: Matrix2[], t?: [number, number][]): Float32Array {
+  const out = new Float32Array(images.length);
+  const p = h * w;
+  for (let k = 0; k < n; k++) {
+    const [a, b, c, d] = T[k];
+    const det = a * d - b * c;
+    const inv = [d / det, -b / det, -c / det, a / det];
+    const [tx, ty] = t?.[k] ?? [0, 0];
+    const src = images.subarray(k * p, (k + 1) * p);
+    for (let iy = 0; iy < h; iy++) {
+      const y = h === 1 ? 0 : (2 * iy) / (h - 1) - 1 - ty;
+      for (let ix = 0; ix < w; ix++) {
+        const x = w === 1 ? 0 : (2 * ix) / (w - 1) - 1 - tx;
+        const sx = ((inv[0] * x + inv[1] * y + 1) * (w - 1)) / 2;
+        const sy = ((inv[2] * x + inv[3] * y + 1) * (h - 1)) / 2;
+        out[k * p + iy * w + ix] = bilinear(src, h, w, sx, sy);
+      }
+    }
+  }
+  return out;
+}
+
+/** The image at fractional pixel `(x, y)`, 0 outside. */
+export function bilinear(img: Float32Array, h: number, w: number, x: number, y: number): number {
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const at = (xx: number, yy: number) => (xx >= 0 && xx < w && yy >= 0 && yy < h ? img[yy * w + xx] : 0);
+  return (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+}
+
+
+/** The rotation by `deg` degrees counter-clockwise on screen, as a `T` for {@link transformImages}. */
+export function rotationMatrix(deg: number): Matrix2 {
+  const t = (deg * Math.PI) / 180;
+  return [Math.cos(t), Math.sin(t), -Math.sin(t), Math.cos(t)];
+}

