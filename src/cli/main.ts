@@ -59,6 +59,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', finiteNumber)
     .option('--learning-rate <lr>', 'Adam learning rate (seed: 1e-3)', finiteNumber)
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
+    .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', finiteNumber)
+    .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', finiteNumber)
+    .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')
     .action((o) =>

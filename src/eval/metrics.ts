@@ -80,7 +80,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
-          false,
+          { training: false },
         );
         return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct]).dataSync();
       });

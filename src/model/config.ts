@@ -73,6 +73,16 @@ export interface TrainConfig {
   beta2: number;
   epsilon: number;
   seed: number;
+  /** Epochs over which the KL weight ramps up linearly from 0 (0: no warm-up). */
+  klWarmup?: number;
+  /**
+   * Rotation augmentation, degrees: the encoder sees each image turned by a known uniform angle in
+   * ±this, the angle latent gets that angle back, and the decoder must reproduce the original
+   * (rotation presets only; 0: off).
+   */
+  rotationAugment?: number;
+  /** Pixel subsampling: decode and score this many random pixels per step (0: all). */
+  pixels?: number;
 }
 
 /** The `seed` preset: the original post's model. */

@@ -24,6 +24,20 @@ export interface ForwardResult extends Posterior {
   logits: tf.Tensor2D;
 }
 
+/** Options of {@link AffineVAE.loss} beyond the batch itself. */
+export interface LossOptions {
+  /** Whether gradients will be taken (an engine may then compute them eagerly). Default true. */
+  training?: boolean;
+  /** Multiplies the KL weight (KL warm-up). Default 1. */
+  klFactor?: number;
+  /** What the decoder must reconstruct, when the encoder sees something else (augmentation). */
+  target?: tf.Tensor2D;
+  /** Added to the angle latent before decoding (`B`, radians): rotation augmentation. */
+  thetaOffset?: tf.Tensor1D;
+  /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
+  pixelIndices?: Int32Array;
+}
+
 /** Where the latent comes from when decoding: the posterior mean, or a sample. */
 export interface DecodeOptions {
   /** Draw `z = mean + scale·eps` instead of using the mean (the original's figure did). */
@@ -157,15 +171,29 @@ export class AffineVAE {
   /**
    * The loss parts of a chunk of a batch of size `batch` (see {@link lossParts}). The image term
    * goes through the decoder engine's fused squared error, so no `B × P` image is kept for it.
-   * @param training whether gradients will be taken (an engine may then compute them eagerly).
    */
-  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number, training = true): LossParts {
+  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number, o: LossOptions = {}): LossParts {
     return tf.tidy(() => {
       const { mean, scale } = this.encode(x);
       const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
-      const { content, warp } = this.split(z);
-      const sse = engineFor(this.decoder).squaredError(this.decoder, content, this.affineOf(warp), this.grid, x, training);
-      return lossParts(this.config.loss, sse, this.pixels, mean, scale, this.predict(z), labels, batch, this.priorScales());
+      const { content } = this.split(z);
+      let { warp } = this.split(z);
+      if (o.thetaOffset) {
+        if (this.config.warp !== 'rotation' && this.config.warp !== 'rotation-translation') throw new Error(`the ${this.config.warp} warp has no angle latent`);
+        const b = warp.shape[0];
+        const theta = tf.add(tf.slice(warp, [0, 0], [b, 1]), tf.reshape(o.thetaOffset, [b, 1]));
+        warp = tf.concat([theta, tf.slice(warp, [0, 1], [b, warp.shape[1] - 1])], 1) as tf.Tensor2D;
+      }
+      let target = o.target ?? x;
+      let grid = this.grid;
+      if (o.pixelIndices) {
+        const idx = tf.tensor1d(o.pixelIndices, 'int32');
+        grid = tf.gather(this.grid, idx);
+        target = tf.gather(target, idx, 1);
+      }
+      const sse = engineFor(this.decoder).squaredError(this.decoder, content, this.affineOf(warp), grid, target, o.training ?? true);
+      const config = o.klFactor === undefined ? this.config.loss : { ...this.config.loss, kl: this.config.loss.kl * o.klFactor };
+      return lossParts(config, sse, grid.shape[0], mean, scale, this.predict(z), labels, batch, this.priorScales());
     });
   }
 

@@ -5,6 +5,7 @@ import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
+import { rotationMatrix, transformImages } from '../data/transform-images.ts';
 import { engineFor } from '../model/engine.ts';
 
 /** One epoch's record in the training history. */
@@ -118,13 +119,26 @@ export class Trainer {
    * One optimizer step on the images at `indices` of the training set.
    * @returns the batch means of the loss parts (and the count of correct predictions).
    */
-  trainStep(set: ImageSet, indices: Int32Array): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
+  trainStep(set: ImageSet, indices: Int32Array, progress = 1): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
     const { model } = this;
     const b = indices.length;
     const { pixels, latent } = model;
     const x = gatherPixels(set, indices);
     const labels = gatherLabels(set, indices);
     const eps = this.noise.normals(b * latent);
+    // The training aids draw from the same stream, after eps, so a resumed run repeats them.
+    const { klWarmup = 0, rotationAugment = 0, pixels: keep = 0 } = this.config;
+    const klFactor = klWarmup > 0 ? Math.min(1, progress / klWarmup) : undefined;
+    let input = x;
+    let thetaOffset: Float32Array | null = null;
+    if (rotationAugment > 0) {
+      const angles = Array.from({ length: b }, () => (2 * this.noise.uniform() - 1) * rotationAugment);
+      input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix));
+      // The encoder sees the digit turned by α, so it should infer θ + α; decoding θ + α − α
+      // must give back the original.
+      thetaOffset = Float32Array.from(angles, (a) => (-a * Math.PI) / 180);
+    }
+    const pixelIndices = keep > 0 && keep < pixels ? this.samplePixels(pixels, keep) : undefined;
     const vars = model.variables;
     let grads: tf.Tensor[] | null = null;
     const sums = new Float64Array(6);
@@ -133,10 +147,16 @@ export class Trainer {
       let extra: tf.Tensor1D | null = null;
       const { value, grads: g } = tf.variableGrads(() => {
         const parts = model.loss(
-          tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+          tf.tensor2d(input.subarray(c * pixels, e * pixels), [e - c, pixels]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
+          {
+            klFactor,
+            target: input === x ? undefined : tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+            thetaOffset: thetaOffset ? tf.tensor1d(thetaOffset.subarray(c, e)) : undefined,
+            pixelIndices,
+          },
         );
         extra = tf.keep(tf.stack([parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]) as tf.Tensor1D);
         return parts.total;
@@ -158,6 +178,16 @@ export class Trainer {
     return { loss: sums[0], mse: sums[1], kl: sums[2], klNats: sums[3], crossEntropy: sums[4], correct: sums[5] };
   }
 
+  /** `keep` distinct pixel indices out of `pixels`, sorted (partial Fisher-Yates). */
+  private samplePixels(pixels: number, keep: number): Int32Array {
+    const all = Int32Array.from({ length: pixels }, (_, i) => i);
+    for (let i = 0; i < keep; i++) {
+      const j = i + this.noise.int(pixels - i);
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    return all.subarray(0, keep).sort();
+  }
+
   /** Runs from the current state to the last epoch (or until `shouldStop`). */
   async run(hooks: RunHooks = {}): Promise<{ stopped: boolean; history: EpochRecord[] }> {
     const { train, validation } = this.data;
@@ -173,7 +203,7 @@ export class Trainer {
       const resumedAt = performance.now();
       for (let step = this.state.step; step < steps; step++) {
         const indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
-        const parts = this.trainStep(train, indices);
+        const parts = this.trainStep(train, indices, epoch + step / steps);
         sums.add(indices.length, { ...parts, correct: parts.correct });
         this.state.step = step + 1;
         this.state.epochSums = sums.toJSON();

@@ -26,6 +26,9 @@ export interface TrainCommandOptions extends ConfigOverrides {
   microBatch?: number;
   dataset: string;
   size?: number;
+  klWarmup?: number;
+  rotationAugment?: number;
+  pixels?: number;
 }
 
 /** The files of a training output directory. */
@@ -65,7 +68,13 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
       seed: o.seed ?? base.seed,
       validationSplit: o.validationSplit ?? base.validationSplit,
       learningRate: o.learningRate ?? base.learningRate,
+      klWarmup: o.klWarmup ?? 0,
+      rotationAugment: o.rotationAugment ?? 0,
+      pixels: o.pixels ?? 0,
     };
+    if (trainConfig.rotationAugment! > 0 && !['rotation', 'rotation-translation'].includes(modelConfig.warp)) {
+      throw new UserError(`--rotation-augment needs a warp with an angle latent (--preset rotation or rotation-translation), not ${modelConfig.warp}`);
+    }
   }
   mkdirSync(o.out, { recursive: true });
 
