@@ -73,7 +73,7 @@ static napi_value new_f32(napi_env env, size_t n, float **data) {
 
 /*
  * run({B, P, Zc, H1, H2, threads, grad, content, affine?, grid, target?, dimage?,
- *      W1, b1, W2, b2, W3, b3}) -> {image, sse, dcontent?, dwarp?, dW1?, ...}
+ *      bce?, W1, b1, W2, b2, W3, b3}) -> {image, sse, bce, dcontent?, daffine?, dW1?, ...}
  */
 static napi_value Run(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -84,7 +84,7 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value o = args[0];
-  double B, P, Zc, H1, H2, threads, grad;
+  double B, P, Zc, H1, H2, threads, grad, bce = 0;
   if (!get_num(env, o, "B", &B) || !get_num(env, o, "P", &P) || !get_num(env, o, "Zc", &Zc) ||
       !get_num(env, o, "H1", &H1) || !get_num(env, o, "H2", &H2) ||
       !get_num(env, o, "threads", &threads) || !get_num(env, o, "grad", &grad))
@@ -93,10 +93,16 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "affine-vae native: sizes and threads must be positive");
     return NULL;
   }
+  {
+    bool has = false;
+    napi_has_named_property(env, o, "bce", &has);
+    if (has && !get_num(env, o, "bce", &bce)) return NULL;
+  }
   DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2};
   DecoderWeights w;
   DecoderIO io;
   memset(&io, 0, sizeof io);
+  io.loss_bce = bce != 0;
   float *tmp;
   const size_t b = d.B, p = d.P;
   if (!get_f32(env, o, "content", b * d.Zc, 0, &tmp)) return NULL;
@@ -148,6 +154,8 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   }
   CHECK(napi_create_double(env, io.sse, &v));
   CHECK(napi_set_named_property(env, result, "sse", v));
+  CHECK(napi_create_double(env, io.bce, &v));
+  CHECK(napi_set_named_property(env, result, "bce", v));
   return result;
 }
 

@@ -159,7 +159,8 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
   openblas_set_num_threads(1);
   GradSums *sums = calloc(threads > 0 ? threads : 1, sizeof(GradSums));
   double *sse_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
-  if (!sums || !sse_parts) { free(sums); free(sse_parts); return -1; }
+  double *bce_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
+  if (!sums || !sse_parts || !bce_parts) { free(sums); free(sse_parts); free(bce_parts); return -1; }
   /*
    * Static scheduling and per-thread sums combined in thread order: the same inputs and thread
    * count give bit-identical results, so a resumed run matches an uninterrupted one exactly.
@@ -187,14 +188,19 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       float *out = io->image + (size_t)b * P;
       forward_group(d, w, G, c, p, io->grid, r1, h1, h2, out);
       if (io->target) {
+        /* Both sums are returned; the gradient is that of the one asked for. */
         const float *tg = io->target + (size_t)b * P;
-        double e = 0;
+        double e = 0, x = 0;
         for (int i = 0; i < G * P; i++) {
           const float diff = out[i] - tg[i];
+          const float y = out[i] < 1e-7f ? 1e-7f : out[i] > 1 - 1e-7f ? 1 - 1e-7f : out[i];
           e += (double)diff * diff;
-          dimg[i] = 2 * diff;
+          x -= tg[i] * logf(y) + (1 - tg[i]) * logf(1 - y);
+          /* BCE: dL/dy = (y − t)/(y(1 − y)); the output layer multiplies by y(1 − y) again. */
+          dimg[i] = io->loss_bce ? diff / (y * (1 - y)) : 2 * diff;
         }
         sse_parts[t] += e;
+        bce_parts[t] += x;
       } else if (io->dimage) {
         memcpy(dimg, io->dimage + (size_t)b * P, sizeof(float) * G * P);
       }
@@ -220,12 +226,14 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       io->db3[0] += g->db3[0];
     }
   }
-  double sse = 0;
-  for (int t = 0; t < threads; t++) sse += sse_parts[t];
+  double sse = 0, bce = 0;
+  for (int t = 0; t < threads; t++) sse += sse_parts[t], bce += bce_parts[t];
   for (int t = 0; t < threads; t++) grads_free(&sums[t]);
   free(sums);
   free(sse_parts);
+  free(bce_parts);
   io->sse = sse;
+  io->bce = bce;
   return failed ? -1 : 0;
 }
 

@@ -13,12 +13,13 @@ typedef struct {
   const float *content; /* B×Zc */
   const float *affine;  /* B×6 maps [a0..a5]: [y', x'] = [y, x] @ [[a0, a1], [a2, a3]] + [a4, a5]; NULL: identity */
   const float *grid;    /* P×2, (y, x) */
-  const float *target;  /* B×P: if set, dL/dimage = 2(image − target) and sse is returned */
+  const float *target;  /* B×P: if set, sse and bce are returned and L is one of them */
+  int loss_bce;         /* with a target: 0: L = Σ (image − target)², 1: L = Σ BCE(target, image) */
   const float *dimage;  /* B×P: else, if set, the incoming gradient */
   float *image;         /* out: B×P */
   /* out, gradients (NULL for forward only): */
   float *dcontent, *daffine, *dW1, *db1, *dW2, *db2, *dW3, *db3;
-  double sse;
+  double sse, bce;
 } DecoderIO;
 
 int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads);

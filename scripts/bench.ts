@@ -82,7 +82,7 @@ const decoderSeconds: number[] = [];
       const sl = (t: tf.Tensor2D) => tf.slice(t, [c, 0], [n, t.shape[1]]);
       tf.tidy(() => {
         const { grads } = tf.variableGrads(
-          () => engineImpl.squaredError(model.decoder, sl(content), sl(affine), model.grid, sl(x), true),
+          () => engineImpl.imageLoss(model.decoder, sl(content), sl(affine), model.grid, sl(x), 'sse', true).loss,
           model.decoder.hidden.flatMap((d) => d.variables),
         );
         Object.values(grads).forEach((g) => g.dataSync());

@@ -6,6 +6,7 @@ import { tf, useBackend } from './helpers.ts';
 
 before(useBackend);
 
+const sq = (t: tf.Tensor) => ({ loss: t as tf.Scalar, sse: t as tf.Scalar });
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 test('KL per element: 0 for the prior, closed form otherwise', () => {
@@ -46,8 +47,8 @@ test('all loss parts on a hand-computed case, for each KL scaling', () => {
   // CE: image 1 uniform -> ln 3; image 2: -log(e²/(e²+2))
   const ce = (Math.log(3) - Math.log(Math.exp(2) / (Math.exp(2) + 2))) / 2;
   for (const klScaling of ['seed', 'mean', 'per-image'] as const) {
-    const config: LossConfig = { crossEntropy: 1e-3, mse: 1, kl: 5, klScaling, scaleEpsilon: 1e-8 };
-    const p = lossParts(config, tf.sum(tf.squaredDifference(image, target)), 2, mean, scale, logits, labels, 2);
+    const config: LossConfig = { crossEntropy: 1e-3, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling, scaleEpsilon: 1e-8 };
+    const p = lossParts(config, sq(tf.sum(tf.squaredDifference(image, target))), 2, mean, scale, logits, labels, 2);
     const divisor = { seed: 16, mean: 4, 'per-image': 2 }[klScaling];
     close(p.mse.dataSync()[0], mse);
     close(p.kl.dataSync()[0], klSum / divisor);
@@ -59,17 +60,32 @@ test('all loss parts on a hand-computed case, for each KL scaling', () => {
 });
 
 test('chunks of a batch add up to the whole batch', () => {
-  const config: LossConfig = { crossEntropy: 1e-3, mse: 1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 };
+  const config: LossConfig = { crossEntropy: 1e-3, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 };
   const t = tf.randomUniform([4, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
   const y = tf.randomUniform([4, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
   const m = tf.randomNormal([4, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
   const s = tf.randomUniform([4, 2], 0.1, 2, 'float32', 4) as tf.Tensor2D;
   const l = tf.randomNormal([4, 3], 0, 1, 'float32', 5) as tf.Tensor2D;
   const lab = tf.tensor1d([0, 1, 2, 1], 'int32');
-  const whole = lossParts(config, tf.sum(tf.squaredDifference(t, y)), 3, m, s, l, lab, 4).total.dataSync()[0];
+  const whole = lossParts(config, sq(tf.sum(tf.squaredDifference(t, y))), 3, m, s, l, lab, 4).total.dataSync()[0];
   const half = (i: number) => {
     const sl = (x: tf.Tensor2D) => tf.slice(x, [2 * i, 0], [2, x.shape[1]]);
-    return lossParts(config, tf.sum(tf.squaredDifference(sl(t), sl(y))), 3, sl(m), sl(s), sl(l), tf.slice(lab, [2 * i], [2]), 4).total.dataSync()[0];
+    return lossParts(config, sq(tf.sum(tf.squaredDifference(sl(t), sl(y)))), 3, sl(m), sl(s), sl(l), tf.slice(lab, [2 * i], [2]), 4).total.dataSync()[0];
   };
   close(half(0) + half(1), whole);
+});
+
+test('the bce and gaussian likelihoods: summed over pixels, averaged over images', () => {
+  const base: LossConfig = { crossEntropy: 0, mse: 1, likelihood: 'mse', sigma: 0.5, kl: 0, klScaling: 'per-image', scaleEpsilon: 1e-8 };
+  const m = tf.zeros([2, 2]) as tf.Tensor2D;
+  const s = tf.ones([2, 2]) as tf.Tensor2D;
+  const l = tf.zeros([2, 3]) as tf.Tensor2D;
+  const lab = tf.tensor1d([0, 0], 'int32');
+  const squared = { loss: tf.scalar(3), sse: tf.scalar(3) };
+  const bce = { loss: tf.scalar(7), sse: tf.scalar(3) };
+  // 2 images of 4 pixels: mse = 3/8; bce = 7/2 nats per image; gaussian = 3/(2·0.25·2).
+  close(lossParts(base, squared, 4, m, s, l, lab, 2).reconstruction.dataSync()[0], 3 / 8);
+  close(lossParts({ ...base, likelihood: 'bce' }, bce, 4, m, s, l, lab, 2).reconstruction.dataSync()[0], 3.5);
+  close(lossParts({ ...base, likelihood: 'gaussian' }, squared, 4, m, s, l, lab, 2).reconstruction.dataSync()[0], 3);
+  close(lossParts({ ...base, likelihood: 'bce' }, bce, 4, m, s, l, lab, 2).mse.dataSync()[0], 3 / 8);
 });

@@ -73,14 +73,15 @@ for (const c of cases) {
     }
   });
 
-  test(`native squared error and every gradient equal TF.js autograd (${label})`, { skip }, () => {
+  for (const kind of ['sse', 'bce'] as const)
+  test(`native ${kind} and every gradient equal TF.js autograd (${label})`, { skip }, () => {
     const { decoder, grid, content, warp, target } = setup(c, 2);
     const native = nativeEngine(addon!, c.threads);
     const params = [...decoder.hidden, decoder.output].flatMap((d) => [d.kernel, d.bias]);
     const run = (engine: typeof native) => {
       const f = (cc: tf.Tensor, ww: tf.Tensor, ...weights: tf.Tensor[]) => {
         void weights;
-        return tf.mul(engine.squaredError(decoder, cc as tf.Tensor2D, ww as tf.Tensor2D, grid, target, true), 0.37);
+        return tf.mul(engine.imageLoss(decoder, cc as tf.Tensor2D, ww as tf.Tensor2D, grid, target, kind, true).loss, 0.37);
       };
       const { value, grads } = tf.variableGrads(() => f(content, warp) as tf.Scalar, params);
       const [gc, gw] = tf.grads((cc: tf.Tensor, ww: tf.Tensor) => f(cc, ww))([content, warp]);
@@ -88,7 +89,7 @@ for (const c of cases) {
     };
     const n = run(native);
     const t = run(tfjsEngine);
-    assert.ok(Math.abs(n.value - t.value) / t.value < 1e-5, `sse ${n.value} vs ${t.value}`);
+    assert.ok(Math.abs(n.value - t.value) / t.value < 1e-5, `${kind} ${n.value} vs ${t.value}`);
     assert.ok(relError(n.gc, t.gc) < 1e-3, `d content: ${relError(n.gc, t.gc)}`);
     assert.ok(relError(n.gw, t.gw) < 1e-3, `d affine: ${relError(n.gw, t.gw)}`);
     params.forEach((p, i) => assert.ok(relError(n.grads[i], t.grads[i]) < 1e-3, `d ${p.name}: ${relError(n.grads[i], t.grads[i])}`));

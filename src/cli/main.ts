@@ -52,6 +52,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--mse-weight <w>', 'MSE weight (seed: 1)', finiteNumber)
     .option('--kl-weight <w>', 'KL weight (seed: 5)', finiteNumber)
     .addOption(new Option('--kl-scaling <mode>', 'KL scaling: seed = sum/(batch·latent)², mean, per-image').choices(['seed', 'mean', 'per-image']))
+    .addOption(new Option('--likelihood <kind>', 'reconstruction term: mse (seed), bce or gaussian (summed over pixels: with --kl-scaling per-image, a proper ELBO)').choices(['mse', 'bce', 'gaussian']))
+    .option('--sigma <s>', 'σ of the gaussian likelihood (default 0.1)', finiteNumber)
     .addOption(new Option('--predictor-input <which>', 'classifier input: seed = z[:, :-1], content = content latents').choices(['seed', 'content']))
     .option('--warp-scale <s>', 'warp scale s in M = s·P3 + I (seed, affine: 0.1)', finiteNumber)
     .option('--rotation-prior <sigma>', 'σθ of the angle prior N(0, σθ²), radians (rotation presets; default π/4)', finiteNumber)

@@ -71,7 +71,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
     const x = gatherPixels(set, idx);
     const labels = gatherLabels(set, idx);
     const eps = rng.normals(b * latent);
-    const acc = { mse: 0, klSum: 0, ce: 0, correct: 0 };
+    const acc = { mse: 0, reconstruction: 0, klSum: 0, ce: 0, correct: 0 };
     for (let c = 0; c < b; c += chunk) {
       const e = Math.min(b, c + chunk);
       const values = tf.tidy(() => {
@@ -82,16 +82,17 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
           b,
           { training: false },
         );
-        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct]).dataSync();
+        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct, parts.reconstruction]).dataSync();
       });
       acc.mse += values[0];
       acc.klSum += values[1] * b;
       acc.ce += values[2];
       acc.correct += values[3];
+      acc.reconstruction += values[4];
     }
     const kl = acc.klSum / klDivisor(w.klScaling, b, latent);
     sums.add(b, {
-      loss: w.crossEntropy * acc.ce + w.mse * acc.mse + w.kl * kl,
+      loss: w.crossEntropy * acc.ce + w.mse * acc.reconstruction + w.kl * kl,
       mse: acc.mse,
       kl,
       klNats: acc.klSum / b,

@@ -53,10 +53,24 @@ export interface ModelConfig {
   loss: LossConfig;
 }
 
+/** The reconstruction term. */
+export type Likelihood =
+  /** The original's: mean squared error over all pixels of the batch. */
+  | 'mse'
+  /** Bernoulli: binary cross-entropy summed over pixels, averaged over images (nats per image). */
+  | 'bce'
+  /** Gaussian with fixed σ: `Σ_pixels (x − y)² / (2σ²)`, averaged over images. */
+  | 'gaussian';
+
 /** The weights of the three loss terms and the KL scaling. */
 export interface LossConfig {
   crossEntropy: number;
+  /** Weight of the reconstruction term (whatever the likelihood; the name is the original's). */
   mse: number;
+  /** The reconstruction term; `bce` or `gaussian` with `klScaling: 'per-image'` is a proper ELBO. */
+  likelihood: Likelihood;
+  /** σ of the `gaussian` likelihood. */
+  sigma: number;
   kl: number;
   klScaling: KlScaling;
   /** Added to the scale inside the KL, as the original's `Normal(mu, var + 1e-8)`. */
@@ -100,7 +114,7 @@ export const SEED_MODEL: ModelConfig = Object.freeze({
   classes: 10,
   warpScale: 0.1,
   predictorInput: 'seed',
-  loss: Object.freeze({ crossEntropy: 1e-3, mse: 1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 }),
+  loss: Object.freeze({ crossEntropy: 1e-3, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 }),
 }) as ModelConfig;
 
 /** The `seed` preset's training: Keras Adam defaults, 50 epochs of batch 1000, 2% validation. */
@@ -143,6 +157,8 @@ export interface ConfigOverrides {
   mse?: number;
   kl?: number;
   klScaling?: KlScaling;
+  likelihood?: Likelihood;
+  sigma?: number;
   predictorInput?: PredictorInput;
   warpScale?: number;
 }
@@ -168,6 +184,8 @@ export function buildModelConfig(preset: string, o: ConfigOverrides = {}): Model
       mse: o.mse ?? m.loss.mse,
       kl: o.kl ?? m.loss.kl,
       klScaling: o.klScaling ?? m.loss.klScaling,
+      likelihood: o.likelihood ?? m.loss.likelihood,
+      sigma: o.sigma ?? m.loss.sigma,
     },
   };
   validateModelConfig(config);
@@ -179,7 +197,12 @@ export function buildModelConfig(preset: string, o: ConfigOverrides = {}): Model
  * warp and no priors.
  */
 export function upgradeModelConfig(c: ModelConfig): ModelConfig {
-  return { ...c, warp: c.warp ?? 'seed', priors: c.priors ?? { ...SEED_MODEL.priors } };
+  return {
+    ...c,
+    warp: c.warp ?? 'seed',
+    priors: c.priors ?? { ...SEED_MODEL.priors },
+    loss: { ...c.loss, likelihood: c.loss.likelihood ?? 'mse', sigma: c.loss.sigma ?? SEED_MODEL.loss.sigma },
+  };
 }
 
 /** Throws a clear message for a config that cannot make a model. */
@@ -199,5 +222,7 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.warpDims !== WARP_DIMS[c.warp]) throw new Error(`the ${c.warp} warp reads ${WARP_DIMS[c.warp]} warp latents, got warpDims ${c.warpDims}`);
   if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
+  if (!['mse', 'bce', 'gaussian'].includes(c.loss.likelihood)) throw new Error(`unknown likelihood '${c.loss.likelihood}'`);
+  if (!(c.loss.sigma > 0)) throw new Error('the gaussian likelihood needs sigma > 0');
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

@@ -21,11 +21,32 @@ export interface DecoderEngine {
    */
   decode(decoder: CoordinateDecoder, content: tf.Tensor2D, affine: tf.Tensor2D | null, grid: tf.Tensor2D): tf.Tensor2D;
   /**
-   * The sum of squared errors `Σ (decode(content, affine) − target)²` over the batch, as a
-   * scalar that is differentiable with respect to content, affine and the decoder's weights
-   * when `withGradient` is set.
+   * The reconstruction error of `decode(content, affine)` against `target`, summed over the
+   * batch: `loss` is the squared error `Σ (y − t)²` (kind `sse`) or the binary cross-entropy
+   * `Σ −(t log y + (1 − t) log(1 − y))` (kind `bce`, y clipped to [1e-7, 1 − 1e-7]),
+   * differentiable with respect to content, affine and the decoder's weights when
+   * `withGradient` is set; `sse` is the squared error in either case, for metrics.
    */
-  squaredError(decoder: CoordinateDecoder, content: tf.Tensor2D, affine: tf.Tensor2D, grid: tf.Tensor2D, target: tf.Tensor2D, withGradient: boolean): tf.Scalar;
+  imageLoss(
+    decoder: CoordinateDecoder,
+    content: tf.Tensor2D,
+    affine: tf.Tensor2D,
+    grid: tf.Tensor2D,
+    target: tf.Tensor2D,
+    kind: ImageLossKind,
+    withGradient: boolean,
+  ): { loss: tf.Scalar; sse: tf.Scalar };
+}
+
+/** Which reconstruction error {@link DecoderEngine.imageLoss} differentiates. */
+export type ImageLossKind = 'sse' | 'bce';
+
+/** Σ BCE(t, y) with y clipped, in TF.js. */
+export function binaryCrossEntropySum(image: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.clipByValue(image, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.sum(tf.add(tf.mul(target, tf.log(y)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, y)))))) as tf.Scalar;
+  });
 }
 
 /** The reference engine: plain TF.js ops, autograd for the gradients. */
@@ -33,8 +54,11 @@ export const tfjsEngine: DecoderEngine = {
   name: 'tfjs',
   supports: () => true,
   decode: (decoder, content, affine, grid) => decoder.decode(content, affine, grid),
-  squaredError: (decoder, content, affine, grid, target) =>
-    tf.tidy(() => tf.sum(tf.squaredDifference(decoder.decode(content, affine, grid), target))),
+  imageLoss: (decoder, content, affine, grid, target, kind) => {
+    const image = decoder.decode(content, affine, grid);
+    const sse = tf.sum(tf.squaredDifference(image, target)) as tf.Scalar;
+    return { loss: kind === 'bce' ? binaryCrossEntropySum(image, target) : sse, sse };
+  },
 };
 
 let current: DecoderEngine = tfjsEngine;

@@ -9,15 +9,17 @@ import type { LossConfig } from './config.ts';
 
 /** The loss terms of a batch (or of a chunk of it), as scalars. */
 export type LossParts = {
-  /** Mean squared error over all pixels of the batch. */
+  /** Mean squared error over all pixels of the batch (a metric, whatever the likelihood). */
   mse: tf.Scalar;
+  /** The reconstruction term as it enters the loss (before its weight), per `likelihood`. */
+  reconstruction: tf.Scalar;
   /** The KL term as it enters the loss (before its weight), scaled per `klScaling`. */
   kl: tf.Scalar;
   /** KL in nats, summed over latents, averaged over images: the ELBO's KL. */
   klNats: tf.Scalar;
   /** Sparse categorical cross-entropy, mean over the batch. */
   crossEntropy: tf.Scalar;
-  /** `crossEntropy·w_ce + mse·w_mse + kl·w_kl`. */
+  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl`. */
   total: tf.Scalar;
   /** Number of correct class predictions (a count, not a fraction). */
   correct: tf.Scalar;
@@ -55,15 +57,16 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
 
 /**
  * All loss terms for a chunk of a batch.
- * @param squaredError `Σ (image − target)²` over the chunk's pixels.
- * @param pixels pixels per image.
+ * @param image the chunk's summed reconstruction error: `loss` (`Σ (y − t)²`, or `Σ BCE` for the
+ *   `bce` likelihood) and `sse` (`Σ (y − t)²`, for the MSE metric).
+ * @param pixels pixels per image (scored ones, when subsampling).
  * @param logits `n × classes` predictor logits (the softmax is folded into the cross-entropy).
  * @param labels `n` class labels.
  * @param batch the size of the whole batch the chunk belongs to.
  */
 export function lossParts(
   config: LossConfig,
-  squaredError: tf.Scalar,
+  image: { loss: tf.Scalar; sse: tf.Scalar },
   pixels: number,
   mean: tf.Tensor2D,
   scale: tf.Tensor2D,
@@ -74,7 +77,10 @@ export function lossParts(
 ): LossParts {
   return tf.tidy(() => {
     const latent = mean.shape[1];
-    const mse = tf.div(squaredError, batch * pixels) as tf.Scalar;
+    // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
+    const mse = tf.div(image.sse, batch * pixels) as tf.Scalar;
+    const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch, bce: batch }[config.likelihood];
+    const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;
     const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon, prior));
     const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
     const klNats = tf.div(klSum, batch) as tf.Scalar;
@@ -83,10 +89,10 @@ export function lossParts(
     const crossEntropy = tf.div(tf.neg(tf.sum(picked)), batch) as tf.Scalar;
     const total = tf.addN([
       tf.mul(crossEntropy, config.crossEntropy),
-      tf.mul(mse, config.mse),
+      tf.mul(reconstruction, config.mse),
       tf.mul(kl, config.kl),
     ]) as tf.Scalar;
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
-    return { mse, kl, klNats, crossEntropy, total, correct };
+    return { mse, reconstruction, kl, klNats, crossEntropy, total, correct };
   });
 }

@@ -191,9 +191,10 @@ export class AffineVAE {
         grid = tf.gather(this.grid, idx);
         target = tf.gather(target, idx, 1);
       }
-      const sse = engineFor(this.decoder).squaredError(this.decoder, content, this.affineOf(warp), grid, target, o.training ?? true);
+      const kind = this.config.loss.likelihood === 'bce' ? 'bce' : 'sse';
+      const image = engineFor(this.decoder).imageLoss(this.decoder, content, this.affineOf(warp), grid, target, kind, o.training ?? true);
       const config = o.klFactor === undefined ? this.config.loss : { ...this.config.loss, kl: this.config.loss.kl * o.klFactor };
-      return lossParts(config, sse, grid.shape[0], mean, scale, this.predict(z), labels, batch, this.priorScales());
+      return lossParts(config, image, grid.shape[0], mean, scale, this.predict(z), labels, batch, this.priorScales());
     });
   }
 

@@ -19,6 +19,8 @@ export interface NativeRunArgs {
   grid: Float32Array;
   /** With a target, the gradient is that of `Σ (image − target)²`, returned as `sse`. */
   target?: Float32Array | null;
+  /** With a target: 1 to take the gradient of `Σ BCE(target, image)` instead of the squared error. */
+  bce?: 0 | 1;
   /** Else the incoming gradient `dL/dimage`. */
   dimage?: Float32Array | null;
   W1: Float32Array;
@@ -33,6 +35,8 @@ export interface NativeRunArgs {
 export interface NativeRunResult {
   image: Float32Array;
   sse: number;
+  /** `Σ −(t log y + (1 − t) log(1 − y))`, y clipped to [1e-7, 1 − 1e-7] (0 without a target). */
+  bce: number;
   dcontent?: Float32Array;
   daffine?: Float32Array;
   dW1?: Float32Array;

@@ -5,8 +5,8 @@ import type { NativeAddon, NativeRunArgs } from './addon.ts';
 
 /**
  * The decoder on the native addon: one fused op per call, OpenBLAS sgemm inside, OpenMP over
- * images. Forward for decoding; for training, the squared error and all its gradients in the
- * same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
+ * images. Forward for decoding; for training, the reconstruction error (squared error or
+ * cross-entropy) and all its gradients in the same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
  */
 export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine {
   const gridCache = new WeakMap<tf.Tensor, Float32Array>();
@@ -49,17 +49,21 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
       return tf.tensor2d(out.image, [content.shape[0], grid.shape[0]]);
     },
 
-    squaredError(decoder, content, affine, grid, target, withGradient) {
+    imageLoss(decoder, content, affine, grid, target, kind, withGradient) {
+      const bce = kind === 'bce' ? 1 : 0;
       if (!withGradient) {
-        return tf.scalar(addon.run({ ...args(decoder, content, affine, grid), target: target.dataSync() as Float32Array }).sse);
+        const r = addon.run({ ...args(decoder, content, affine, grid), target: target.dataSync() as Float32Array, bce });
+        return { loss: tf.scalar(kind === 'bce' ? r.bce : r.sse), sse: tf.scalar(r.sse) };
       }
+      let sse = 0;
       const [l1, l2] = decoder.hidden;
       const out = decoder.output;
       const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
         const [c, w, t] = inputs as tf.Tensor2D[];
-        const r = addon.run({ ...args(decoder, c, w, grid), grad: 1, target: t.dataSync() as Float32Array });
+        const r = addon.run({ ...args(decoder, c, w, grid), grad: 1, target: t.dataSync() as Float32Array, bce });
+        sse = r.sse;
         return {
-          value: tf.scalar(r.sse),
+          value: tf.scalar(kind === 'bce' ? r.bce : r.sse),
           gradFunc: (dy: tf.Tensor) => {
             const g = dy.dataSync()[0];
             const scaled = (v: Float32Array, shape: number[]) => tf.mul(tf.tensor(v, shape), g);
@@ -77,7 +81,8 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
           },
         };
       });
-      return op(content, affine, target, l1.kernel, l1.bias, l2.kernel, l2.bias, out.kernel, out.bias) as tf.Scalar;
+      const loss = op(content, affine, target, l1.kernel, l1.bias, l2.kernel, l2.bias, out.kernel, out.bias) as tf.Scalar;
+      return { loss, sse: tf.scalar(sse) };
     },
   };
 }
