@@ -3,6 +3,7 @@ import { type ImageSet, gatherLabels, gatherPixels, range } from '../data/datase
 import { klDivisor } from '../model/loss.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
+import { valuesOf } from '../tensors/read.ts';
 
 /** Loss terms and accuracy over a set of images, each a per-image (or per-pixel) average. */
 export interface Metrics {
@@ -74,7 +75,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
     const acc = { mse: 0, reconstruction: 0, klSum: 0, ce: 0, correct: 0 };
     for (let c = 0; c < b; c += chunk) {
       const e = Math.min(b, c + chunk);
-      const values = tf.tidy(() => {
+      const values = valuesOf(() => {
         const parts = model.loss(
           tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
@@ -82,7 +83,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
           b,
           { training: false },
         );
-        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct, parts.reconstruction]).dataSync();
+        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct, parts.reconstruction]);
       });
       acc.mse += values[0];
       acc.klSum += values[1] * b;

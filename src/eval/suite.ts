@@ -3,6 +3,7 @@ import type { ImageSet } from '../data/dataset.ts';
 import { type Mat2, decompose } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
+import { valuesOf } from '../tensors/read.ts';
 import { momentNormalize } from './moments.ts';
 import { transformImages } from '../data/transform-images.ts';
 import { type TransformRanges, sampleTransforms } from './transforms.ts';
@@ -143,11 +144,11 @@ export function nearestNeighbourAccuracy(queries: Float32Array, queryLabels: Arr
   const refNorm = tf.sum(tf.square(refT), 1);
   for (let s = 0; s < nq; s += chunk) {
     const e = Math.min(nq, s + chunk);
-    const nearest = tf.tidy(() => {
+    const nearest = valuesOf(() => {
       const q = tf.tensor2d(queries.subarray(s * pixels, e * pixels), [e - s, pixels]);
       // ||q − r||² = |q|² + |r|² − 2 q·r; |q|² does not change the argmin.
       const d = tf.sub(tf.expandDims(refNorm, 0), tf.mul(tf.matMul(q, tf.transpose(refT)), 2));
-      return tf.argMin(d, 1).dataSync();
+      return tf.argMin(d, 1);
     });
     for (let i = 0; i < nearest.length; i++) if (refLabels[nearest[i]] === queryLabels[s + i]) correct++;
   }

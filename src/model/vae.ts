@@ -7,22 +7,23 @@ import { type LossParts, lossParts } from './loss.ts';
 import { Rng } from './rng.ts';
 import { type Transform, decompose, poseFromAffine } from './transform.ts';
 import { gridValues, warpAffine } from './warp.ts';
+import { valuesOf } from '../tensors/read.ts';
 
 /** The encoder's posterior `N(mean, scale²)`, both `B × L`. */
-export interface Posterior {
+export type Posterior = {
   mean: tf.Tensor2D;
   scale: tf.Tensor2D;
-}
+};
 
 /** Everything one forward pass produces. */
-export interface ForwardResult extends Posterior {
+export type ForwardResult = Posterior & {
   /** `B × L` latent sample `mean + scale·eps`. */
   z: tf.Tensor2D;
   /** `B × P` reconstruction with the warp on. */
   image: tf.Tensor2D;
   /** `B × classes` predictor logits. */
   logits: tf.Tensor2D;
-}
+};
 
 /** Options of {@link AffineVAE.loss} beyond the batch itself. */
 export interface LossOptions {
@@ -253,10 +254,10 @@ export class AffineVAE {
   /** Posterior means and scales of `n × P` images, as flat `n × L` arrays. */
   posterior(images: Float32Array): { mean: Float32Array; scale: Float32Array } {
     const n = images.length / this.pixels;
-    return tf.tidy(() => {
-      const p = this.encode(tf.tensor2d(images, [n, this.pixels]));
-      return { mean: p.mean.dataSync() as Float32Array, scale: p.scale.dataSync() as Float32Array };
-    });
+    const p = tf.tidy(() => this.encode(tf.tensor2d(images, [n, this.pixels])));
+    const out = { mean: p.mean.dataSync() as Float32Array, scale: p.scale.dataSync() as Float32Array };
+    tf.dispose([p.mean, p.scale]);
+    return out;
   }
 
   /**
@@ -267,7 +268,7 @@ export class AffineVAE {
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
     const n = images.length / this.pixels;
-    const affine = tf.tidy(() => this.affineOf(this.split(this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)).warp).dataSync());
+    const affine = valuesOf(() => this.affineOf(this.split(this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)).warp));
     return Array.from({ length: n }, (_, i) => {
       const { matrix, translate } = poseFromAffine(affine.subarray(6 * i, 6 * i + 6));
       return decompose(matrix, translate);
@@ -283,9 +284,9 @@ export class AffineVAE {
     const out = new Float32Array(n * q);
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const values = tf.tidy(() => {
+      const values = valuesOf(() => {
         const x = tf.tensor2d(images.subarray(start * p, end * p), [end - start, p]);
-        return this.decode(this.latentOf(x, options), applyWarp, grid).dataSync();
+        return this.decode(this.latentOf(x, options), applyWarp, grid);
       });
       out.set(values, start * q);
     }

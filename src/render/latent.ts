@@ -4,6 +4,7 @@ import * as gifenc from 'gifenc';
 // gifenc is CommonJS in Node (one default export) and ESM in bundlers (named exports).
 const { GIFEncoder } = ('GIFEncoder' in gifenc ? gifenc : (gifenc as unknown as { default: typeof gifenc }).default) as typeof gifenc;
 import type { AffineVAE } from '../model/vae.ts';
+import { valuesOf } from '../tensors/read.ts';
 
 /**
  * Looking inside the latent space: sweeping one latent at a time, and walking between two
@@ -67,7 +68,7 @@ function decodeCodes(model: AffineVAE, codes: Float32Array, applyWarp: boolean):
   const out = new Float32Array(n * model.pixels);
   for (let s = 0; s < n; s += 64) {
     const e = Math.min(n, s + 64);
-    const part = tf.tidy(() => model.decode(tf.tensor2d(codes.subarray(s * model.latent, e * model.latent), [e - s, model.latent]), applyWarp).dataSync());
+    const part = valuesOf(() => model.decode(tf.tensor2d(codes.subarray(s * model.latent, e * model.latent), [e - s, model.latent]), applyWarp));
     out.set(part, s * model.pixels);
   }
   return out;
