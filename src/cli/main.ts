@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { PRESETS } from '../model/config.ts';
@@ -10,6 +11,9 @@ import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
+
+/** The model that ships with the package, used when `--model` is not given. */
+export const SHIPPED_MODEL = fileURLToPath(new URL('../../models/mnist-seed', import.meta.url));
 
 /** Builds the `affine-vae` command line. `run` receives each command's exit code. */
 export function buildProgram(run: (code: Promise<number>) => void): Command {
@@ -90,7 +94,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
           ? 'decode images with the warp switched off (IN, OUT: .idx N×28×28 uint8, or .png)'
           : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
       )
-      .requiredOption('--model <dir>', 'model directory')
+      .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
       .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
       .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
@@ -100,7 +104,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('render <in> <out>')
     .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
@@ -112,7 +116,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('traverse')
     .description('a grid with one row per latent (content, then warp), each swept from −r to r')
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
     .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
@@ -124,7 +128,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('interpolate <a> <b>')
     .description('a row of images whose latents go in a straight line from image A to image B')
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
@@ -133,7 +137,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('figure')
     .description("the original's figure: the first 12 training images above their normalized versions")
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
     .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
@@ -143,7 +147,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('transforms <in> <out>')
     .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .option('--sample', 'read the pose from a posterior sample instead of the mean')
     .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
     .action((input: string, output: string, o) => run(withBackend(() => transformsCommand(input, output, o, log))(o)));
@@ -151,7 +155,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('evaluate')
     .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
-    .requiredOption('--model <dir>', 'model directory')
+    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
     .option('--limit <n>', 'use only the first N test images', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)

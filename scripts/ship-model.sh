@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Copies a trained run into models/NAME with its training log, evaluation report and the command
+# that made it.   bash scripts/ship-model.sh runs/seed-b100 mnist-seed "affine-vae train --out runs/seed-b100 --batch 100"
+set -euo pipefail
+run=${1:?run directory} name=${2:?model name} command=${3:?the training command}
+dest=models/$name
+mkdir -p "$dest"
+cp "$run/model.json" "$run/weights.bin" "$dest/"
+cp "$run/history.json" "$dest/training-log.json"
+node bin/affine-vae.js evaluate --model "$dest" --report "$dest/report" --limit 2000 --references 10000
+epochs=$(node -e "console.log(require('./$dest/training-log.json').length)")
+cat > "$dest/README.md" <<EOT
+# $name
+
+Trained with:
+
+    $command
+
+for $epochs epochs (stopped there; \`--resume\` on the run continues it). Per-epoch metrics:
+\`training-log.json\`. Evaluation (2,000 test digits, 10,000 training references):
+\`report/report.md\`, made by
+
+    affine-vae evaluate --model $dest --report $dest/report --limit 2000 --references 10000
+EOT
+echo "shipped $dest"
