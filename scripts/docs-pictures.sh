@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the README's pictures and evaluation report from a trained model directory.
+# Makes the README's pictures from a trained model directory.
 #   bash scripts/docs-pictures.sh runs/seed-b100
 set -euo pipefail
 model=${1:?model directory}
@@ -19,4 +19,3 @@ $cli render --model "$model" "$tmp/six.idx" docs/render-112.png --size 112
 $cli normalize --model "$model" "$tmp/six.idx" docs/normalize-28.png --scale 4
 $cli traverse --model "$model" --image "$tmp/one.idx" --out docs/traverse.png --gif docs/warp.gif --steps 9
 $cli interpolate --model "$model" "$tmp/one.idx" "$tmp/two.idx" --out docs/interpolate.png --steps 10
-$cli evaluate --model "$model" --report docs/report --limit 1000 --references 5000
