@@ -6,7 +6,9 @@ import { PRESETS } from '../model/config.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import '../train/gradients.ts';
-import { decodeCommand, evaluateCommand, figureCommand, interpolateCommand, renderCommand, transformsCommand, traverseCommand } from './commands/decode.ts';
+import { decodeCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
+import { interpolateCommand, traverseCommand } from './commands/latent.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { slice } from '../../data/dataset.ts';
+import { evaluateSet } from '../../eval/metrics.ts';
+import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
+import { HARD_RANGES, NATURAL_RANGES } from '../../eval/transforms.ts';
+import { loadDataset } from '../../io/datasets.ts';
+import { UserError, writeFileAtomic } from '../../io/files.ts';
+import { loadModelDir } from '../../io/model-dir.ts';
+import { writeGreyPng } from '../../io/png.ts';
+
+/**
+ * `affine-vae evaluate`: test-set metrics as JSON on stdout; with `--report DIR`, the whole
+ * evaluation suite (invariance, pose recovery, 1-NN, baselines) as report.json, report.md and
+ * figures, and a summary table on stdout.
+ */
+export async function evaluateCommand(
+  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
+  log: (msg: string) => void,
+): Promise<number> {
+  const model = await loadModelDir(o.model);
+  try {
+    const warn = (m: string) => log(`warning: ${m}`);
+    const size = model.config.height === model.config.width ? model.config.height : undefined;
+    let test = loadDataset(o.dataset, 'test', { size, warn });
+    if (test.height !== model.config.height || test.width !== model.config.width) {
+      throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
+    }
+    if (o.limit !== undefined) test = slice(test, 0, o.limit);
+    if (o.report) {
+      const references = slice(loadDataset(o.dataset, 'train', { size, warn }), 0, o.references);
+      log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
+      const settings = [
+        ...(o.defaults ? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }] : []),
+        ...o.range.map(([rotation, shear, scale], i) => ({ name: `custom${o.range.length > 1 ? i + 1 : ''}`, ranges: { rotation, shear, scale } })),
+      ];
+      if (settings.length === 0) throw new UserError('no transform settings: --no-defaults needs at least one --range');
+      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, references, seed: o.seed, settings });
+      mkdirSync(o.report, { recursive: true });
+      writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
+      const md = reportMarkdown(report, o.model);
+      writeFileAtomic(join(o.report, 'report.md'), md);
+      for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
+      for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(o.report, `${name}.svg`), svg);
+      const section = md.slice(md.indexOf('## Normalization'), md.indexOf('## Pose'));
+      process.stdout.write(section.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
+      log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);
+      return 0;
+    }
+    log(`evaluating ${o.model} on ${test.n} test images…`);
+    const m = evaluateSet(model, test, o.batch, o.seed, 64);
+    const report = { model: o.model, images: test.n, mse: m.mse, kl: m.klNats, klTerm: m.kl, crossEntropy: m.crossEntropy, accuracy: m.accuracy, loss: m.loss };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
