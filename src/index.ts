@@ -19,7 +19,7 @@ export type { Likelihood, PriorConfig } from './model/config.ts';
 export { type LossParts, klDivisor, klElements, lossParts } from './model/loss.ts';
 export { Rng, type RngState } from './model/rng.ts';
 export { WARP_DIMS, type WarpKind, gridValues, seedWarpMatrix, warpAffine, warpGrid } from './model/warp.ts';
-export { type Mat2, type Transform, compose, decompose, poseFromAffine, seedPose } from './model/transform.ts';
+export { type Mat2, type Transform, compose, decompose, invert, multiply, poseFromAffine, seedPose } from './model/transform.ts';
 export { MODEL_FORMAT, ModelFormatError, configOf, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
 export { type ImageSet, type Split, gatherPixels, slice, validationSplit } from './data/dataset.ts';

@@ -7,7 +7,7 @@ import { imageMoments, momentNormalize, principalAngle } from '../src/eval/momen
 import { circularCorrelation, invariance, nearestNeighbourAccuracy, pearson, poseRecovery, transformSet } from '../src/eval/suite.ts';
 import { transformImages } from '../src/data/transform-images.ts';
 import { NATURAL_RANGES } from '../src/eval/transforms.ts';
-import { compose, decompose, type Mat2 } from '../src/model/transform.ts';
+import { compose, decompose, invert as inverseOf, multiply as mul, type Mat2 } from '../src/model/transform.ts';
 import type { AffineVAE } from '../src/model/vae.ts';
 import { useBackend } from './helpers.ts';
 
@@ -85,11 +85,3 @@ test('correlations and 1-NN on cases with known answers', () => {
   const wrong = set.labels!.map((l) => (l + 1) % 10);
   assert.equal(nearestNeighbourAccuracy(x, set.labels!, x, wrong, 784), 0);
 });
-
-function mul(a: Mat2, b: Mat2): Mat2 {
-  return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
-}
-function inverseOf(m: Mat2): Mat2 {
-  const det = m[0] * m[3] - m[1] * m[2];
-  return [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
-}

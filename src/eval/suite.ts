@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../data/dataset.ts';
-import { type Mat2, decompose } from '../model/transform.ts';
+import { decompose, invert, multiply } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
@@ -74,7 +74,7 @@ export interface PoseRecovery {
 export function poseRecovery(model: AffineVAE, t: TransformedSet): PoseRecovery {
   const before = model.inferTransform(t.original);
   const after = model.inferTransform(t.transformed);
-  const rel = after.map((a, i) => decompose(mul(a.matrix, inverse(before[i].matrix))));
+  const rel = after.map((a, i) => decompose(multiply(a.matrix, invert(before[i].matrix))));
   const rot = rel.map((r) => r.rotation);
   const applied = t.applied;
   const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
@@ -88,15 +88,6 @@ export function poseRecovery(model: AffineVAE, t: TransformedSet): PoseRecovery 
     scaleCorrelation: pearson(rel.map((r) => Math.sqrt(Math.abs(r.scaleX * r.scaleY))), applied.map((a) => a.scale)),
     inferredRotation: rot,
   };
-}
-
-function mul(a: Mat2, b: Mat2): Mat2 {
-  return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
-}
-
-function inverse(m: Mat2): Mat2 {
-  const det = m[0] * m[3] - m[1] * m[2];
-  return [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
 }
 
 /** Jammalamadaka's circular correlation of two sets of angles in degrees (NaN when undefined). */

@@ -76,3 +76,14 @@ function linearPose(a00: number, a01: number, a10: number, a11: number): Mat2 {
   const inv = [a11 / det, -a10 / det, -a01 / det, a00 / det]; // (Aᵀ)⁻¹ in (y, x)
   return [inv[3], inv[2], inv[1], inv[0]];
 }
+
+/** `a · b`. */
+export function multiply(a: Mat2, b: Mat2): Mat2 {
+  return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
+}
+
+/** `m⁻¹`. */
+export function invert(m: Mat2): Mat2 {
+  const det = m[0] * m[3] - m[1] * m[2];
+  return [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
+}
