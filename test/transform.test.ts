@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { type Mat2, compose, decompose, poseFromAffine, seedPose } from '../src/model/transform.ts';
+import { type Mat2, compose, decompose, invert, poseFromAffine, seedPose } from '../src/model/transform.ts';
 import { transformImages } from '../src/data/transform-images.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues, warpAffine, warpGrid } from '../src/model/warp.ts';
@@ -99,8 +99,7 @@ test('the pose read-out has the right sign: moving the unwarped decoding by it g
       return e;
     };
     const right = err(matrix, translate);
-    const inv = 1 / (matrix[0] * matrix[3] - matrix[1] * matrix[2]);
-    const wrong = err([matrix[3] * inv, -matrix[1] * inv, -matrix[2] * inv, matrix[0] * inv], [-translate[0], -translate[1]]);
+    const wrong = err(invert(matrix), [-translate[0], -translate[1]]);
     assert.ok(right < 0.1 * wrong, `${preset}: error ${right} with the read-out, ${wrong} with its inverse`);
     model.dispose();
   }

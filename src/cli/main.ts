@@ -17,6 +17,12 @@ const log = (msg: string) => process.stderr.write(msg + '\n');
 /** The model that ships with the package, used when `--model` is not given. */
 export const SHIPPED_MODEL = fileURLToPath(new URL('../../models/mnist-seed', import.meta.url));
 
+/** `--model`, defaulting to the shipped model. */
+const modelOption = () => new Option('--model <dir>', 'model directory').default(SHIPPED_MODEL, 'the shipped models/mnist-seed');
+/** `--sample`: decode a posterior sample, as the original did. */
+const sampleOption = () => new Option('--sample', 'use a posterior sample instead of the mean (as the original did)');
+const sampleSeedOption = () => new Option('--seed <n>', 'seed for --sample').argParser(nonNegativeInt).default(0);
+
 /** Builds the `affine-vae` command line. `run` receives each command's exit code. */
 export function buildProgram(run: (code: Promise<number>) => void): Command {
   const program = new Command('affine-vae')
@@ -96,9 +102,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
           ? 'decode images with the warp switched off (IN, OUT: .idx N×28×28 uint8, or .png)'
           : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
       )
-      .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
-      .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
-      .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+      .addOption(modelOption())
+      .addOption(sampleOption())
+      .addOption(sampleSeedOption())
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
       .action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
   }
@@ -106,19 +112,19 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('render <in> <out>')
     .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
+    .addOption(modelOption())
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
-    .option('--sample', 'decode a posterior sample instead of the mean')
-    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .addOption(sampleOption())
+    .addOption(sampleSeedOption())
     .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
     .action((input: string, output: string, o) => run(withBackend(() => renderCommand(input, output, o, log))(o)));
 
   program
     .command('traverse')
     .description('a grid with one row per latent (content, then warp), each swept from −r to r')
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
+    .addOption(modelOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
     .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
@@ -130,7 +136,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('interpolate <a> <b>')
     .description('a row of images whose latents go in a straight line from image A to image B')
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
+    .addOption(modelOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
@@ -139,25 +145,25 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('figure')
     .description("the original's figure: the first 12 training images above their normalized versions")
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
+    .addOption(modelOption())
     .requiredOption('--out <file.png>', 'output PNG')
-    .option('--sample', 'decode a posterior sample instead of the mean (as the original did)')
-    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .addOption(sampleOption())
+    .addOption(sampleSeedOption())
     .option('--scale <n>', 'upscale factor (nearest)', positiveInt, 4)
     .action((o) => run(withBackend(() => figureCommand(o, log))(o)));
 
   program
     .command('transforms <in> <out>')
     .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
-    .option('--sample', 'read the pose from a posterior sample instead of the mean')
-    .option('--seed <n>', 'seed for --sample', nonNegativeInt, 0)
+    .addOption(modelOption())
+    .addOption(sampleOption())
+    .addOption(sampleSeedOption())
     .action((input: string, output: string, o) => run(withBackend(() => transformsCommand(input, output, o, log))(o)));
 
   program
     .command('evaluate')
     .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
-    .option('--model <dir>', 'model directory (default: the shipped models/mnist-seed)', SHIPPED_MODEL)
+    .addOption(modelOption())
     .option('--limit <n>', 'use only the first N test images', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)
