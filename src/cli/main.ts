@@ -9,6 +9,7 @@ import '../train/gradients.ts';
 import { decodeCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
+import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 
@@ -173,6 +174,14 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--range <rot,shear,scale>', 'add a custom transform setting: rotation ±deg, shear ±s, scale ±f (repeatable)', collectRange, [])
     .option('--no-defaults', 'leave out the natural (±20°, shear ±0.2) and hard (±45°) settings')
     .action((o) => run(withBackend(() => evaluateCommand(o, log))(o)));
+
+  program
+    .command('serve')
+    .description('serve the web app (draw a digit, watch it normalized) and the models; prints the URL')
+    .option('--port <n>', 'port (0: any free one)', nonNegativeInt, 5180)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--model <dir>', 'a model directory to offer first, beside the shipped models')
+    .action((o) => run(serveCommand(o, log)));
 
   return program;
 }

@@ -26,6 +26,23 @@ export type WarpKind = 'seed' | 'affine' | 'rotation' | 'rotation-translation';
 /** Warp latents each family reads. */
 export const WARP_DIMS: Record<WarpKind, number> = { seed: 6, affine: 6, rotation: 1, 'rotation-translation': 3 };
 
+/**
+ * What each warp latent of a family means, for labels and sliders; `null` for a latent the warp
+ * ignores (the seed warp's `p2`, `p5`).
+ */
+export function warpLatentNames(kind: WarpKind): (string | null)[] {
+  switch (kind) {
+    case 'seed':
+      return ['p0 (y scale)', 'p1 (y→x shear)', null, 'p3 (x→y shear)', 'p4 (x scale)', null];
+    case 'affine':
+      return ['p0 (x scale)', 'p1 (x shear)', 'p2 (y shear)', 'p3 (y scale)', 'p4 (x shift)', 'p5 (y shift)'];
+    case 'rotation':
+      return ['θ (radians)'];
+    case 'rotation-translation':
+      return ['θ (radians)', 'x shift', 'y shift'];
+  }
+}
+
 /** The `(y, x)` grid of an `height × width` image: a `(height·width) × 2` float array. */
 export function gridValues(height: number, width: number): Float32Array {
   const ys = linspace(-1, 1, height);

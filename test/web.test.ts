@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { WEB_ROOT, servedModels } from '../src/cli/commands/serve.ts';
+import { principalAngle } from '../src/eval/moments.ts';
+import { createWebServer } from '../src/web/server.ts';
+
+/**
+ * The web app end to end, in Debian's Chromium (no browser download): draw a slanted stroke, see
+ * it come back more upright, move a slider, see the render change, and no console errors.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+// CI installs chromium and sets AFFINE_VAE_REQUIRE_BROWSER, so there a missing browser fails.
+const skip = existsSync(CHROMIUM) || process.env.AFFINE_VAE_REQUIRE_BROWSER ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+
+let browser: Browser;
+let server: ReturnType<typeof createWebServer>;
+let url: string;
+
+before(async () => {
+  if (skip) return;
+  // npm ci builds the page (prepare); build it here when a checkout has not.
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) execFileSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+  server = createWebServer(WEB_ROOT, servedModels());
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Opens the page and collects every console error and uncaught exception. */
+async function open(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error').catch(() => ''));
+  return { page, errors };
+}
+
+/** A canvas' pixels as grey floats in [0, 1]. */
+function pixels(page: Page, id: string): Promise<{ values: number[]; width: number; height: number }> {
+  return page.evaluate((id) => {
+    const c = document.getElementById(id) as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    return { values: Array.from({ length: c.width * c.height }, (_, i) => data[4 * i] / 255), width: c.width, height: c.height };
+  }, id);
+}
+
+/** Waits until the big render has finished a render newer than `version`. */
+async function renderAfter(page: Page, version: number): Promise<void> {
+  await page.waitForFunction(
+    (v) => {
+      const c = document.getElementById('render')!;
+      return Number(c.dataset.version ?? 0) > v && c.dataset.pending === '0';
+    },
+    version,
+    { timeout: 120_000 },
+  );
+}
+
+const renderVersion = (page: Page) => page.evaluate(() => Number(document.getElementById('render')!.dataset.version ?? 0));
+
+test('the page normalizes a drawn slanted stroke and re-renders when a slider moves', { skip, timeout: 300_000 }, async () => {
+  const { page, errors } = await open();
+  const backend = await page.textContent('#backend');
+  assert.match(backend ?? '', /^(webgpu|webgl|wasm|cpu)$/);
+
+  await page.click('#clear');
+  const pad = (await page.locator('#pad').boundingBox())!;
+  // A stroke leaning 30° to the right, like a hastily written 1.
+  const [x0, y0, x1, y1] = [pad.x + 0.33 * pad.width, pad.y + 0.85 * pad.height, pad.x + 0.67 * pad.width, pad.y + 0.15 * pad.height];
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (let k = 1; k <= 20; k++) await page.mouse.move(x0 + ((x1 - x0) * k) / 20, y0 + ((y1 - y0) * k) / 20);
+  await page.mouse.up();
+
+  const input = await pixels(page, 'input');
+  const normalized = await pixels(page, 'normalized');
+  assert.equal(input.width, 28);
+  assert.ok(input.values.reduce((a, b) => a + b) > 10, 'the stroke reached the model input');
+  const before = principalAngle(Float32Array.from(input.values), 28, 28);
+  const afterAngle = principalAngle(Float32Array.from(normalized.values), 28, 28);
+  assert.ok(Math.abs(before) > 20, `the drawn stroke leans (${before.toFixed(1)}°)`);
+  assert.ok(Math.abs(afterAngle) < Math.abs(before) - 5, `normalized ${afterAngle.toFixed(1)}° is more upright than the input's ${before.toFixed(1)}°`);
+  assert.match((await page.textContent('#pose')) ?? '', /rotation/);
+
+  await renderAfter(page, 0);
+  const v0 = await renderVersion(page);
+  const first = await pixels(page, 'render');
+  assert.equal(first.width, 280);
+
+  // Drag the first warp slider's thumb from the middle (zero) to near its right end.
+  const slider = (await page.locator('#sliders input').first().boundingBox())!;
+  await page.mouse.move(slider.x + slider.width / 2, slider.y + slider.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(slider.x + 0.9 * slider.width, slider.y + slider.height / 2, { steps: 5 });
+  await page.mouse.up();
+  assert.ok(Number(await page.locator('#sliders input').first().inputValue()) > 1, 'the slider moved');
+  await renderAfter(page, v0);
+  const second = await pixels(page, 'render');
+  const changed = second.values.filter((v, i) => Math.abs(v - first.values[i]) > 0.1).length;
+  assert.ok(changed > 500, `the render changed (${changed} of ${280 * 280} pixels by more than 0.1)`);
+
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the gallery shows test digits beside their normalized versions for every served model', { skip, timeout: 300_000 }, async () => {
+  const { page, errors } = await open();
+  const names = await page.locator('#model option').allTextContents();
+  assert.deepEqual(names, servedModels().map((m) => m.name));
+  for (const name of names) {
+    const version = await page.evaluate(() => Number(document.getElementById('gallery')!.dataset.version ?? 0));
+    if (name !== names[0]) {
+      await page.selectOption('#model', name);
+      await page.waitForFunction((v) => Number(document.getElementById('gallery')!.dataset.version ?? 0) > v && document.body.dataset.state === 'ready', version, { timeout: 120_000 });
+    }
+    for (const row of ['upright', 'rotated']) {
+      const pairs = page.locator(`#gallery-${row} .pair`);
+      assert.equal(await pairs.count(), 12);
+      // Each normalized digit has ink: the model drew something, not a blank.
+      const ink = await pairs.evaluateAll((els) =>
+        els.map((el) => {
+          const c = el.querySelectorAll('canvas')[1] as HTMLCanvasElement;
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let s = 0;
+          for (let i = 0; i < d.length; i += 4) s += d[i];
+          return s / 255;
+        }),
+      );
+      assert.ok(ink.every((s) => s > 20), `${name} ${row}: ${ink.map((s) => s.toFixed(0)).join(' ')}`);
+    }
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type AffineVAE, type Transform, gridValues, loadModel } from '../../src/index.ts';
+
+/** A model as `/models/index.json` lists it (see src/web/server.ts). */
+export interface ModelInfo {
+  name: string;
+  url: string;
+  preset: string;
+  warp: string;
+  epochs: number | null;
+}
+
+/** The models the server offers; the first is the default. */
+export async function listModels(): Promise<ModelInfo[]> {
+  const res = await fetch('models/index.json');
+  if (!res.ok) throw new Error(`models/index.json: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Loads a served model with TF.js' own HTTP handler. */
+export function fetchModel(info: ModelInfo): Promise<AffineVAE> {
+  return loadModel(tf.io.http(info.url), info.url);
+}
+
+/** Everything the page shows for one input digit. */
+export interface Analysis {
+  /** Posterior mean, content then warp latents. */
+  latent: Float32Array;
+  reconstruction: Float32Array;
+  normalized: Float32Array;
+  pose: Transform;
+}
+
+/** One `28 × 28` digit (floats in [0, 1]) through the model. */
+export function analyse(model: AffineVAE, x: Float32Array): Analysis {
+  return {
+    latent: model.posterior(x).mean,
+    reconstruction: model.reconstruct(x),
+    normalized: model.normalize(x),
+    pose: model.inferTransform(x)[0],
+  };
+}
+
+/**
+ * Decodes latent `z` with its warp on a `size × size` grid: the coordinate decoder evaluated at
+ * every point of a finer grid, a band of rows at a time so the page stays responsive and a
+ * newer request can cut an old one short.
+ * @returns `size²` floats, or null when `stale()` said to stop.
+ */
+export async function renderLatent(model: AffineVAE, z: Float32Array, size: number, stale: () => boolean): Promise<Float32Array | null> {
+  const grid = gridValues(size, size); // size² × 2, (y, x)
+  const out = new Float32Array(size * size);
+  const rows = Math.max(1, Math.floor(8192 / size));
+  const zT = tf.tensor2d(z, [1, z.length]);
+  try {
+    for (let row = 0; row < size; row += rows) {
+      // A macrotask between bands: WASM's data() resolves at once, and without this the page
+      // would not see a pointer or slider event until the whole render is done.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (stale()) return null;
+      const end = Math.min(size, row + rows);
+      const band = tf.tensor2d(grid.subarray(2 * row * size, 2 * end * size), [(end - row) * size, 2]);
+      const image = model.decode(zT, true, band);
+      out.set(await image.data(), row * size);
+      tf.dispose([band, image]);
+    }
+    return out;
+  } finally {
+    zT.dispose();
+  }
+}
