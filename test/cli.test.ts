@@ -21,7 +21,7 @@ function assertUserError(r: ReturnType<typeof cli>, message: RegExp) {
 test('--help works for the program and every command', () => {
   const top = cli('--help');
   assert.equal(top.status, 0);
-  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms', 'render', 'traverse', 'interpolate']) {
+  for (const c of ['train', 'normalize', 'reconstruct', 'figure', 'evaluate', 'transforms', 'render', 'traverse', 'interpolate', 'serve']) {
     assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
     const r = cli(c, '--help');
     assert.equal(r.status, 0, c);

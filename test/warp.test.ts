@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { AffineVAE } from '../src/model/vae.ts';
-import { gridValues, linspace, warpAffine, warpGrid } from '../src/model/warp.ts';
+import { WARP_DIMS, type WarpKind, gridValues, linspace, warpAffine, warpGrid, warpLatentNames } from '../src/model/warp.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -91,4 +91,19 @@ test('rendering at 28 equals normal decoding; at 55 it keeps the training pixels
   assert.equal(fine.length, 2 * 55 * 55);
   assert.ok(maxAbsDiff([fine[0], fine[2 * 55 + 4], fine[54 * 55 + 54]], [coarse[0], coarse[1 * 28 + 2], coarse[27 * 28 + 27]]) < 1e-6);
   model.dispose();
+});
+
+test('warpLatentNames names exactly the warp latents that move the affine map', () => {
+  for (const kind of Object.keys(WARP_DIMS) as WarpKind[]) {
+    const names = warpLatentNames(kind);
+    assert.equal(names.length, WARP_DIMS[kind], kind);
+    const base = warpAffine(kind, tf.zeros([1, WARP_DIMS[kind]]), 0.1).dataSync();
+    names.forEach((name, k) => {
+      const p = new Float32Array(WARP_DIMS[kind]);
+      p[k] = 0.5;
+      const moved = warpAffine(kind, tf.tensor2d(p, [1, p.length]), 0.1).dataSync();
+      const acts = moved.some((v, i) => Math.abs(v - base[i]) > 1e-6);
+      assert.equal(acts, name !== null, `${kind} latent ${k} (${name})`);
+    });
+  }
 });
