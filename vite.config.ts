@@ -60,8 +60,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // src/tensors/backend.ts may load tfjs-node in Node; the page never does.
-    rollupOptions: { external: ['@tensorflow/tfjs-node'] },
   },
   server: { port: 5173, fs: { allow: ['..', MODELS_ROOT] } },
 });

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { WEB_ROOT, servedModels } from '../src/cli/commands/serve.ts';
 import { principalAngle } from '../src/eval/moments.ts';
+import { loadMnist } from '../src/io/mnist.ts';
+import { encodeGreyPng } from '../src/io/png.ts';
 import { createWebServer } from '../src/web/server.ts';
 
 /**
@@ -38,15 +40,19 @@ after(async () => {
   server?.close();
 });
 
-/** Opens the page and collects every console error and uncaught exception. */
+/**
+ * Opens the page and collects every console error, uncaught exception, and request to another
+ * origin (the page must work offline: no CDN, fonts or scripts from elsewhere).
+ */
 async function open(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  page.on('request', (r) => !r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:') && errors.push(`request to ${r.url()}`));
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 120_000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error').catch(() => ''));
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', (await page.textContent('#error')) ?? '');
   return { page, errors };
 }
 
@@ -146,4 +152,34 @@ test('the gallery shows test digits beside their normalized versions for every s
   }
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('an opened picture, dark on light, lands on the pad inverted; a broken one gives a message, not a crash', { skip, timeout: 300_000 }, async () => {
+  const { page, errors } = await open();
+  // MNIST test digit 0 (a 7) as ink on paper, 56×56, off centre.
+  const digit = loadMnist('test').images.subarray(0, 784);
+  const pixels56 = new Float32Array(56 * 56).fill(1);
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) pixels56[(y + 2) * 56 + x + 25] = 1 - digit[y * 28 + x] / 255;
+  const version = await page.evaluate(() => Number(document.getElementById('outputs')!.dataset.version ?? 0));
+  await page.setInputFiles('#file', { name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(encodeGreyPng({ width: 56, height: 56, pixels: pixels56 })) });
+  await page.waitForFunction((v) => Number(document.getElementById('outputs')!.dataset.version ?? 0) > v, version);
+  const input = await pixels(page, 'input');
+  // White ink on black, reframed: the background is dark and the digit's mass is near the centre.
+  const ink = input.values.reduce((a, b) => a + b);
+  assert.ok(ink > 30 && ink < 300, `ink ${ink}`);
+  const corner = input.values[0] + input.values[27] + input.values[27 * 28] + input.values[783];
+  assert.equal(corner, 0);
+
+  await page.setInputFiles('#file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match((await page.textContent('#error')) ?? '', /cannot read broken\.png/);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', 'the page still works');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the built page stays under 20 MB', { skip }, () => {
+  const size = (dir: string): number => readdirSync(dir).reduce((sum, f) => sum + (statSync(join(dir, f)).isDirectory() ? size(join(dir, f)) : statSync(join(dir, f)).size), 0);
+  const bytes = size(WEB_ROOT);
+  assert.ok(bytes < 20e6, `${(bytes / 1e6).toFixed(1)} MB`);
 });

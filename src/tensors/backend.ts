@@ -11,8 +11,9 @@ export interface BackendChoice {
 }
 
 const LOADERS: Record<BackendName, () => Promise<unknown>> = {
-  // tfjs-node is optional: used when the user has installed it, never required.
-  tensorflow: () => import(/* @vite-ignore */ '@tensorflow/' + 'tfjs-node'),
+  // tfjs-node is optional: used when the user has installed it, never required. The name is
+  // built at run time so that bundlers (Vite, esbuild) do not try to resolve it.
+  tensorflow: () => import(/* @vite-ignore */ ['@tensorflow', 'tfjs-node'].join('/')),
   wasm: () => import('@tensorflow/tfjs-backend-wasm'),
   cpu: async () => undefined,
   webgl: () => import(/* @vite-ignore */ '@tensorflow/' + 'tfjs-backend-webgl'),

@@ -28,11 +28,12 @@ function bump(el: HTMLElement): void {
   el.dataset.version = String(Number(el.dataset.version ?? 0) + 1);
 }
 
-function showError(err: unknown): void {
+/** Shows a message above the page; `fatal` when the page cannot work at all. */
+function showError(err: unknown, fatal = false): void {
   const msg = err instanceof Error ? err.message : String(err);
   $('error').textContent = msg;
   $('error').hidden = false;
-  document.body.dataset.state = 'error';
+  if (fatal) document.body.dataset.state = 'error';
 }
 
 /** The pad's drawing framed as MNIST frames its digits, in [0, 1]. */
@@ -59,6 +60,7 @@ function update(pad: DrawingPad, final = true): void {
   }
   const x = padInput(pad);
   analysis = analyse(model, x);
+  $('error').hidden = true;
   paintGrey($<HTMLCanvasElement>('input'), x, size);
   paintGrey($<HTMLCanvasElement>('reconstruction'), analysis.reconstruction, size);
   paintGrey($<HTMLCanvasElement>('normalized'), analysis.normalized, size);
@@ -223,10 +225,15 @@ async function main(): Promise<void> {
   });
   const select = $<HTMLSelectElement>('model');
   select.innerHTML = infos.map((m) => `<option value="${m.name}">${m.name}</option>`).join('');
-  select.addEventListener('change', () => switchModel(infos.find((m) => m.name === select.value)!, pad).catch(showError));
+  select.addEventListener('change', () => switchModel(infos.find((m) => m.name === select.value)!, pad).catch((err) => showError(err, true)));
   document.addEventListener('paste', (e) => {
     const file = Array.from(e.clipboardData?.files ?? [])[0];
     if (file) loadFile(file, pad).catch(showError);
+  });
+  $<HTMLInputElement>('file').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.files?.[0]) loadFile(input.files[0], pad).catch(showError);
+    input.value = '';
   });
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
@@ -241,4 +248,4 @@ async function main(): Promise<void> {
   await switchModel(infos[0], pad);
 }
 
-main().catch(showError);
+main().catch((err) => showError(err, true));
