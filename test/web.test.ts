@@ -128,12 +128,15 @@ test('the gallery shows test digits beside their normalized versions for every s
   const { page, errors } = await open();
   const names = await page.locator('#model option').allTextContents();
   assert.deepEqual(names, servedModels().map((m) => m.name));
+  assert.deepEqual(await page.locator('#gallery-switch button').allTextContents(), names);
   for (const name of names) {
     const version = await page.evaluate(() => Number(document.getElementById('gallery')!.dataset.version ?? 0));
     if (name !== names[0]) {
-      await page.selectOption('#model', name);
+      await page.click(`#gallery-switch button:text-is("${name}")`);
       await page.waitForFunction((v) => Number(document.getElementById('gallery')!.dataset.version ?? 0) > v && document.body.dataset.state === 'ready', version, { timeout: 120_000 });
     }
+    assert.equal(await page.inputValue('#model'), name, 'the switch and the select agree');
+    assert.equal(await page.getAttribute(`#gallery-switch button:text-is("${name}")`, 'aria-checked'), 'true');
     for (const row of ['upright', 'rotated']) {
       const pairs = page.locator(`#gallery-${row} .pair`);
       assert.equal(await pairs.count(), 12);

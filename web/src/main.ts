@@ -42,8 +42,10 @@ function padInput(pad: DrawingPad): Float32Array {
   return centerLikeMnist(grey, width, height).map((v) => v / 255);
 }
 
+/** A signed number, with no "−0" for values that round to zero. */
 function fmt(v: number, digits = 2): string {
-  return (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(digits);
+  const text = Math.abs(v).toFixed(digits);
+  return (v < 0 && Number(text) !== 0 ? '−' : '+') + text;
 }
 
 /** Runs the model on the pad; `final` (a stroke ended, a picture landed) also re-renders large. */
@@ -225,7 +227,24 @@ async function main(): Promise<void> {
   });
   const select = $<HTMLSelectElement>('model');
   select.innerHTML = infos.map((m) => `<option value="${m.name}">${m.name}</option>`).join('');
-  select.addEventListener('change', () => switchModel(infos.find((m) => m.name === select.value)!, pad).catch((err) => showError(err, true)));
+  // The gallery's own switch, kept in step with the select at the top.
+  const toggles = infos.map((m) => {
+    const b = document.createElement('button');
+    b.textContent = m.name;
+    b.setAttribute('role', 'radio');
+    b.addEventListener('click', () => {
+      select.value = m.name;
+      select.dispatchEvent(new Event('change'));
+    });
+    return b;
+  });
+  $('gallery-switch').append(...toggles);
+  const showChoice = () => toggles.forEach((b) => b.setAttribute('aria-checked', String(b.textContent === select.value)));
+  showChoice();
+  select.addEventListener('change', () => {
+    showChoice();
+    switchModel(infos.find((m) => m.name === select.value)!, pad).catch((err) => showError(err, true));
+  });
   document.addEventListener('paste', (e) => {
     const file = Array.from(e.clipboardData?.files ?? [])[0];
     if (file) loadFile(file, pad).catch(showError);
