@@ -26,3 +26,25 @@ test('the shipped model is used without --model, and it works', { skip }, () => 
   assert.ok(m.mse < 0.03, `test MSE ${m.mse}`);
   assert.ok(m.accuracy > 0.9, `accuracy ${m.accuracy}`);
 });
+
+test('the shipped mnist-rot reads the angle of turned digits and turns them upright', { skip: existsSync(new URL('../models/mnist-rot/model.json', import.meta.url)) ? false : 'no mnist-rot yet' }, async () => {
+  const { selectBackend } = await import('../src/tensors/backend.ts');
+  const { loadModelDir } = await import('../src/io/model-dir.ts');
+  const { rotationMatrix, transformImages } = await import('../src/data/transform-images.ts');
+  await selectBackend();
+  const model = await loadModelDir(new URL('../models/mnist-rot', import.meta.url).pathname);
+  try {
+    const n = 40;
+    const digits = Float32Array.from(loadMnist('test').images.subarray(0, n * 784), (v) => v / 255);
+    const angles = Array.from({ length: n }, (_, i) => -40 + (80 * i) / (n - 1));
+    const turned = transformImages(digits, n, 28, 28, angles.map(rotationMatrix));
+    const before = model.inferTransform(digits);
+    const after = model.inferTransform(turned);
+    // The pose of the turned digit relative to the upright one is the applied turn, to a few degrees.
+    const errors = angles.map((a, i) => Math.abs(((after[i].rotation - before[i].rotation - a + 540) % 360) - 180));
+    const mean = errors.reduce((s, e) => s + e) / n;
+    assert.ok(mean < 8, `mean rotation error ${mean.toFixed(1)}°`);
+  } finally {
+    model.dispose();
+  }
+});
