@@ -1,6 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import { loadMnist } from './src/io/mnist.ts';
-import { rotationMatrix, transformImages } from './src/data/transform-images.ts';
+import { turnedSet } from './src/io/datasets.ts';
 import { MODELS_ROOT, servedModels } from './src/cli/commands/serve.ts';
 import { serveModels } from './src/web/server.ts';
 
@@ -27,9 +27,7 @@ function gallery(): Plugin {
       const labels = picks.map((k) => test.labels![k]);
       // Angles spread over 20°–45°, alternating in sign, so every digit is visibly turned.
       const angles = picks.map((_, i) => (i % 2 ? 1 : -1) * (20 + (25 * ((i * 5) % 12)) / 11));
-      const unit = Float32Array.from(images, (v) => v / 255);
-      const turned = transformImages(unit, picks.length, 28, 28, angles.map(rotationMatrix));
-      const rotated = { images: Uint8Array.from(turned, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) };
+      const rotated = turnedSet({ ...test, n: picks.length, images }, angles);
       const b64 = (a: Uint8Array) => Buffer.from(a).toString('base64');
       return `export const size = 28;
 export const labels = ${JSON.stringify(labels)};
@@ -45,7 +43,8 @@ function models(): Plugin {
     name: 'affine-vae-models',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        if (!serveModels(servedModels(), req, res)) next();
+        // Listed per request, so a model trained while the dev server runs shows up.
+        if (!req.url?.startsWith('/models/') || !serveModels(servedModels(), req, res)) next();
       });
     },
   };

@@ -23,7 +23,7 @@ export { type Mat2, type Transform, compose, decompose, invert, multiply, poseFr
 export { MODEL_FORMAT, ModelFormatError, configOf, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
 export { type ImageSet, type Split, gatherPixels, slice, validationSplit } from './data/dataset.ts';
-export { resizeGrey, rgbaToGrey, rgbaToInput } from './data/resize.ts';
+export { lightBackground, resizeGrey, rgbaToGrey, rgbaToInput } from './data/resize.ts';
 export { centerLikeMnist } from './data/center.ts';
 export { type Matrix2, rotationMatrix, transformImages } from './data/transform-images.ts';
 export { type Metrics, evaluateSet } from './eval/metrics.ts';

@@ -12,7 +12,7 @@ export { type CheckpointHeader, readCheckpoint, writeCheckpoint } from './io/che
 export { UserError, readMaybeGzip, writeFileAtomic } from './io/files.ts';
 export { readIdxFile, readIdxImages, writeIdxImages } from './io/idx-file.ts';
 export { loadMnist, mnistDataDir } from './io/mnist.ts';
-export { type DatasetOptions, FASHION_MNIST_DIR, hasTestPart, loadDataset, readImageFolder, rotatedSet } from './io/datasets.ts';
+export { type DatasetOptions, FASHION_MNIST_DIR, hasTestPart, loadDataset, readImageFolder, rotatedSet, turnedSet } from './io/datasets.ts';
 export { loadModelDir, modelDirHandler, saveModelDir } from './io/model-dir.ts';
 export { encodeGreyPng, readPngAsInput, writeGreyPng } from './io/png.ts';
 export { type NativeAddon, defaultThreads, loadNativeAddon } from './native/addon.ts';

@@ -52,6 +52,13 @@ export function resizeGrey(src: Float32Array, width: number, height: number, out
   return out;
 }
 
+/** Whether grey values in [0, 255] are mostly light: dark ink on paper, to be inverted. */
+export function lightBackground(grey: ArrayLike<number>): boolean {
+  let sum = 0;
+  for (let i = 0; i < grey.length; i++) sum += grey[i];
+  return sum / grey.length > 127;
+}
+
 /**
  * Any RGBA picture as one model input: grey, white on black like MNIST (a light background is
  * inverted), `outW × outH` with the aspect kept. Says what it changed, for warnings.
@@ -64,7 +71,7 @@ export function rgbaToInput(
   outH: number,
 ): { pixels: Uint8Array; colour: boolean; inverted: boolean; resized: boolean } {
   let { grey, colour } = rgbaToGrey(rgba, width, height);
-  const inverted = grey.reduce((a, b) => a + b, 0) / grey.length > 127;
+  const inverted = lightBackground(grey);
   if (inverted) grey = grey.map((v) => 255 - v);
   const resized = width !== outW || height !== outH;
   if (resized) grey = resizeGrey(grey, width, height, outW, outH);

@@ -69,7 +69,11 @@ export function hasTestPart(spec: string): boolean {
 /** A copy of `set` with each image turned by a seeded uniform angle in `±degrees`. */
 export function rotatedSet(set: ImageSet, degrees: number, seed: number): ImageSet {
   const rng = new Rng(seed);
-  const angles = Array.from({ length: set.n }, () => (2 * rng.uniform() - 1) * degrees);
+  return turnedSet(set, Array.from({ length: set.n }, () => (2 * rng.uniform() - 1) * degrees));
+}
+
+/** A copy of `set` with image `i` turned by `angles[i]` degrees (bilinear, black outside). */
+export function turnedSet(set: ImageSet, angles: number[]): ImageSet {
   const unit = Float32Array.from(set.images, (v) => v / 255);
   const turned = transformImages(unit, set.n, set.height, set.width, angles.map(rotationMatrix));
   return { ...set, images: Uint8Array.from(turned, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) };

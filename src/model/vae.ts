@@ -268,7 +268,13 @@ export class AffineVAE {
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
     const n = images.length / this.pixels;
-    const affine = valuesOf(() => this.affineOf(this.split(this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)).warp));
+    return this.poseOf(valuesOf(() => this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)));
+  }
+
+  /** The pose (as in {@link inferTransform}) that latents `n × L` (content, then warp) encode. */
+  poseOf(latent: Float32Array): Transform[] {
+    const n = latent.length / this.latent;
+    const affine = valuesOf(() => this.affineOf(this.split(tf.tensor2d(latent, [n, this.latent])).warp));
     return Array.from({ length: n }, (_, i) => {
       const { matrix, translate } = poseFromAffine(affine.subarray(6 * i, 6 * i + 6));
       return decompose(matrix, translate);

@@ -17,7 +17,6 @@ const RENDER_SIZE = 280;
 const PREVIEW_SIZE = 56;
 
 let model: AffineVAE | null = null;
-let info: ModelInfo | null = null;
 let analysis: Analysis | null = null;
 /** The latent the big render shows: content from the input, warp from the sliders. */
 let z = new Float32Array(0);
@@ -178,9 +177,8 @@ async function switchModel(next: ModelInfo, pad: DrawingPad): Promise<void> {
   if (!models.has(next.name)) models.set(next.name, fetchModel(next));
   const m = await models.get(next.name)!;
   model = m;
-  info = next;
-  const epochs = info.epochs === null ? '' : `, ${info.epochs} epochs`;
-  $('model-note').textContent = `${info.preset} preset${epochs}: ${m.config.contentDims} content + ${m.config.warpDims} warp latents`;
+  const epochs = next.epochs === null ? '' : `, ${next.epochs} epochs`;
+  $('model-note').textContent = `${next.preset} preset${epochs}: ${m.config.contentDims} content + ${m.config.warpDims} warp latents`;
   buildSliders(m);
   update(pad);
   showGallery(m);

@@ -1,3 +1,4 @@
+import { lightBackground } from '../../src/index.ts';
 import { readGrey } from './pixels.ts';
 
 /**
@@ -64,8 +65,7 @@ export class DrawingPad {
     const [w, h] = [width * scale, height * scale];
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.drawImage(source, (this.canvas.width - w) / 2, (this.canvas.height - h) / 2, w, h);
-    const { grey } = this.read();
-    if (grey.reduce((a, b) => a + b, 0) / grey.length > 127) {
+    if (lightBackground(this.read().grey)) {
       const image = this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
       for (let i = 0; i < image.data.length; i += 4) for (let c = 0; c < 3; c++) image.data[i + c] = 255 - image.data[i + c];
       this.ctx.putImageData(image, 0, 0);

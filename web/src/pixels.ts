@@ -1,3 +1,5 @@
+import { rgbaToGrey } from '../../src/index.ts';
+
 /** Grey images in and out of canvases. */
 
 /** Paints `values` (`size × size` in [0, 1], white on black) into a canvas of that size. */
@@ -17,9 +19,7 @@ export function paintGrey(canvas: HTMLCanvasElement, values: Float32Array | Uint
 export function readGrey(canvas: HTMLCanvasElement): { grey: Float32Array; width: number; height: number } {
   const { width, height } = canvas;
   const rgba = canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, width, height).data;
-  const grey = new Float32Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = 0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2];
-  return { grey, width, height };
+  return { grey: rgbaToGrey(rgba, width, height).grey, width, height };
 }
 
 /** Bytes from base64 (the gallery's form). */

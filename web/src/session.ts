@@ -31,14 +31,24 @@ export interface Analysis {
   pose: Transform;
 }
 
-/** One `28 × 28` digit (floats in [0, 1]) through the model. */
+/**
+ * One `28 × 28` digit (floats in [0, 1]) through the model: encoded once, then decoded from the
+ * posterior mean with the warp on and off. It runs on every frame while a stroke is drawn.
+ */
 export function analyse(model: AffineVAE, x: Float32Array): Analysis {
-  return {
-    latent: model.posterior(x).mean,
-    reconstruction: model.reconstruct(x),
-    normalized: model.normalize(x),
-    pose: model.inferTransform(x)[0],
+  const latent = model.posterior(x).mean;
+  const z = tf.tensor2d(latent, [1, latent.length]);
+  const decoded = (applyWarp: boolean) => {
+    const image = model.decode(z, applyWarp);
+    const values = image.dataSync() as Float32Array;
+    image.dispose();
+    return values;
   };
+  try {
+    return { latent, reconstruction: decoded(true), normalized: decoded(false), pose: model.poseOf(latent)[0] };
+  } finally {
+    z.dispose();
+  }
 }
 
 /**
