@@ -55,6 +55,10 @@ test('the server lists models, serves their files and the page, and nothing outs
     assert.equal((await fetch(`${base}/models/nope/model.json`)).status, 404);
     assert.equal((await fetch(`${base}/missing.js`)).status, 404);
     assert.equal((await fetch(`${base}/`, { method: 'POST' })).status, 405);
+    // A malformed escape is a bad request, and the server lives on.
+    assert.equal((await fetch(`${base}/%E0%A4%A`)).status, 400);
+    assert.equal((await fetch(`${base}/models/%E0%A4%A`)).status, 400);
+    assert.equal((await fetch(`${base}/`)).status, 200);
     // Encoded dots survive URL normalization and reach the file resolver: refused there.
     for (const path of ['/%2e%2e/secret.txt', '/models/seed-copy/%2e%2e/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
       const r = await fetch(base + path);

@@ -63,8 +63,8 @@ export function modelIndex(models: ServedModel[]): ModelEntry[] {
  * can sit in front of another handler (Connect-style, as Vite's middlewares are).
  */
 export function serveModels(models: ServedModel[], req: IncomingMessage, res: ServerResponse): boolean {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  if (!path.startsWith('/models/')) return false;
+  const path = requestPath(req);
+  if (path === null || !path.startsWith('/models/')) return false;
   if (path === '/models/index.json') {
     try {
       send(res, 200, TYPES['.json'], JSON.stringify(modelIndex(models)));
@@ -85,9 +85,19 @@ export function createWebServer(root: string, models: ServedModel[]): Server {
   return createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET');
     if (serveModels(models, req, res)) return;
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const path = requestPath(req);
+    if (path === null) return send(res, 400, 'text/plain', 'malformed URL');
     sendFile(res, root, path === '/' ? 'index.html' : path.slice(1));
   });
+}
+
+/** The request's decoded path; null for a malformed percent-encoding (which would throw). */
+function requestPath(req: IncomingMessage): string | null {
+  try {
+    return decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    return null;
+  }
 }
 
 function sendFile(res: ServerResponse, root: string, relative: string): void {
