@@ -10,7 +10,7 @@
  */
 export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, latentDims, validateModelConfig } from './model/config.ts';
 export type { ConfigOverrides, KlScaling, LossConfig, ModelConfig, PredictorInput, TrainConfig } from './model/config.ts';
-export { AffineVAE } from './model/vae.ts';
+export { AffineVAE, UNWARP_PASSES } from './model/vae.ts';
 export type { DecodeOptions, ForwardResult, Posterior } from './model/vae.ts';
 export { CoordinateDecoder } from './model/decoder.ts';
 export { type DecoderEngine, type ImageLossKind, decoderEngineName, engineFor, setDecoderEngine, tfjsEngine } from './model/engine.ts';

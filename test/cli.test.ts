@@ -101,7 +101,7 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   const e = cli('evaluate', '--model', out, '--limit', '100');
   assert.equal(e.status, 0, e.stderr);
   const report = JSON.parse(e.stdout);
-  for (const k of ['mse', 'kl', 'crossEntropy', 'accuracy']) assert.equal(typeof report[k], 'number', k);
+  for (const k of ['mse', 'kl', 'crossEntropy', 'accuracy', 'accuracyAtMean']) assert.equal(typeof report[k], 'number', k);
   assert.equal(report.images, 100);
   assert.ok(report.mse > 0 && report.mse < 0.3);
 
@@ -111,6 +111,9 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.match(full.stdout, /\| invariance, natural .*\| 1\.000 \|/); // the identity column
   const json = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
   assert.equal(json.images, 30);
+  assert.equal(json.likelihood.images, 10000); // the cheap figures use the whole test set
+  for (const k of ['accuracy', 'accuracyAtMean']) assert.ok(json.likelihood[k] >= 0 && json.likelihood[k] <= 1, k);
+  assert.equal(typeof json.nearestNeighbourUpright['model resampled'], 'number');
   assert.equal(json.settings.length, 2);
   assert.equal(json.settings[0].invariance.identity, 1);
   for (const f of ['report.md', 'rotation-grid.png', 'angles-natural.svg', 'angle-scatter-hard.svg']) assert.ok(existsSync(join(rep, f)), f);

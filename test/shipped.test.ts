@@ -19,6 +19,14 @@ test('the shipped model is used without --model, and it works', { skip }, () => 
   const r = spawnSync(process.execPath, [BIN, 'normalize', input, out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(parseIdx(new Uint8Array(readFileSync(out))).shape, [20, 28, 28]);
+  // --resample moves the input's own pixels: the strokes stay as dark and as many as in the input.
+  const moved = join(dir, 'moved.idx');
+  const rs = spawnSync(process.execPath, [BIN, 'normalize', '--resample', input, moved], { encoding: 'utf8' });
+  assert.equal(rs.status, 0, rs.stderr);
+  const [src, res] = [parseIdx(new Uint8Array(readFileSync(input))).data, parseIdx(new Uint8Array(readFileSync(moved))).data];
+  const ink = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
+  assert.ok(Math.abs(ink(res) / ink(src) - 1) < 0.25, `ink ratio ${(ink(res) / ink(src)).toFixed(2)}`);
+  assert.notDeepEqual(Array.from(res), Array.from(src));
   const e = spawnSync(process.execPath, [BIN, 'evaluate', '--limit', '300'], { encoding: 'utf8' });
   assert.equal(e.status, 0, e.stderr);
   const m = JSON.parse(e.stdout);
@@ -27,10 +35,11 @@ test('the shipped model is used without --model, and it works', { skip }, () => 
   assert.ok(m.accuracy > 0.9, `accuracy ${m.accuracy}`);
 });
 
-test('the shipped mnist-rot reads the angle of turned digits and turns them upright', { skip: existsSync(new URL('../models/mnist-rot/model.json', import.meta.url)) ? false : 'no mnist-rot yet' }, async () => {
+test('the shipped mnist-rot reads the angle of turned digits and turns them (and their own pixels) upright', { skip: existsSync(new URL('../models/mnist-rot/model.json', import.meta.url)) ? false : 'no mnist-rot yet' }, async () => {
   const { selectBackend } = await import('../src/tensors/backend.ts');
   const { loadModelDir } = await import('../src/io/model-dir.ts');
   const { rotationMatrix, transformImages } = await import('../src/data/transform-images.ts');
+  const { UNWARP_PASSES } = await import('../src/model/vae.ts');
   await selectBackend();
   const model = await loadModelDir(new URL('../models/mnist-rot', import.meta.url).pathname);
   try {
@@ -44,6 +53,19 @@ test('the shipped mnist-rot reads the angle of turned digits and turns them upri
     const errors = angles.map((a, i) => Math.abs(((after[i].rotation - before[i].rotation - a + 540) % 360) - 180));
     const mean = errors.reduce((s, e) => s + e) / n;
     assert.ok(mean < 8, `mean rotation error ${mean.toFixed(1)}°`);
+
+    // unwarp turns the input's own pixels back: the turned and the upright digit come out close,
+    // and each lies nearer the decoder's normalized drawing than its input did (a sign error in
+    // the inverse would double the turn instead).
+    const ssd = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
+    const invariance = (passes?: number) => ssd(model.unwarp(digits, { passes }), model.unwarp(turned, { passes })) / ssd(digits, turned);
+    const [one, several] = [invariance(1), invariance(undefined)];
+    assert.ok(one < 0.35, `unwarp invariance, one pass ${one.toFixed(3)}`);
+    // Further passes read the pose left over and compose it: closer still (a wrong composition drifts away).
+    assert.ok(several < 0.8 * one, `unwarp invariance, ${UNWARP_PASSES} passes ${several.toFixed(3)} vs one ${one.toFixed(3)}`);
+    const u1 = model.unwarp(turned);
+    const drawn = model.normalize(turned);
+    assert.ok(ssd(u1, drawn) < 0.5 * ssd(turned, drawn), `unwarped ${ssd(u1, drawn).toFixed(0)} vs input ${ssd(turned, drawn).toFixed(0)} from the drawing`);
   } finally {
     model.dispose();
   }

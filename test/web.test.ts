@@ -101,6 +101,12 @@ test('the page normalizes a drawn slanted stroke and re-renders when a slider mo
   const afterAngle = principalAngle(Float32Array.from(normalized.values), 28, 28);
   assert.ok(Math.abs(before) > 20, `the drawn stroke leans (${before.toFixed(1)}°)`);
   assert.ok(Math.abs(afterAngle) < Math.abs(before) - 5, `normalized ${afterAngle.toFixed(1)}° is more upright than the input's ${before.toFixed(1)}°`);
+  // The straightened stroke is the drawn one moved: more upright too, and about as much ink.
+  const straightened = await pixels(page, 'straightened');
+  const straightAngle = principalAngle(Float32Array.from(straightened.values), 28, 28);
+  assert.ok(Math.abs(straightAngle) < Math.abs(before) - 5, `straightened ${straightAngle.toFixed(1)}° is more upright than the input's ${before.toFixed(1)}°`);
+  const ink = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(ink(straightened.values) / ink(input.values) - 1) < 0.4, 'the straightened stroke keeps its ink');
   assert.match((await page.textContent('#pose')) ?? '', /rotation/);
 
   await renderAfter(page, 0);

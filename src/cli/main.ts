@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { PRESETS } from '../model/config.ts';
+import { UNWARP_PASSES } from '../model/vae.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import '../train/gradients.ts';
@@ -96,7 +97,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     );
 
   for (const mode of ['normalize', 'reconstruct'] as const) {
-    program
+    const command = program
       .command(`${mode} <in> <out>`)
       .description(
         mode === 'normalize'
@@ -106,8 +107,13 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       .addOption(modelOption())
       .addOption(sampleOption())
       .addOption(sampleSeedOption())
-      .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
-      .action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
+      .option('--scale <n>', 'PNG upscale factor', positiveInt, 1);
+    if (mode === 'normalize') {
+      command
+        .option('--resample', "move the input's own pixels by the inverse of the inferred pose instead of redrawing them with the decoder (keeps their sharpness)")
+        .option('--passes <n>', 'with --resample: encoder passes, each reading the pose left over by the last', positiveInt, UNWARP_PASSES);
+    }
+    command.action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
   }
 
   program
@@ -165,7 +171,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('evaluate')
     .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
     .addOption(modelOption())
-    .option('--limit <n>', 'use only the first N test images', positiveInt)
+    .option('--limit <n>', 'use only the first N test images (with --report: for the normalization measures; the likelihood and accuracy use all)', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)
     .option('--report <dir>', 'run the whole evaluation suite; write report.json, report.md and figures to DIR')

@@ -20,9 +20,13 @@ export function baselines(h: number, w: number): Record<string, Normalizer> {
   };
 }
 
-/** The model's normalizer: decode the posterior mean with the warp off. */
-export function modelNormalizer(model: AffineVAE): Normalizer {
-  return (x) => model.normalize(x);
+/**
+ * The model's normalizers: `decoded` draws the posterior mean with the warp off
+ * ({@link AffineVAE.normalize}); `resampled` moves the input's own pixels by the inverse of the
+ * inferred pose ({@link AffineVAE.unwarp}).
+ */
+export function modelNormalizer(model: AffineVAE, mode: 'decoded' | 'resampled' = 'decoded'): Normalizer {
+  return mode === 'decoded' ? (x) => model.normalize(x) : (x) => model.unwarp(x);
 }
 
 /** Applied transforms and the images before and after. */

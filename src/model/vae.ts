@@ -5,9 +5,17 @@ import { CoordinateDecoder } from './decoder.ts';
 import { engineFor } from './engine.ts';
 import { type LossParts, lossParts } from './loss.ts';
 import { Rng } from './rng.ts';
-import { type Transform, decompose, poseFromAffine } from './transform.ts';
+import { type Mat2, type Transform, decompose, invert, multiply, poseFromAffine } from './transform.ts';
 import { gridValues, warpAffine } from './warp.ts';
 import { valuesOf } from '../tensors/read.ts';
+import { transformImages } from '../data/transform-images.ts';
+
+/**
+ * Encoder passes of {@link AffineVAE.unwarp}. On mnist-seed (1,000 test digits, natural range)
+ * the 1-NN accuracy of straightened digits went 0.944, 0.963, 0.970, 0.971 for 1–4 passes and
+ * invariance 0.226, 0.127, 0.098, 0.085; 6 passes gave 0.969 and 0.073.
+ */
+export const UNWARP_PASSES = 4;
 
 /** The encoder's posterior `N(mean, scale²)`, both `B × L`. */
 export type Posterior = {
@@ -232,6 +240,37 @@ export class AffineVAE {
     return this.decodeImages(images, false, options);
   }
 
+  /**
+   * Normalized images made from the input's own pixels: each image resampled (bilinear) through
+   * the inverse of the pose the encoder infers. The decoder only supplies the pose, so strokes
+   * keep the input's sharpness and detail where {@link normalize} redraws them smoothly.
+   * If `observed(g) ≈ canonical(T·g + t)`, the result at `g` is the input at `T·g + t`.
+   *
+   * Each pass (`passes`, default {@link UNWARP_PASSES}) encodes the last result and composes the
+   * residual pose onto the pose so far, as iterative image alignment does: one encoder pass
+   * under-reads large turns and slants. Every pass resamples the original pixels, so passes do
+   * not blur the result.
+   * @param images `n × P` floats in [0, 1].
+   */
+  unwarp(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> & { passes?: number } = {}): Float32Array {
+    const { height: h, width: w } = this.config;
+    const n = images.length / this.pixels;
+    // Per image: canonical(g) = observed(T·g + t), as T = [a, b, c, d] and t = [tx, ty].
+    let T = Array.from({ length: n }, (): Mat2 => [1, 0, 0, 1]);
+    let t = Array.from({ length: n }, (): [number, number] => [0, 0]);
+    let current = images;
+    for (let k = 0; k < (options.passes ?? UNWARP_PASSES); k++) {
+      const poses = this.inferTransform(current, options);
+      // canonical(g) = current(T₂·g + t₂) = observed(T·(T₂·g + t₂) + t) = observed(T·T₂·g + T·t₂ + t)
+      t = poses.map((p, i) => add(apply(T[i], [p.translateX, p.translateY]), t[i]));
+      T = poses.map((p, i) => multiply(T[i], p.matrix));
+      // transformImages reads the source at M⁻¹(g − s): M = T⁻¹ and s = −T⁻¹·t give T·g + t.
+      const inverse = T.map(invert);
+      current = transformImages(images, n, h, w, inverse, t.map((ti, i) => apply(inverse[i], ti).map((v) => -v) as [number, number]));
+    }
+    return current;
+  }
+
   /** Reconstructions: decoded with the warp on. */
   reconstruct(images: Float32Array, options: DecodeOptions = {}): Float32Array {
     return this.decodeImages(images, true, options);
@@ -321,4 +360,13 @@ export class AffineVAE {
     for (const v of this.variables) v.dispose();
     this.grid.dispose();
   }
+}
+
+/** `m·v` for a 2×2 matrix and a 2-vector. */
+function apply(m: Mat2, v: [number, number]): [number, number] {
+  return [m[0] * v[0] + m[1] * v[1], m[2] * v[0] + m[3] * v[1]];
+}
+
+function add(a: [number, number], b: [number, number]): [number, number] {
+  return [a[0] + b[0], a[1] + b[1]];
 }

@@ -54,7 +54,7 @@ function update(pad: DrawingPad, final = true): void {
   const outputs = $('outputs');
   if (!pad.hasInk) {
     analysis = null;
-    for (const id of ['input', 'reconstruction', 'normalized']) paintGrey($<HTMLCanvasElement>(id), new Float32Array(size * size), size);
+    for (const id of ['input', 'reconstruction', 'normalized', 'straightened']) paintGrey($<HTMLCanvasElement>(id), new Float32Array(size * size), size);
     $('pose').textContent = 'Draw a digit to see its pose.';
     bump(outputs);
     return;
@@ -65,6 +65,7 @@ function update(pad: DrawingPad, final = true): void {
   paintGrey($<HTMLCanvasElement>('input'), x, size);
   paintGrey($<HTMLCanvasElement>('reconstruction'), analysis.reconstruction, size);
   paintGrey($<HTMLCanvasElement>('normalized'), analysis.normalized, size);
+  paintGrey($<HTMLCanvasElement>('straightened'), analysis.straightened, size);
   const p = analysis.pose;
   $('pose').innerHTML = `
     <tr><th>rotation</th><td>${fmt(p.rotation, 1)}°</td></tr>

@@ -28,12 +28,14 @@ export interface Analysis {
   latent: Float32Array;
   reconstruction: Float32Array;
   normalized: Float32Array;
+  /** The input's own pixels moved by the inverse pose ({@link AffineVAE.unwarp}). */
+  straightened: Float32Array;
   pose: Transform;
 }
 
 /**
- * One `28 × 28` digit (floats in [0, 1]) through the model: encoded once, then decoded from the
- * posterior mean with the warp on and off. It runs on every frame while a stroke is drawn.
+ * One `28 × 28` digit (floats in [0, 1]) through the model: encoded, then decoded from the
+ * posterior mean with the warp on and off, and its own pixels straightened (a few more encodes). It runs on every frame while a stroke is drawn.
  */
 export function analyse(model: AffineVAE, x: Float32Array): Analysis {
   const latent = model.posterior(x).mean;
@@ -45,7 +47,7 @@ export function analyse(model: AffineVAE, x: Float32Array): Analysis {
     return values;
   };
   try {
-    return { latent, reconstruction: decoded(true), normalized: decoded(false), pose: model.poseOf(latent)[0] };
+    return { latent, reconstruction: decoded(true), normalized: decoded(false), straightened: model.unwarp(x), pose: model.poseOf(latent)[0] };
   } finally {
     z.dispose();
   }

@@ -15,15 +15,24 @@ export interface DecodeCommandOptions {
   scale: number;
 }
 
-/** `affine-vae normalize` (warp off) and `affine-vae reconstruct` (warp on). */
-export async function decodeCommand(mode: 'normalize' | 'reconstruct', input: string, output: string, o: DecodeCommandOptions, log: (msg: string) => void): Promise<number> {
+/**
+ * `affine-vae normalize` (warp off; with `resample`, the input's pixels moved by the inverse
+ * pose) and `affine-vae reconstruct` (warp on).
+ */
+export async function decodeCommand(
+  mode: 'normalize' | 'reconstruct',
+  input: string,
+  output: string,
+  o: DecodeCommandOptions & { resample?: boolean; passes?: number },
+  log: (msg: string) => void,
+): Promise<number> {
   const model = await loadModelDir(o.model);
   try {
     const { height, width } = model.config;
     const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
     const options = { sample: o.sample, rng: new Rng(o.seed) };
     const x = toUnit(set.images);
-    const out = mode === 'normalize' ? model.normalize(x, options) : model.reconstruct(x, options);
+    const out = mode === 'reconstruct' ? model.reconstruct(x, options) : o.resample ? model.unwarp(x, { ...options, passes: o.passes }) : model.normalize(x, options);
     writeOutputImages(output, out, set.n, height, width, o.scale);
     log(`${mode === 'normalize' ? 'normalized' : 'reconstructed'} ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
     return 0;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { slice } from '../../data/dataset.ts';
-import { evaluateSet } from '../../eval/metrics.ts';
+import { evaluateSet, meanLatentAccuracy } from '../../eval/metrics.ts';
 import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
 import { HARD_RANGES, NATURAL_RANGES } from '../../eval/transforms.ts';
 import { loadDataset } from '../../io/datasets.ts';
@@ -26,6 +26,7 @@ export async function evaluateCommand(
     if (test.height !== model.config.height || test.width !== model.config.width) {
       throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
     }
+    const fullTest = test;
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
     if (o.report) {
       const references = slice(loadDataset(o.dataset, 'train', { size, warn }), 0, o.references);
@@ -35,7 +36,7 @@ export async function evaluateCommand(
         ...o.range.map(([rotation, shear, scale], i) => ({ name: `custom${o.range.length > 1 ? i + 1 : ''}`, ranges: { rotation, shear, scale } })),
       ];
       if (settings.length === 0) throw new UserError('no transform settings: --no-defaults needs at least one --range');
-      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, references, seed: o.seed, settings });
+      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, likelihoodTest: fullTest, references, seed: o.seed, settings });
       mkdirSync(o.report, { recursive: true });
       writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
       const md = reportMarkdown(report, o.model);
@@ -49,7 +50,17 @@ export async function evaluateCommand(
     }
     log(`evaluating ${o.model} on ${test.n} test images…`);
     const m = evaluateSet(model, test, o.batch, o.seed, 64);
-    const report = { model: o.model, images: test.n, mse: m.mse, kl: m.klNats, klTerm: m.kl, crossEntropy: m.crossEntropy, accuracy: m.accuracy, loss: m.loss };
+    const report = {
+      model: o.model,
+      images: test.n,
+      mse: m.mse,
+      kl: m.klNats,
+      klTerm: m.kl,
+      crossEntropy: m.crossEntropy,
+      accuracy: m.accuracy,
+      accuracyAtMean: meanLatentAccuracy(model, test),
+      loss: m.loss,
+    };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return 0;
   } finally {
