@@ -63,6 +63,12 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   const normIdx = join(dir, 'norm.idx');
   assert.equal(cli('normalize', '--model', out, test5, normIdx).status, 0);
   assert.deepEqual(parseIdx(new Uint8Array(readFileSync(normIdx))).shape, [5, 28, 28]);
+  for (const extra of [['--passes', '3'], ['--resample', '--passes', '2']]) {
+    const r = cli('normalize', '--model', out, ...extra, test5, join(dir, 'more.idx'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(parseIdx(new Uint8Array(readFileSync(join(dir, 'more.idx')))).shape, [5, 28, 28]);
+  }
+  assertUserError(cli('normalize', '--model', out, '--passes', '0', test5, normIdx), /--passes/);
   const recPng = join(dir, 'rec.png');
   assert.equal(cli('reconstruct', '--model', out, test5, recPng, '--scale', '2').status, 0);
   assert.equal(PNG.sync.read(readFileSync(recPng)).width, (5 * 28 + 4) * 2);

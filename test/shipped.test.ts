@@ -63,6 +63,9 @@ test('the shipped mnist-rot reads the angle of turned digits and turns them (and
     assert.ok(one < 0.35, `unwarp invariance, one pass ${one.toFixed(3)}`);
     // Further passes read the pose left over and compose it: closer still (a wrong composition drifts away).
     assert.ok(several < 0.8 * one, `unwarp invariance, ${UNWARP_PASSES} passes ${several.toFixed(3)} vs one ${one.toFixed(3)}`);
+    // Decoding from the straightened digit's latent keeps less of the turn than from the turned one's.
+    const decodedInvariance = (passes: number) => ssd(model.normalize(digits, { passes }), model.normalize(turned, { passes })) / ssd(digits, turned);
+    assert.ok(decodedInvariance(UNWARP_PASSES + 1) < decodedInvariance(1), `decoded invariance ${decodedInvariance(UNWARP_PASSES + 1).toFixed(3)} vs ${decodedInvariance(1).toFixed(3)}`);
     const u1 = model.unwarp(turned);
     const drawn = model.normalize(turned);
     assert.ok(ssd(u1, drawn) < 0.5 * ssd(turned, drawn), `unwarped ${ssd(u1, drawn).toFixed(0)} vs input ${ssd(turned, drawn).toFixed(0)} from the drawing`);

@@ -110,8 +110,12 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1);
     if (mode === 'normalize') {
       command
-        .option('--resample', "move the input's own pixels by the inverse of the inferred pose instead of redrawing them with the decoder (keeps their sharpness)")
-        .option('--passes <n>', 'with --resample: encoder passes, each reading the pose left over by the last', positiveInt, UNWARP_PASSES);
+        .option('--resample', "output the input's own pixels moved by the inverse of the inferred pose, not the decoder's drawing (keeps their sharpness)")
+        .option(
+          '--passes <n>',
+          `encoder passes, each reading the pose the last one left (default: 1, the original's; with --resample ${UNWARP_PASSES}); before the decoder draws, the input is straightened by all passes but the last`,
+          positiveInt,
+        );
     }
     command.action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
   }

@@ -22,11 +22,12 @@ export function baselines(h: number, w: number): Record<string, Normalizer> {
 
 /**
  * The model's normalizers: `decoded` draws the posterior mean with the warp off
- * ({@link AffineVAE.normalize}); `resampled` moves the input's own pixels by the inverse of the
- * inferred pose ({@link AffineVAE.unwarp}).
+ * ({@link AffineVAE.normalize}), reading the latent after `passes − 1` straightening passes
+ * (1: the original's way); `resampled` moves the input's own pixels by the inverse of the pose
+ * read in `passes` passes ({@link AffineVAE.unwarp}).
  */
-export function modelNormalizer(model: AffineVAE, mode: 'decoded' | 'resampled' = 'decoded'): Normalizer {
-  return mode === 'decoded' ? (x) => model.normalize(x) : (x) => model.unwarp(x);
+export function modelNormalizer(model: AffineVAE, mode: 'decoded' | 'resampled' = 'decoded', passes?: number): Normalizer {
+  return mode === 'decoded' ? (x) => model.normalize(x, { passes }) : (x) => model.unwarp(x, { passes });
 }
 
 /** Applied transforms and the images before and after. */

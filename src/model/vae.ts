@@ -232,12 +232,16 @@ export class AffineVAE {
   }
 
   /**
-   * Normalized images: decoded with the warp switched off.
+   * Normalized images: decoded with the warp switched off. With `passes` = 1 (the default, the
+   * original's way) the latent is read from the input; with `passes` > 1 the input is first
+   * straightened by {@link unwarp} in `passes − 1` passes and the latent read from that, so
+   * less of the pose leaks into the content latents.
    * @param images `n × P` floats in [0, 1].
    * @returns `n × P` floats in (0, 1).
    */
-  normalize(images: Float32Array, options: DecodeOptions = {}): Float32Array {
-    return this.decodeImages(images, false, options);
+  normalize(images: Float32Array, options: DecodeOptions & { passes?: number } = {}): Float32Array {
+    const passes = options.passes ?? 1;
+    return this.decodeImages(passes > 1 ? this.unwarp(images, { ...options, passes: passes - 1 }) : images, false, options);
   }
 
   /**

@@ -17,7 +17,8 @@ export interface DecodeCommandOptions {
 
 /**
  * `affine-vae normalize` (warp off; with `resample`, the input's pixels moved by the inverse
- * pose) and `affine-vae reconstruct` (warp on).
+ * pose; `passes` as in `AffineVAE.normalize` and `AffineVAE.unwarp`) and
+ * `affine-vae reconstruct` (warp on).
  */
 export async function decodeCommand(
   mode: 'normalize' | 'reconstruct',
@@ -32,7 +33,12 @@ export async function decodeCommand(
     const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
     const options = { sample: o.sample, rng: new Rng(o.seed) };
     const x = toUnit(set.images);
-    const out = mode === 'reconstruct' ? model.reconstruct(x, options) : o.resample ? model.unwarp(x, { ...options, passes: o.passes }) : model.normalize(x, options);
+    const out =
+      mode === 'reconstruct'
+        ? model.reconstruct(x, options)
+        : o.resample
+          ? model.unwarp(x, { ...options, passes: o.passes })
+          : model.normalize(x, { ...options, passes: o.passes });
     writeOutputImages(output, out, set.n, height, width, o.scale);
     log(`${mode === 'normalize' ? 'normalized' : 'reconstructed'} ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
     return 0;
