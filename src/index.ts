@@ -25,7 +25,7 @@ export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, type IdxArray, encodeIdx,
 export { type ImageSet, type Split, gatherPixels, slice, validationSplit } from './data/dataset.ts';
 export { lightBackground, resizeGrey, rgbaToGrey, rgbaToInput } from './data/resize.ts';
 export { centerLikeMnist } from './data/center.ts';
-export { type Matrix2, rotationMatrix, transformImages } from './data/transform-images.ts';
+export { type Matrix2, rotationMatrix, transformImages } from './model/transform-images.ts';
 export { type Metrics, evaluateSet } from './eval/metrics.ts';
 export { HARD_RANGES, NATURAL_RANGES, type TransformRanges, sampleTransforms } from './eval/transforms.ts';
 export { imageMoments, momentNormalize, principalAngle } from './eval/moments.ts';

@@ -5,7 +5,7 @@ import { slice } from '../src/data/dataset.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { imageMoments, momentNormalize, principalAngle } from '../src/eval/moments.ts';
 import { circularCorrelation, invariance, nearestNeighbourAccuracy, pearson, poseRecovery, transformSet } from '../src/eval/suite.ts';
-import { transformImages } from '../src/data/transform-images.ts';
+import { transformImages } from '../src/model/transform-images.ts';
 import { NATURAL_RANGES } from '../src/eval/transforms.ts';
 import { compose, decompose, invert as inverseOf, multiply as mul, type Mat2 } from '../src/model/transform.ts';
 import type { AffineVAE } from '../src/model/vae.ts';

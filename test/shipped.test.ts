@@ -38,7 +38,7 @@ test('the shipped model is used without --model, and it works', { skip }, () => 
 test('the shipped mnist-rot reads the angle of turned digits and turns them (and their own pixels) upright', { skip: existsSync(new URL('../models/mnist-rot/model.json', import.meta.url)) ? false : 'no mnist-rot yet' }, async () => {
   const { selectBackend } = await import('../src/tensors/backend.ts');
   const { loadModelDir } = await import('../src/io/model-dir.ts');
-  const { rotationMatrix, transformImages } = await import('../src/data/transform-images.ts');
+  const { rotationMatrix, transformImages } = await import('../src/model/transform-images.ts');
   const { UNWARP_PASSES } = await import('../src/model/vae.ts');
   await selectBackend();
   const model = await loadModelDir(new URL('../models/mnist-rot', import.meta.url).pathname);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { type Mat2, compose, decompose, invert, poseFromAffine, seedPose } from '../src/model/transform.ts';
-import { transformImages } from '../src/data/transform-images.ts';
+import { transformImages } from '../src/model/transform-images.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues, warpAffine, warpGrid } from '../src/model/warp.ts';
 import { tf, tinyConfig, useBackend } from './helpers.ts';

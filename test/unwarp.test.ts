@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { imageMoments, principalAngle } from '../src/eval/moments.ts';
 import { compose, decompose, type Transform } from '../src/model/transform.ts';
 import { AffineVAE } from '../src/model/vae.ts';
-import { transformImages } from '../src/data/transform-images.ts';
+import { transformImages } from '../src/model/transform-images.ts';
 
 /** A 28×28 bar, 19 pixels long, 2 wide, upright through the centre. */
 function uprightBar(): Float32Array {

@@ -1,4 +1,4 @@
-import { transformImages } from '../data/transform-images.ts';
+import { transformImages } from '../model/transform-images.ts';
 import type { Mat2 } from '../model/transform.ts';
 
 /**

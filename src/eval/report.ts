@@ -6,7 +6,7 @@ import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
 import { evaluateSet, meanLatentAccuracy } from './metrics.ts';
 import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invariance, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
-import { transformImages } from '../data/transform-images.ts';
+import { transformImages } from '../model/transform-images.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
 
 /** What {@link evaluationReport} measures on. */

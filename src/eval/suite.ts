@@ -5,7 +5,7 @@ import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { momentNormalize } from './moments.ts';
-import { transformImages } from '../data/transform-images.ts';
+import { transformImages } from '../model/transform-images.ts';
 import { type TransformRanges, sampleTransforms } from './transforms.ts';
 
 /** Anything that maps `n × P` images in [0, 1] to normalized `n × P` images. */

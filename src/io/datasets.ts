@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { ImageSet } from '../data/dataset.ts';
 import { rgbaToInput } from '../data/resize.ts';
-import { rotationMatrix, transformImages } from '../data/transform-images.ts';
+import { rotationMatrix, transformImages } from '../model/transform-images.ts';
 import { Rng } from '../model/rng.ts';
 import { UserError, readFileOrFail } from './files.ts';
 import { readIdxImages } from './idx-file.ts';

@@ -5,7 +5,7 @@ import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
-import { rotationMatrix, transformImages } from '../data/transform-images.ts';
+import { rotationMatrix, transformImages } from '../model/transform-images.ts';
 import { engineFor } from '../model/engine.ts';
 
 /** One epoch's record in the training history. */
