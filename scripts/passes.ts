@@ -8,7 +8,7 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { slice } from '../src/data/dataset.ts';
-import { type Normalizer, invariance, nearestNeighbourAccuracy, transformSet } from '../src/eval/suite.ts';
+import { type Normalizer, invarianceOf, nearestNeighbourAccuracy, transformSet } from '../src/eval/suite.ts';
 import { HARD_RANGES, NATURAL_RANGES } from '../src/eval/transforms.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
@@ -42,8 +42,9 @@ for (const passes of String(o.passes).split(',').map(Number)) {
   };
   for (const [mode, f] of Object.entries(modes)) {
     const references = f(refX, refs.n);
-    const knn = (x: Float32Array) => nearestNeighbourAccuracy(f(x, test.n), test.labels!, references, refs.labels!, model.pixels);
-    const row = { mode, passes, transformed: knn(t.transformed), upright: knn(t.original), invariance: invariance(f, t) };
+    const [upright, transformed] = [f(t.original, t.n), f(t.transformed, t.n)];
+    const knn = (normalized: Float32Array) => nearestNeighbourAccuracy(normalized, test.labels!, references, refs.labels!, model.pixels);
+    const row = { mode, passes, transformed: knn(transformed), upright: knn(upright), invariance: invarianceOf(upright, transformed, t) };
     rows.push(row);
     console.log(`| ${mode} | ${passes} | ${row.transformed.toFixed(3)} | ${row.upright.toFixed(3)} | ${row.invariance.toFixed(3)} |`);
   }

@@ -50,9 +50,12 @@ export function transformSet(set: ImageSet, ranges: TransformRanges, seed: numbe
  * entirely, 1 when it changes nothing.
  */
 export function invariance(f: Normalizer, t: TransformedSet): number {
-  const a = f(t.original, t.n);
-  const b = f(t.transformed, t.n);
-  return sumSquaredDiff(a, b) / sumSquaredDiff(t.original, t.transformed);
+  return invarianceOf(f(t.original, t.n), f(t.transformed, t.n), t);
+}
+
+/** {@link invariance} from images already normalized: `f(x)` and `f(Tx)` for the set `t`. */
+export function invarianceOf(normalizedOriginal: Float32Array, normalizedTransformed: Float32Array, t: TransformedSet): number {
+  return sumSquaredDiff(normalizedOriginal, normalizedTransformed) / sumSquaredDiff(t.original, t.transformed);
 }
 
 function sumSquaredDiff(a: Float32Array, b: Float32Array): number {

@@ -35,7 +35,8 @@ export interface Analysis {
 
 /**
  * One `28 × 28` digit (floats in [0, 1]) through the model: encoded, then decoded from the
- * posterior mean with the warp on and off, and its own pixels straightened (a few more encodes). It runs on every frame while a stroke is drawn.
+ * posterior mean with the warp on and off, and its own pixels straightened (a few more
+ * encodes, cheap beside a decode). It runs on every frame while a stroke is drawn.
  */
 export function analyse(model: AffineVAE, x: Float32Array): Analysis {
   const latent = model.posterior(x).mean;
