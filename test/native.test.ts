@@ -44,6 +44,8 @@ const cases: Case[] = [
   { B: 7, side: 28, Zc: 10, H1: 32, H2: 16, threads: 2 },
   { B: 5, side: 12, Zc: 3, H1: 20, H2: 40, threads: 3 }, // more threads than… and B not a multiple of them
   { B: 1, side: 9, Zc: 10, H1: 64, H2: 64, threads: 2 },
+  { B: 4, side: 7, Zc: 3, H1: 528, H2: 528, threads: 2 }, // K over one 512-deep slice of the packed product
+  { B: 2, side: 6, Zc: 2, H1: 516, H2: 528, threads: 1 }, // a slice whose depth is not a multiple of 8
 ];
 
 function setup(c: Case, seed: number) {
