@@ -156,6 +156,10 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "sse", v));
   CHECK(napi_create_double(env, io.bce, &v));
   CHECK(napi_set_named_property(env, result, "bce", v));
+  CHECK(napi_create_double(env, io.macs, &v));
+  CHECK(napi_set_named_property(env, result, "macs", v));
+  CHECK(napi_create_double(env, io.dense_macs, &v));
+  CHECK(napi_set_named_property(env, result, "denseMacs", v));
   return result;
 }
 

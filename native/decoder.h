@@ -20,6 +20,8 @@ typedef struct {
   /* out, gradients (NULL for forward only): */
   float *dcontent, *daffine, *dW1, *db1, *dW2, *db2, *dW3, *db3;
   double sse, bce;
+  /* out: multiply-adds of the H1 × H2 products executed, and what dense products would take */
+  double macs, dense_macs;
 } DecoderIO;
 
 int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads);

@@ -1,12 +1,21 @@
 /*
- * C = A · B for the decoder's two products with a fixed right-hand side (h1 · W2 forward,
- * dpre2 · W2ᵀ backward), with B packed once per call to the decoder instead of once per
- * sgemm: OpenBLAS repacks W2 for every group of images, about 5% of a training step here.
+ * The decoder's three big products, C (+)= A · B with A the output of a relu (about half
+ * zeros), on a micro-kernel of our own rather than cblas_sgemm, for two reasons:
  *
- * The blocking is BLIS's (Goto's): a KC-deep slice of B (packed, in L2) is swept by MC-row
- * blocks of A (packed per block, in L2), each cut into 6 × 16 tiles computed by an AVX2/FMA
- * micro-kernel that keeps the tile in 12 registers. Without AVX2 and FMA, or when N is not a
- * multiple of 16, everything goes to cblas_sgemm instead (gemm_packed_ok says which).
+ * - Zeros are skipped. A is cut into tiles of 6 rows; for each tile only the columns k where
+ *   one of its rows is nonzero enter the product (the others would add exact zeros). Neighbouring
+ *   pixels switch the same units on and off, so a 6-pixel tile keeps about half the columns.
+ *   For dW2 += h1ᵀ · dpre2 (A = h1ᵀ) the tile is 6 *units* and the columns are pixels: there,
+ *   units are first ordered so that a tile holds units whose on-regions (half-planes of the
+ *   image) are alike (decoder.c), and again about half the pixels remain.
+ * - A right-hand side used by every image (W2, W2ᵀ) is packed once per call, where OpenBLAS
+ *   repacks it for every sgemm.
+ *
+ * The blocking is BLIS's (Goto's): a KC-deep slice of packed B is swept by MC-row blocks of A
+ * (packed per block), cut into 6 × 16 tiles computed by an AVX2/FMA micro-kernel that keeps the
+ * tile in 12 registers. Skipping a zero column changes no sum, so the result is the dense
+ * product's, summed in the same order. Without AVX2 and FMA, or when N is not a multiple of 16,
+ * the products go to cblas_sgemm instead (gemm_packed_ok says which).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,53 +60,56 @@ void gemm_pack_b(const float *W, int ldw, int trans, int K, int N, float *Bp) {
 }
 
 #if HAVE_KERNEL
-/*
- * Packs one MC block of A (rows [0, mc), columns [pc, pc + kc)) for the kernel, tile by tile
- * (6 rows each; rows past mc are 0), keeping only the columns where the tile's rows are not
- * all zero: A is the output of a relu, so about half are, and their products would add
- * exact zeros. Tile t gets count[t] columns, their values at Ap + t·6·kc (k-major, 6 per k)
- * and their row offsets into a packed B panel (k·16) at off + t·kc.
- */
-static void pack_a(const float *A, int lda, int mc, int pc, int kc, float *Ap, int *off, int *count) {
-  for (int ir = 0, t = 0; ir < mc; ir += MR, t++) {
-    const int mr = mc - ir < MR ? mc - ir : MR;
-    const float *rows[MR];
-    for (int r = 0; r < MR; r++) rows[r] = A + (size_t)(ir + (r < mr ? r : 0)) * lda + pc;
-    float *a = Ap + (size_t)t * MR * kc;
-    int *o = off + (size_t)t * kc, n = 0;
-    int k = 0;
-    /* Eight columns at a time: which of them have a nonzero in the tile, as a bit mask. */
-    for (; k + 8 <= kc; k += 8) {
-      __m256 nonzero = _mm256_setzero_ps();
-      for (int r = 0; r < mr; r++)
-        nonzero = _mm256_or_ps(nonzero, _mm256_cmp_ps(_mm256_loadu_ps(rows[r] + k), _mm256_setzero_ps(), _CMP_NEQ_UQ));
-      for (unsigned m = (unsigned)_mm256_movemask_ps(nonzero); m; m &= m - 1) {
-        const int kk = k + __builtin_ctz(m);
-        for (int r = 0; r < MR; r++) a[(size_t)n * MR + r] = r < mr ? rows[r][kk] : 0.0f;
-        o[n++] = kk * NR;
-      }
-    }
-    for (; k < kc; k++) {
-      int any = 0;
-      for (int r = 0; r < mr; r++) any |= rows[r][k] != 0.0f;
-      if (!any) continue;
-      for (int r = 0; r < MR; r++) a[(size_t)n * MR + r] = r < mr ? rows[r][k] : 0.0f;
-      o[n++] = k * NR;
-    }
-    count[t] = n;
-  }
+/* Appends column k of a tile (its 6 values v) to the packed tile. */
+static inline void keep(float *a, int *off, int *n, int k, const float v[MR]) {
+  memcpy(a + (size_t)*n * MR, v, sizeof(float) * MR);
+  off[(*n)++] = k * NR;
 }
 
-/* One 6 × 16 tile of C: C = Σ over the n packed columns of a (n × 6) · the B rows at off. */
-static inline void kernel(int n, const float *a, const int *off, const float *b, float *c, int ldc, int accumulate) {
+/*
+ * Packs one tile of A for the kernel: row r of the tile is rows[r] (NULL: a row of zeros past
+ * the edge), element k at rows[r][k·step]; only the columns k in [0, kc) where some row is
+ * nonzero are kept, their values k-major (6 per k) at a, their offsets into a packed B panel
+ * (k·16) at off. Returns how many were kept.
+ */
+static int pack_tile(const float *const rows[MR], size_t step, int kc, float *a, int *off) {
+  int n = 0, k = 0;
+  float v[MR];
+  if (step == 1) {
+    /* Eight columns at a time: which of them have a nonzero, as a bit mask. */
+    for (; k + 8 <= kc; k += 8) {
+      __m256 nonzero = _mm256_setzero_ps();
+      for (int r = 0; r < MR; r++)
+        if (rows[r])
+          nonzero = _mm256_or_ps(nonzero, _mm256_cmp_ps(_mm256_loadu_ps(rows[r] + k), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+      for (unsigned m = (unsigned)_mm256_movemask_ps(nonzero); m; m &= m - 1) {
+        const int kk = k + __builtin_ctz(m);
+        for (int r = 0; r < MR; r++) v[r] = rows[r] ? rows[r][kk] : 0.0f;
+        keep(a, off, &n, kk, v);
+      }
+    }
+  }
+  for (; k < kc; k++) {
+    int any = 0;
+    for (int r = 0; r < MR; r++) {
+      v[r] = rows[r] ? rows[r][(size_t)k * step] : 0.0f;
+      any |= v[r] != 0.0f;
+    }
+    if (any) keep(a, off, &n, k, v);
+  }
+  return n;
+}
+
+/* One 6 × 16 tile of C, row r at c[r]: (+)= Σ over the n packed columns of a · the B rows at off. */
+static inline void kernel(int n, const float *a, const int *off, const float *b, float *const c[MR], int accumulate) {
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
   if (accumulate) {
-    c00 = _mm256_loadu_ps(c); c01 = _mm256_loadu_ps(c + 8);
-    c10 = _mm256_loadu_ps(c + ldc); c11 = _mm256_loadu_ps(c + ldc + 8);
-    c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-    c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-    c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    c00 = _mm256_loadu_ps(c[0]); c01 = _mm256_loadu_ps(c[0] + 8);
+    c10 = _mm256_loadu_ps(c[1]); c11 = _mm256_loadu_ps(c[1] + 8);
+    c20 = _mm256_loadu_ps(c[2]); c21 = _mm256_loadu_ps(c[2] + 8);
+    c30 = _mm256_loadu_ps(c[3]); c31 = _mm256_loadu_ps(c[3] + 8);
+    c40 = _mm256_loadu_ps(c[4]); c41 = _mm256_loadu_ps(c[4] + 8);
+    c50 = _mm256_loadu_ps(c[5]); c51 = _mm256_loadu_ps(c[5] + 8);
   } else {
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
   }
@@ -113,50 +125,74 @@ static inline void kernel(int n, const float *a, const int *off, const float *b,
     a0 = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(a0, b0, c50); c51 = _mm256_fmadd_ps(a0, b1, c51);
     a += MR;
   }
-  _mm256_storeu_ps(c, c00); _mm256_storeu_ps(c + 8, c01);
-  _mm256_storeu_ps(c + ldc, c10); _mm256_storeu_ps(c + ldc + 8, c11);
-  _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-  _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-  _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-  _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+  _mm256_storeu_ps(c[0], c00); _mm256_storeu_ps(c[0] + 8, c01);
+  _mm256_storeu_ps(c[1], c10); _mm256_storeu_ps(c[1] + 8, c11);
+  _mm256_storeu_ps(c[2], c20); _mm256_storeu_ps(c[2] + 8, c21);
+  _mm256_storeu_ps(c[3], c30); _mm256_storeu_ps(c[3] + 8, c31);
+  _mm256_storeu_ps(c[4], c40); _mm256_storeu_ps(c[4] + 8, c41);
+  _mm256_storeu_ps(c[5], c50); _mm256_storeu_ps(c[5] + 8, c51);
 }
 
-/* A tile of mr < 6 rows at the bottom edge: through a full 6 × 16 scratch tile. */
-static void edge_tile(int n, int mr, const float *a, const int *off, const float *b, float *c, int ldc, int accumulate) {
-  float tile[MR * NR];
-  memset(tile, 0, sizeof tile);
-  if (accumulate)
-    for (int r = 0; r < mr; r++) memcpy(tile + r * NR, c + (size_t)r * ldc, sizeof(float) * NR);
-  kernel(n, a, off, b, tile, NR, accumulate);
-  for (int r = 0; r < mr; r++) memcpy(c + (size_t)r * ldc, tile + r * NR, sizeof(float) * NR);
-}
-#endif
-
-void gemm_packed(int M, int N, int K, const float *A, int lda, const float *Bp, float *C, int ldc, float *Ap,
-                 const float *W, int ldw, int trans) {
-#if HAVE_KERNEL
-  if (Bp && N % NR == 0) {
-    int *off = (int *)(Ap + (size_t)MC * KC), *count = off + (size_t)MC * KC;
-    for (int ic = 0; ic < M; ic += MC) {
-      const int mc = M - ic < MC ? M - ic : MC;
-      for (int pc = 0; pc < K; pc += KC) {
-        const int kc = K - pc < KC ? K - pc : KC;
-        pack_a(A + (size_t)ic * lda, lda, mc, pc, kc, Ap, off, count);
-        for (int jr = 0; jr < N; jr += NR) {
-          const float *b = Bp + (size_t)pc * N + (size_t)jr * kc;
-          for (int ir = 0, t = 0; ir < mc; ir += MR, t++) {
-            float *c = C + (size_t)(ic + ir) * ldc + jr;
-            const float *a = Ap + (size_t)t * MR * kc;
-            const int *o = off + (size_t)t * kc;
-            if (mc - ir < MR) edge_tile(count[t], mc - ir, a, o, b, c, ldc, pc > 0);
-            else kernel(count[t], a, o, b, c, ldc, pc > 0);
+/*
+ * The blocked product. Row m of A is A + rowsel(m)·rstep, its element k at k·kstep; row m of C
+ * is C + rowsel(m)·ldc, where rowsel(m) = perm ? perm[m] : m. accumulate: C += A·B, else C = A·B.
+ */
+static double blocked(int M, int N, int K, const float *A, size_t rstep, size_t kstep, const int *perm, const float *Bp,
+                      float *C, int ldc, int accumulate, float *scratch) {
+  double macs = 0;
+  float *Ap = scratch;
+  int *off = (int *)(scratch + (size_t)MC * KC), *count = off + (size_t)MC * KC;
+  float edge[MR][NR]; /* where the rows of a tile past M go */
+  memset(edge, 0, sizeof edge);
+  for (int ic = 0; ic < M; ic += MC) {
+    const int mc = M - ic < MC ? M - ic : MC;
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = K - pc < KC ? K - pc : KC;
+      for (int ir = 0, t = 0; ir < mc; ir += MR, t++) {
+        const float *rows[MR];
+        for (int r = 0; r < MR; r++) {
+          const int m = ic + ir + r;
+          rows[r] = ir + r < mc ? A + (size_t)(perm ? perm[m] : m) * rstep + (size_t)pc * kstep : NULL;
+        }
+        count[t] = pack_tile(rows, kstep, kc, Ap + (size_t)t * MR * kc, off + (size_t)t * kc);
+        macs += (double)count[t] * (mc - ir < MR ? mc - ir : MR) * N;
+      }
+      for (int jr = 0; jr < N; jr += NR) {
+        const float *b = Bp + (size_t)pc * N + (size_t)jr * kc;
+        for (int ir = 0, t = 0; ir < mc; ir += MR, t++) {
+          float *c[MR];
+          for (int r = 0; r < MR; r++) {
+            const int m = ic + ir + r;
+            c[r] = ir + r < mc ? C + (size_t)(perm ? perm[m] : m) * ldc + jr : edge[r];
           }
+          kernel(count[t], Ap + (size_t)t * MR * kc, off + (size_t)t * kc, b, c, accumulate || pc > 0);
         }
       }
     }
-    return;
+  }
+  return macs;
+}
+#endif
+
+double gemm_packed(int M, int N, int K, const float *A, int lda, const float *Bp, float *C, int ldc, float *scratch,
+                   const float *W, int ldw, int trans) {
+#if HAVE_KERNEL
+  if (Bp && N % NR == 0) return blocked(M, N, K, A, lda, 1, NULL, Bp, C, ldc, 0, scratch);
+#endif
+  (void)Bp; (void)scratch;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, W, ldw, 0.0f, C, ldc);
+  return (double)M * N * K;
+}
+
+double gemm_nn_accumulate(int M, int N, int K, const float *A, const int *perm, const float *B, int ldb, float *Bp,
+                          float *C, int ldc, float *scratch) {
+#if HAVE_KERNEL
+  if (Bp && N % NR == 0) {
+    gemm_pack_b(B, ldb, 0, K, N, Bp);
+    return blocked(M, N, K, A, K, 1, perm, Bp, C, ldc, 1, scratch);
   }
 #endif
-  (void)Bp; (void)Ap;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, W, ldw, 0.0f, C, ldc);
+  (void)perm; (void)Bp; (void)scratch;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, ldb, 1.0f, C, ldc);
+  return (double)M * N * K;
 }

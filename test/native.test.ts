@@ -4,7 +4,7 @@ import { slice, validationSplit } from '../src/data/dataset.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { SEED_TRAIN } from '../src/model/config.ts';
 import { CoordinateDecoder } from '../src/model/decoder.ts';
-import { setDecoderEngine, tfjsEngine } from '../src/model/engine.ts';
+import { type DecoderEngine, setDecoderEngine, tfjsEngine } from '../src/model/engine.ts';
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues } from '../src/model/warp.ts';
@@ -80,7 +80,7 @@ for (const c of cases) {
     const { decoder, grid, content, warp, target } = setup(c, 2);
     const native = nativeEngine(addon!, c.threads);
     const params = [...decoder.hidden, decoder.output].flatMap((d) => [d.kernel, d.bias]);
-    const run = (engine: typeof native) => {
+    const run = (engine: DecoderEngine) => {
       const f = (cc: tf.Tensor, ww: tf.Tensor, ...weights: tf.Tensor[]) => {
         void weights;
         return tf.mul(engine.imageLoss(decoder, cc as tf.Tensor2D, ww as tf.Tensor2D, grid, target, kind, true).loss, 0.37);
@@ -171,6 +171,33 @@ test('the native engine is deterministic: the same inputs give bit-identical gra
     assert.deepEqual(Array.from(b.dW2!), Array.from(a.dW2!));
     assert.deepEqual(Array.from(b.dW1!), Array.from(a.dW1!));
   }
+});
+
+test('the native products skip relu zeros and count the work they did', { skip }, () => {
+  const argsOf = (c: Case) => {
+    const { decoder, grid, content, warp, target } = setup(c, 7);
+    const [l1, l2] = decoder.hidden;
+    return {
+      B: c.B, P: c.side * c.side, Zc: c.Zc, H1: c.H1, H2: c.H2, threads: c.threads,
+      content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
+      target: target.dataSync() as Float32Array,
+      W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
+      W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
+      W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
+    };
+  };
+  // Widths that are multiples of 16 run on the packed kernel, which skips zeros.
+  const packed = argsOf({ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 });
+  const dense = 4 * 196 * 64 * 48;
+  const forward = addon!.run({ ...packed, grad: 0 });
+  assert.equal(forward.denseMacs, dense);
+  assert.ok(forward.macs > 0.2 * dense && forward.macs < 0.95 * dense, `forward executed ${forward.macs / dense}`);
+  const training = addon!.run({ ...packed, grad: 1 });
+  assert.equal(training.denseMacs, 3 * dense);
+  assert.ok(training.macs > forward.macs && training.macs < 0.95 * 3 * dense, `training executed ${training.macs / (3 * dense)}`);
+  // Other widths go to cblas_sgemm, dense.
+  const other = addon!.run({ ...argsOf({ B: 2, side: 6, Zc: 3, H1: 20, H2: 40, threads: 1 }), grad: 1 });
+  assert.equal(other.macs, other.denseMacs);
 });
 
 test('on the native engine, a run stopped mid-epoch and resumed matches an uninterrupted one exactly', { skip }, async () => {

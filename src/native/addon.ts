@@ -37,6 +37,10 @@ export interface NativeRunResult {
   sse: number;
   /** `Σ −(t log y + (1 − t) log(1 − y))`, y clipped to [1e-7, 1 − 1e-7] (0 without a target). */
   bce: number;
+  /** Multiply-adds the H1 × H2 products executed: relu zeros are skipped (native/gemm.c). */
+  macs: number;
+  /** What the dense products would take: `B·P·H1·H2`, three times over with gradients. */
+  denseMacs: number;
   dcontent?: Float32Array;
   daffine?: Float32Array;
   dW1?: Float32Array;

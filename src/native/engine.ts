@@ -3,12 +3,25 @@ import type { CoordinateDecoder } from '../model/decoder.ts';
 import type { DecoderEngine } from '../model/engine.ts';
 import type { NativeAddon, NativeRunArgs } from './addon.ts';
 
+/** The native engine, with a running count of the work its products did. */
+export interface NativeEngine extends DecoderEngine {
+  /** Multiply-adds executed by the H1 × H2 products so far, and what dense products would have taken. */
+  readonly work: { macs: number; denseMacs: number };
+}
+
 /**
  * The decoder on the native addon: one fused op per call, OpenBLAS sgemm inside, OpenMP over
  * images. Forward for decoding; for training, the reconstruction error (squared error or
  * cross-entropy) and all its gradients in the same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
  */
-export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine {
+export function nativeEngine(addon: NativeAddon, threads: number): NativeEngine {
+  const work = { macs: 0, denseMacs: 0 };
+  const run = (a: NativeRunArgs) => {
+    const r = addon.run(a);
+    work.macs += r.macs;
+    work.denseMacs += r.denseMacs;
+    return r;
+  };
   const gridCache = new WeakMap<tf.Tensor, Float32Array>();
   const gridValues = (grid: tf.Tensor2D) => {
     let v = gridCache.get(grid);
@@ -39,20 +52,21 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
 
   return {
     name: 'native',
+    work,
     // Enough images per call to keep both threads busy; small enough that TF.js' encoder
     // activations (and the wasm heap, which never shrinks) stay a few tens of MB.
     preferredChunk: 200,
     supports: (decoder) => decoder.hidden.length === 2,
 
     decode(decoder, content, affine, grid) {
-      const out = addon.run(args(decoder, content, affine, grid));
+      const out = run(args(decoder, content, affine, grid));
       return tf.tensor2d(out.image, [content.shape[0], grid.shape[0]]);
     },
 
     imageLoss(decoder, content, affine, grid, target, kind, withGradient) {
       const bce = kind === 'bce' ? 1 : 0;
       if (!withGradient) {
-        const r = addon.run({ ...args(decoder, content, affine, grid), target: target.dataSync() as Float32Array, bce });
+        const r = run({ ...args(decoder, content, affine, grid), target: target.dataSync() as Float32Array, bce });
         return { loss: tf.scalar(kind === 'bce' ? r.bce : r.sse), sse: tf.scalar(r.sse) };
       }
       let sse = 0;
@@ -60,7 +74,7 @@ export function nativeEngine(addon: NativeAddon, threads: number): DecoderEngine
       const out = decoder.output;
       const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
         const [c, w, t] = inputs as tf.Tensor2D[];
-        const r = addon.run({ ...args(decoder, c, w, grid), grad: 1, target: t.dataSync() as Float32Array, bce });
+        const r = run({ ...args(decoder, c, w, grid), grad: 1, target: t.dataSync() as Float32Array, bce });
         sse = r.sse;
         return {
           value: tf.scalar(kind === 'bce' ? r.bce : r.sse),
