@@ -4,9 +4,10 @@
  * Per image: warp the (y, x) grid by its affine map, [y', x'] = [y, x] @ [[a0, a1], [a2, a3]]
  * + [a4, a5] (every warp family reduces to this; see src/model/warp.ts),
  * h1 = relu([u, v] @ W1[:2] + c @ W1[2:] + b1), h2 = relu(h1 @ W2 + b2),
- * out = sigmoid(h2 @ W3 + b3). Images are independent, so OpenMP runs one image per task with
- * single-threaded sgemm inside; activations exist for one image per thread, never for the batch.
- * Weight gradients are summed per thread, then reduced.
+ * out = sigmoid(h2 @ W3 + b3). Images are independent, so OpenMP runs one image per task, its
+ * three H1 × H2 products single-threaded inside (gemm.c, which skips relu zeros); activations
+ * exist for one image per thread, never for the batch. Weight gradients are summed per thread,
+ * then reduced.
  */
 #define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS under -std=c11 */
 #include <math.h>
@@ -184,6 +185,37 @@ static void grads_free(GradSums *g) {
 }
 
 /*
+ * h1ᵀ (H1 × G·P) for the dW2 product, whose tiles are units: recomputed from the warped grid
+ * one unit per row (contiguous, vectorized) rather than transposed from h1 (strided, slow).
+ * r1 is the forward's G × H1; uv is 2·G·P scratch.
+ */
+static void first_layer_transposed(const DecoderShape *d, const DecoderWeights *w, int G, const float *p,
+                                   const float *grid, const float *r1, float *uv, float *h1t) {
+  const int P = d->P, H1 = d->H1, rows = G * P;
+  float *u = uv, *v = uv + rows;
+  for (int g = 0; g < G; g++) {
+    float A[6];
+    warp_map(p ? p + 6 * g : NULL, A);
+    for (int i = 0; i < P; i++) {
+      const float gy = grid[2 * i], gx = grid[2 * i + 1];
+      u[g * P + i] = gy * A[0] + gx * A[2] + A[4];
+      v[g * P + i] = gy * A[1] + gx * A[3] + A[5];
+    }
+  }
+  for (int j = 0; j < H1; j++) {
+    const float wu = w->W1[j], wv = w->W1[H1 + j];
+    for (int g = 0; g < G; g++) {
+      const float rj = r1[(size_t)g * H1 + j], *ug = u + g * P, *vg = v + g * P;
+      float *out = h1t + (size_t)j * rows + g * P;
+      for (int i = 0; i < P; i++) {
+        const float a = ug[i] * wu + vg[i] * wv + rj;
+        out[i] = a > 0 ? a : 0;
+      }
+    }
+  }
+}
+
+/*
  * Backward for a group of G images, after forward_group filled h1, h2, out. dimg (G·P) is
  * dL/dout; on return h2 and g1 are scratch. Writes dc (G×Zc) and dp (G×6), adds into the
  * thread's sums. dr1 holds the forward's r1 on entry, then is H1 scratch.
@@ -213,34 +245,9 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Packe
     float A[6];
     warp_map(p, A);
     order_units(d, w, A, dr1, pk->keys, pk->order); /* dr1 still holds the forward's r1 */
-  }
-  if (pk->dpre2) {
-    /* h1ᵀ (H1 × rows) into g1, which is free until the next product fills it: recomputed from
-     * the warped grid, one unit per row (contiguous, vectorized), instead of transposing h1. */
-    float *h1t = g1, *u = pk->uv, *v = pk->uv + rows;
-    for (int g = 0; g < G; g++) {
-      float A[6];
-      warp_map(p ? p + 6 * g : NULL, A);
-      for (int i = 0; i < P; i++) {
-        const float gy = grid[2 * i], gx = grid[2 * i + 1];
-        u[g * P + i] = gy * A[0] + gx * A[2] + A[4];
-        v[g * P + i] = gy * A[1] + gx * A[3] + A[5];
-      }
-    }
-    for (int j = 0; j < H1; j++) {
-      const float wu = w->W1[j], wv = w->W1[H1 + j];
-      float *row = h1t + (size_t)j * rows;
-      for (int g = 0; g < G; g++) {
-        const float rj = dr1[(size_t)g * H1 + j];
-        const float *ug = u + g * P, *vg = v + g * P;
-        float *out = row + g * P;
-        for (int i = 0; i < P; i++) {
-          const float a = ug[i] * wu + vg[i] * wv + rj;
-          out[i] = a > 0 ? a : 0;
-        }
-      }
-    }
-    pk->macs += gemm_nn_accumulate(H1, H2, rows, h1t, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch);
+    /* g1 is free until the dX product fills it: it holds h1ᵀ meanwhile. */
+    first_layer_transposed(d, w, G, p, grid, dr1, pk->uv, g1);
+    pk->macs += gemm_nn_accumulate(H1, H2, rows, g1, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch);
   } else {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H1, H2, rows, 1.0f, h1, H1, h2, H2, 1.0f, gs->dW2, H2);
     pk->macs += (double)H1 * H2 * rows;
