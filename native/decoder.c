@@ -306,9 +306,11 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
   }
   /* Packed copies of W2 (1 MiB each at H = 512); without them gemm_packed calls cblas_sgemm. */
   float *W2p = NULL, *W2tp = NULL;
-  if (gemm_packed_ok(H2) && (W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2))))
+  /* AFFINE_VAE_DENSE_PRODUCTS=1: every product on cblas_sgemm, dense (to compare the two). */
+  const int own_kernel = getenv("AFFINE_VAE_DENSE_PRODUCTS") == NULL;
+  if (own_kernel && gemm_packed_ok(H2) && (W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2))))
     gemm_pack_b(w->W2, H2, 0, H1, H2, W2p);
-  if (want_grad && gemm_packed_ok(H1) && (W2tp = big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1))))
+  if (own_kernel && want_grad && gemm_packed_ok(H1) && (W2tp = big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1))))
     gemm_pack_b(w->W2, H2, 1, H2, H1, W2tp);
   /*
    * Static scheduling and per-thread sums combined in thread order: the same inputs and thread
@@ -327,7 +329,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
     float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
     float *dimg = malloc(sizeof(float) * rows);
     Packed pk = {W2p, W2tp, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
-    if (want_grad && gemm_packed_ok(H2)) {
+    if (own_kernel && want_grad && gemm_packed_ok(H2)) {
       pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
       pk.order = malloc(sizeof(int) * H1);
       pk.keys = malloc(sizeof(UnitKey) * H1);

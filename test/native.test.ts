@@ -198,6 +198,20 @@ test('the native products skip relu zeros and count the work they did', { skip }
   // Other widths go to cblas_sgemm, dense.
   const other = addon!.run({ ...argsOf({ B: 2, side: 6, Zc: 3, H1: 20, H2: 40, threads: 1 }), grad: 1 });
   assert.equal(other.macs, other.denseMacs);
+  // Forced dense, the same shapes give the same numbers to rounding.
+  process.env.AFFINE_VAE_DENSE_PRODUCTS = '1';
+  let dense1: ReturnType<NonNullable<typeof addon>['run']>;
+  try {
+    dense1 = addon!.run({ ...packed, grad: 1 });
+  } finally {
+    delete process.env.AFFINE_VAE_DENSE_PRODUCTS;
+  }
+  assert.equal(dense1.macs, 3 * dense);
+  assert.ok(Math.abs(dense1.sse - training.sse) / training.sse < 1e-6, `sse ${dense1.sse} vs ${training.sse}`);
+  assert.ok(relError(dense1.image, training.image) < 1e-6, `image: ${relError(dense1.image, training.image)}`);
+  for (const k of ['dW1', 'db1', 'dW2', 'db2', 'dW3', 'dcontent', 'daffine'] as const) {
+    assert.ok(relError(dense1[k]!, training[k]!) < 1e-5, `${k}: ${relError(dense1[k]!, training[k]!)}`);
+  }
 });
 
 test('on the native engine, a run stopped mid-epoch and resumed matches an uninterrupted one exactly', { skip }, async () => {
