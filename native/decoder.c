@@ -67,17 +67,11 @@ static void warp_map(const float *aff, float A[6]) {
   memcpy(A, aff ? aff : identity, sizeof(float) * 6);
 }
 
-/* W2 packed once per call for the two products that multiply by it (gemm.c); NULL: cblas. */
-typedef struct {
-  float *W2;  /* B = W2, H1 × H2 */
-  float *W2t; /* B = W2ᵀ, H2 × H1 */
-  float *scratch; /* this thread's packed A */
-  float *dpre2; /* this thread's packed dpre2 (GROUP·P × H2), for dW2 */
-  int *order;   /* this thread's unit order for dW2 (H1) */
-  float *uv;    /* the warped grid's u and v (2 × GROUP·P) */
-  void *keys;   /* and its sort keys */
-  double macs;  /* multiply-adds this thread's products executed */
-} Packed;
+/* The warped point (u, v) of grid point (gy, gx). */
+static inline void warp_point(const float A[6], float gy, float gx, float *u, float *v) {
+  *u = gy * A[0] + gx * A[2] + A[4];
+  *v = gy * A[1] + gx * A[3] + A[5];
+}
 
 /*
  * Orders the first layer's units so that tiles of consecutive units switch on over alike parts
@@ -120,11 +114,26 @@ static void order_units(const DecoderShape *d, const DecoderWeights *w, const fl
 }
 
 /*
- * Forward for a group of G consecutive images, so that the big product is one sgemm of
- * G·P rows (larger products run closer to peak). Fills h1 (G·P×H1), h2 (G·P×H2, after relu)
- * and out (G·P). r1 is G×H1 scratch.
+ * What one thread's products need beside the activations. NULL operands mean cblas_sgemm:
+ * W2 and W2ᵀ packed once per call for the two products by W2, shared; the rest per thread.
  */
-static void forward_group(const DecoderShape *d, const DecoderWeights *w, Packed *pk, int G, const float *c,
+typedef struct {
+  const float *W2;  /* B = W2, H1 × H2 */
+  const float *W2t; /* B = W2ᵀ, H2 × H1 */
+  float *scratch;   /* packed tiles of A */
+  float *dpre2;     /* packed dpre2 (GROUP·P × H2), for dW2 */
+  int *order;       /* the unit order for dW2 (H1) */
+  UnitKey *keys;    /* and its sort keys */
+  float *uv;        /* the warped grid's u and v (2 × GROUP·P) */
+  double macs;      /* multiply-adds the products executed */
+} ThreadWork;
+
+/*
+ * Forward for a group of G consecutive images, the big product one call over G·P rows.
+ * Fills h1 (G·P×H1), h2 (G·P×H2, after relu), out (G·P) and r1 (G×H1: each image's
+ * content term plus b1, which the backward reuses).
+ */
+static void forward_group(const DecoderShape *d, const DecoderWeights *w, ThreadWork *pk, int G, const float *c,
                           const float *p, const float *grid, float *r1, float *h1, float *h2, float *out) {
   const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc;
   const float *wu = w->W1, *wv = w->W1 + H1;
@@ -138,7 +147,8 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, Packed
     }
     for (int i = 0; i < P; i++) {
       const float gy = grid[2 * i], gx = grid[2 * i + 1];
-      const float u = gy * A[0] + gx * A[2] + A[4], v = gy * A[1] + gx * A[3] + A[5];
+      float u, v;
+      warp_point(A, gy, gx, &u, &v);
       float *h = h1 + ((size_t)g * P + i) * H1;
       for (int j = 0; j < H1; j++) {
         const float a = u * wu[j] + v * wv[j] + r[j];
@@ -196,11 +206,7 @@ static void first_layer_transposed(const DecoderShape *d, const DecoderWeights *
   for (int g = 0; g < G; g++) {
     float A[6];
     warp_map(p ? p + 6 * g : NULL, A);
-    for (int i = 0; i < P; i++) {
-      const float gy = grid[2 * i], gx = grid[2 * i + 1];
-      u[g * P + i] = gy * A[0] + gx * A[2] + A[4];
-      v[g * P + i] = gy * A[1] + gx * A[3] + A[5];
-    }
+    for (int i = 0; i < P; i++) warp_point(A, grid[2 * i], grid[2 * i + 1], u + g * P + i, v + g * P + i);
   }
   for (int j = 0; j < H1; j++) {
     const float wu = w->W1[j], wv = w->W1[H1 + j];
@@ -220,7 +226,7 @@ static void first_layer_transposed(const DecoderShape *d, const DecoderWeights *
  * dL/dout; on return h2 and g1 are scratch. Writes dc (G×Zc) and dp (G×6), adds into the
  * thread's sums. dr1 holds the forward's r1 on entry, then is H1 scratch.
  */
-static void backward_group(const DecoderShape *d, const DecoderWeights *w, Packed *pk, int G, const float *c, const float *p,
+static void backward_group(const DecoderShape *d, const DecoderWeights *w, ThreadWork *pk, int G, const float *c, const float *p,
                            const float *grid, const float *out, const float *dimg, float *h1, float *h2, float *g1,
                            float *dr1, GradSums *gs, float *dc, float *dp) {
   const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, rows = G * P;
@@ -262,7 +268,8 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Packe
     memset(dr1, 0, sizeof(float) * H1);
     for (int i = 0; i < P; i++) {
       const float gy = grid[2 * i], gx = grid[2 * i + 1];
-      const float u = gy * A[0] + gx * A[2] + A[4], v = gy * A[1] + gx * A[3] + A[5];
+      float u, v;
+      warp_point(A, gy, gx, &u, &v);
       const float *h = h1 + ((size_t)g * P + i) * H1, *gr = g1 + ((size_t)g * P + i) * H1;
       float du = 0, dv = 0;
 #pragma omp simd reduction(+ : du, dv)
@@ -304,13 +311,15 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
     free(sums); free(sse_parts); free(bce_parts); free(mac_parts);
     return -1;
   }
-  /* Packed copies of W2 (1 MiB each at H = 512); without them gemm_packed calls cblas_sgemm. */
-  float *W2p = NULL, *W2tp = NULL;
-  /* AFFINE_VAE_DENSE_PRODUCTS=1: every product on cblas_sgemm, dense (to compare the two). */
+  /* Which products run on gemm.c, by their output width; AFFINE_VAE_DENSE_PRODUCTS=1 sends
+   * every one to cblas_sgemm, dense (to compare the two). */
   const int own_kernel = getenv("AFFINE_VAE_DENSE_PRODUCTS") == NULL;
-  if (own_kernel && gemm_packed_ok(H2) && (W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2))))
+  const int kernel_h2 = own_kernel && gemm_packed_ok(H2), kernel_h1 = own_kernel && want_grad && gemm_packed_ok(H1);
+  /* Packed copies of W2 (1 MiB each at H = 512). */
+  float *W2p = NULL, *W2tp = NULL;
+  if (kernel_h2 && (W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2))))
     gemm_pack_b(w->W2, H2, 0, H1, H2, W2p);
-  if (own_kernel && want_grad && gemm_packed_ok(H1) && (W2tp = big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1))))
+  if (kernel_h1 && (W2tp = big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1))))
     gemm_pack_b(w->W2, H2, 1, H2, H1, W2tp);
   /*
    * Static scheduling and per-thread sums combined in thread order: the same inputs and thread
@@ -328,8 +337,8 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
     float *g1 = want_grad ? big_alloc(sizeof(float) * rows * H1) : NULL;
     float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
     float *dimg = malloc(sizeof(float) * rows);
-    Packed pk = {W2p, W2tp, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
-    if (own_kernel && want_grad && gemm_packed_ok(H2)) {
+    ThreadWork pk = {W2p, W2tp, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
+    if (kernel_h2 && want_grad) {
       pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
       pk.order = malloc(sizeof(int) * H1);
       pk.keys = malloc(sizeof(UnitKey) * H1);

@@ -8,7 +8,7 @@ import { type DecoderEngine, setDecoderEngine, tfjsEngine } from '../src/model/e
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues } from '../src/model/warp.ts';
-import { loadNativeAddon } from '../src/native/addon.ts';
+import { type NativeRunArgs, type NativeRunResult, loadNativeAddon } from '../src/native/addon.ts';
 import { nativeEngine } from '../src/native/engine.ts';
 import { Trainer, type TrainerSnapshot } from '../src/train/trainer.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
@@ -62,6 +62,18 @@ function setup(c: Case, seed: number) {
   return { decoder, grid, content, warp, target };
 }
 
+/** The addon's inputs for a case built by {@link setup} (no target, no gradient asked). */
+function addonArgs(c: Case, { decoder, grid, content, warp }: ReturnType<typeof setup>): NativeRunArgs {
+  const [l1, l2] = decoder.hidden;
+  return {
+    B: c.B, P: c.side * c.side, Zc: c.Zc, H1: c.H1, H2: c.H2, threads: c.threads, grad: 0,
+    content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
+    W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
+    W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
+    W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
+  };
+}
+
 for (const c of cases) {
   const label = `B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} threads=${c.threads}`;
 
@@ -98,17 +110,12 @@ for (const c of cases) {
   });
 
   test(`native backward of an arbitrary image gradient equals autograd (${label})`, { skip }, () => {
-    const { decoder, grid, content, warp } = setup(c, 3);
+    const built = setup(c, 3);
+    const { decoder, grid, content, warp } = built;
     const P = c.side * c.side;
     const dimage = new Rng(9).normals(c.B * P);
-    const [l1, l2] = decoder.hidden;
-    const r = addon!.run({
-      B: c.B, P, Zc: c.Zc, H1: c.H1, H2: c.H2, threads: c.threads, grad: 1,
-      content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array, dimage,
-      W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
-      W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
-      W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
-    });
+    const l2 = decoder.hidden[1];
+    const r = addon!.run({ ...addonArgs(c, built), grad: 1, dimage });
     const weighted = (cc: tf.Tensor, ww: tf.Tensor) =>
       tf.sum(tf.mul(decoder.decode(cc as tf.Tensor2D, ww as tf.Tensor2D, grid), tf.tensor2d(dimage, [c.B, P])));
     const [gc, gw] = tf.grads(weighted)([content, warp]);
@@ -154,16 +161,9 @@ test('a training step on the native engine matches the TF.js engine', { skip }, 
 });
 
 test('the native engine is deterministic: the same inputs give bit-identical gradients', { skip }, () => {
-  const { decoder, grid, content, warp, target } = setup({ B: 9, side: 12, Zc: 10, H1: 32, H2: 32, threads: 2 }, 5);
-  const [l1, l2] = decoder.hidden;
-  const args = {
-    B: 9, P: 144, Zc: 10, H1: 32, H2: 32, threads: 2, grad: 1 as const,
-    content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
-    target: target.dataSync() as Float32Array,
-    W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
-    W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
-    W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
-  };
+  const c: Case = { B: 9, side: 12, Zc: 10, H1: 32, H2: 32, threads: 2 };
+  const built = setup(c, 5);
+  const args = { ...addonArgs(c, built), grad: 1 as const, target: built.target.dataSync() as Float32Array };
   const a = addon!.run(args);
   for (let r = 0; r < 5; r++) {
     const b = addon!.run(args);
@@ -175,16 +175,8 @@ test('the native engine is deterministic: the same inputs give bit-identical gra
 
 test('the native products skip relu zeros and count the work they did', { skip }, () => {
   const argsOf = (c: Case) => {
-    const { decoder, grid, content, warp, target } = setup(c, 7);
-    const [l1, l2] = decoder.hidden;
-    return {
-      B: c.B, P: c.side * c.side, Zc: c.Zc, H1: c.H1, H2: c.H2, threads: c.threads,
-      content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
-      target: target.dataSync() as Float32Array,
-      W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
-      W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
-      W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
-    };
+    const built = setup(c, 7);
+    return { ...addonArgs(c, built), target: built.target.dataSync() as Float32Array };
   };
   // Widths that are multiples of 16 run on the packed kernel, which skips zeros.
   const packed = argsOf({ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 });
@@ -200,7 +192,7 @@ test('the native products skip relu zeros and count the work they did', { skip }
   assert.equal(other.macs, other.denseMacs);
   // Forced dense, the same shapes give the same numbers to rounding.
   process.env.AFFINE_VAE_DENSE_PRODUCTS = '1';
-  let dense1: ReturnType<NonNullable<typeof addon>['run']>;
+  let dense1: NativeRunResult;
   try {
     dense1 = addon!.run({ ...packed, grad: 1 });
   } finally {

@@ -10,8 +10,8 @@ export interface NativeEngine extends DecoderEngine {
 }
 
 /**
- * The decoder on the native addon: one fused op per call, OpenBLAS sgemm inside, OpenMP over
- * images. Forward for decoding; for training, the reconstruction error (squared error or
+ * The decoder on the native addon: one fused op per call, OpenMP over images, the products
+ * on native/gemm.c (which skips relu zeros) or OpenBLAS. Forward for decoding; for training, the reconstruction error (squared error or
  * cross-entropy) and all its gradients in the same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
  */
 export function nativeEngine(addon: NativeAddon, threads: number): NativeEngine {
