@@ -1,7 +1,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import { loadMnist } from './src/io/mnist.ts';
 import { turnedSet } from './src/io/datasets.ts';
-import { MODELS_ROOT, servedModels } from './src/cli/commands/serve.ts';
+import { servedModels } from './src/cli/commands/serve.ts';
+import { MODELS_ROOT } from './src/io/shipped.ts';
 import { serveModels } from './src/web/server.ts';
 
 /**

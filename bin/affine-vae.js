@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build to go stale.
+// The checkout's `affine-vae`: runs the TypeScript sources through tsx, so there is no build to
+// go stale. The npm package's command is the compiled dist/cli/bin.js.
 import { register } from 'tsx/esm/api';
 
 register();

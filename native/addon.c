@@ -1,9 +1,46 @@
-/* N-API binding: plain objects of Float32Arrays in, Float32Arrays out. */
+/*
+ * N-API binding: plain objects of Float32Arrays in, Float32Arrays out. It also picks the
+ * decoder's variant (variant.h) once, from what the CPU supports: avx2 where AVX2 and FMA are
+ * there, else generic. AFFINE_VAE_NATIVE_KERNEL=generic forces the portable one.
+ */
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "decoder.h"
+#include "parallel.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(const DecoderShape *, const DecoderWeights *, DecoderIO *, int, int);
+  double (*fma_peak)(int, long);
+} Variant;
+
+static const Variant AVX2 = {"avx2", decoder_run_avx2, fma_peak_gflops_avx2};
+static const Variant GENERIC = {"generic", decoder_run_generic, fma_peak_gflops_generic};
+
+static int cpu_has_avx2_fma(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  /* libgcc's check includes the OS's saving of the AVX registers (XGETBV). */
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return 0;
+#endif
+}
+
+/* The variant named `name`, if this CPU runs it; NULL otherwise. */
+static const Variant *variant_named(const char *name) {
+  if (strcmp(name, "generic") == 0) return &GENERIC;
+  if (strcmp(name, "avx2") == 0 && cpu_has_avx2_fma()) return &AVX2;
+  return NULL;
+}
+
+static const Variant *default_variant(void) {
+  const char *forced = getenv("AFFINE_VAE_NATIVE_KERNEL");
+  const Variant *v = forced && *forced ? variant_named(forced) : NULL;
+  return v ? v : cpu_has_avx2_fma() ? &AVX2 : &GENERIC;
+}
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -73,7 +110,8 @@ static napi_value new_f32(napi_env env, size_t n, float **data) {
 
 /*
  * run({B, P, Zc, H1, H2, threads, grad, content, affine?, grid, target?, dimage?,
- *      bce?, W1, b1, W2, b2, W3, b3}) -> {image, sse, bce, dcontent?, daffine?, dW1?, ...}
+ *      bce?, kernel?, W1, b1, W2, b2, W3, b3}) -> {image, sse, bce, dcontent?, daffine?, dW1?, ...}
+ * kernel: a variant's name (default: the one picked at load).
  */
 static napi_value Run(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -97,6 +135,20 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     bool has = false;
     napi_has_named_property(env, o, "bce", &has);
     if (has && !get_num(env, o, "bce", &bce)) return NULL;
+  }
+  const Variant *variant = default_variant();
+  {
+    bool has = false;
+    napi_value v;
+    char name[16] = "";
+    napi_has_named_property(env, o, "kernel", &has);
+    if (has && napi_get_named_property(env, o, "kernel", &v) == napi_ok &&
+        napi_get_value_string_utf8(env, v, name, sizeof name, NULL) == napi_ok) {
+      if (!(variant = variant_named(name))) {
+        napi_throw_range_error(env, NULL, "affine-vae native: 'kernel' must be a variant this CPU runs (see kernels())");
+        return NULL;
+      }
+    }
   }
   DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2};
   DecoderWeights w;
@@ -148,7 +200,9 @@ static napi_value Run(napi_env env, napi_callback_info info) {
       CHECK(napi_set_named_property(env, result, outs[i].name, v));
     }
   }
-  if (decoder_run(&d, &w, &io, (int)threads) != 0) {
+  /* AFFINE_VAE_DENSE_PRODUCTS=1: every product dense, to compare with the skipping ones. */
+  const int skip = getenv("AFFINE_VAE_DENSE_PRODUCTS") == NULL;
+  if (variant->run(&d, &w, &io, (int)threads, skip) != 0) {
     napi_throw_error(env, NULL, "affine-vae native: out of memory");
     return NULL;
   }
@@ -170,19 +224,29 @@ static napi_value FmaPeak(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc > 0) napi_get_value_double(env, args[0], &threads);
   if (argc > 1) napi_get_value_double(env, args[1], &iterations);
-  CHECK(napi_create_double(env, fma_peak_gflops((int)threads, (long)iterations), &out));
+  CHECK(napi_create_double(env, default_variant()->fma_peak((int)threads, (long)iterations), &out));
   return out;
 }
 
 static napi_value MaxThreads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
-  int n = 1;
-#ifdef _OPENMP
-  extern int omp_get_num_procs(void);
-  n = omp_get_num_procs();
-#endif
-  CHECK(napi_create_int32(env, n, &out));
+  CHECK(napi_create_int32(env, parallel_processors(), &out));
+  return out;
+}
+
+/* kernels() -> the variants this CPU runs, the one in use first. */
+static napi_value Kernels(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, v;
+  const Variant *first = default_variant();
+  const Variant *all[] = {first, first == &AVX2 ? &GENERIC : cpu_has_avx2_fma() ? &AVX2 : NULL};
+  CHECK(napi_create_array(env, &out));
+  for (uint32_t i = 0, n = 0; i < 2; i++) {
+    if (!all[i]) continue;
+    CHECK(napi_create_string_utf8(env, all[i]->name, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_element(env, out, n++, v));
+  }
   return out;
 }
 
@@ -191,6 +255,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"run", NULL, Run, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, FmaPeak, NULL, NULL, NULL, napi_default, NULL},
       {"maxThreads", NULL, MaxThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"kernels", NULL, Kernels, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

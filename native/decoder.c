@@ -4,33 +4,29 @@
  * Per image: warp the (y, x) grid by its affine map, [y', x'] = [y, x] @ [[a0, a1], [a2, a3]]
  * + [a4, a5] (every warp family reduces to this; see src/model/warp.ts),
  * h1 = relu([u, v] @ W1[:2] + c @ W1[2:] + b1), h2 = relu(h1 @ W2 + b2),
- * out = sigmoid(h2 @ W3 + b3). Images are independent, so OpenMP runs one image per task, its
- * three H1 × H2 products single-threaded inside (gemm.c, which skips relu zeros); activations
- * exist for one image per thread, never for the batch. Weight gradients are summed per thread,
- * then reduced.
+ * out = sigmoid(h2 @ W3 + b3). Images are independent, so each thread takes a contiguous
+ * share of them, one at a time, its three H1 × H2 products single-threaded inside (gemm.c,
+ * which skips relu zeros); activations exist for one image per thread, never for the batch.
+ * Weight gradients are summed per thread, then reduced in thread order.
+ * Compiled twice, as the avx2 and generic variants (variant.h).
  */
 #define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS under -std=c11 */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
 #define HAVE_MMAP 1
 #endif
 #include "decoder.h"
 #include "gemm.h"
+#include "parallel.h"
 
 /* Images per task. With W2 packed once per call (gemm.c), 1 runs as fast as 2 (measured,
  * 2 threads, batch 200) and halves the per-thread activations. */
 #ifndef GROUP
 #define GROUP 1
 #endif
-
-extern void openblas_set_num_threads(int);
 
 /*
  * The per-call buffers (activations, packed operands, a few MiB per thread) are mapped and
@@ -103,7 +99,8 @@ static void order_units(const DecoderShape *d, const DecoderWeights *w, const fl
   for (int j = 0; j < H1; j++) {
     const float wu = w->W1[j], wv = w->W1[H1 + j];
     const float alpha = A[0] * wu + A[1] * wv, beta = A[2] * wu + A[3] * wv, gamma = A[4] * wu + A[5] * wv + r[j];
-    const float norm = hypotf(alpha, beta);
+    /* Not hypotf: glibc 2.35 gave it a new symbol version, which older systems lack. */
+    const float norm = sqrtf(alpha * alpha + beta * beta);
     const float dist = norm > 1e-12f ? gamma / norm : (gamma > 0 ? 1e30f : -1e30f);
     int sector = (int)floorf((atan2f(beta, alpha) + PI_F) * (16 / (2 * PI_F)));
     sector = sector < 0 ? 0 : sector > 15 ? 15 : sector;
@@ -114,12 +111,13 @@ static void order_units(const DecoderShape *d, const DecoderWeights *w, const fl
 }
 
 /*
- * What one thread's products need beside the activations. NULL operands mean cblas_sgemm:
- * W2 and W2ᵀ packed once per call for the two products by W2, shared; the rest per thread.
+ * What one thread's products need beside the activations: W2 and W2ᵀ packed once per call
+ * for the two products by W2, shared; the rest per thread.
  */
 typedef struct {
   const float *W2;  /* B = W2, H1 × H2 */
-  const float *W2t; /* B = W2ᵀ, H2 × H1 */
+  const float *W2t; /* B = W2ᵀ, H2 × H1 (with gradients) */
+  int skip;         /* skip relu zeros in the products (0: dense) */
   float *scratch;   /* packed tiles of A */
   float *dpre2;     /* packed dpre2 (GROUP·P × H2), for dW2 */
   int *order;       /* the unit order for dW2 (H1) */
@@ -157,7 +155,7 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, Thread
     }
   }
   const int rows = G * P;
-  pk->macs += gemm_packed(rows, H2, H1, h1, H1, pk->W2, h2, H2, pk->scratch, w->W2, H2, 0);
+  pk->macs += gemm_packed(rows, H2, H1, h1, H1, pk->W2, h2, H2, pk->scratch, pk->skip);
   const float b3 = w->b3[0], *restrict b2 = w->b2, *restrict W3 = w->W3;
   for (int i = 0; i < rows; i++) {
     float *h = h2 + (size_t)i * H2, acc = b3;
@@ -247,18 +245,15 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Threa
       db2[j] += g;
     }
   }
-  if (pk->dpre2) {
+  {
     float A[6];
     warp_map(p, A);
     order_units(d, w, A, dr1, pk->keys, pk->order); /* dr1 still holds the forward's r1 */
     /* g1 is free until the dX product fills it: it holds h1ᵀ meanwhile. */
     first_layer_transposed(d, w, G, p, grid, dr1, pk->uv, g1);
-    pk->macs += gemm_nn_accumulate(H1, H2, rows, g1, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch);
-  } else {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H1, H2, rows, 1.0f, h1, H1, h2, H2, 1.0f, gs->dW2, H2);
-    pk->macs += (double)H1 * H2 * rows;
+    pk->macs += gemm_nn_accumulate(H1, H2, rows, g1, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch, pk->skip);
   }
-  pk->macs += gemm_packed(rows, H1, H2, h2, H2, pk->W2t, g1, H1, pk->scratch, w->W2, H2, 1);
+  pk->macs += gemm_packed(rows, H1, H2, h2, H2, pk->W2t, g1, H1, pk->scratch, pk->skip);
   const float *wu = w->W1, *wv = w->W1 + H1;
   float *dWu = gs->dW1, *dWv = gs->dW1 + H1;
   for (int g = 0; g < G; g++) {
@@ -298,87 +293,97 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Threa
   }
 }
 
-int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads) {
-  const int B = d->B, P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc;
-  const int want_grad = io->dW1 != NULL;
-  int failed = 0;
-  openblas_set_num_threads(1);
-  GradSums *sums = calloc(threads > 0 ? threads : 1, sizeof(GradSums));
-  double *sse_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
-  double *bce_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
-  double *mac_parts = calloc(threads > 0 ? threads : 1, sizeof(double));
-  if (!sums || !sse_parts || !bce_parts || !mac_parts) {
-    free(sums); free(sse_parts); free(bce_parts); free(mac_parts);
-    return -1;
+/* One call: its inputs, the shared packed weights, and each thread's results. */
+typedef struct {
+  const DecoderShape *d;
+  const DecoderWeights *w;
+  DecoderIO *io;
+  int threads, want_grad, skip;
+  const float *W2p, *W2tp;
+  GradSums *sums;
+  double *sse, *bce, *macs;
+  int *failed;
+} Call;
+
+/* Thread t's share: images [t·B/threads, (t + 1)·B/threads) in groups of GROUP. */
+static void run_share(void *arg, int t) {
+  const Call *call = arg;
+  const DecoderShape *d = call->d;
+  const DecoderWeights *w = call->w;
+  DecoderIO *io = call->io;
+  const int B = d->B, P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, want_grad = call->want_grad;
+  const int first = (int)((long)B * t / call->threads), last = (int)((long)B * (t + 1) / call->threads);
+  if (first >= last) return;
+  const size_t rows = (size_t)GROUP * P;
+  float *h1 = big_alloc(sizeof(float) * rows * H1);
+  float *h2 = big_alloc(sizeof(float) * rows * H2);
+  float *g1 = want_grad ? big_alloc(sizeof(float) * rows * H1) : NULL;
+  float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
+  float *dimg = malloc(sizeof(float) * rows);
+  ThreadWork pk = {call->W2p, call->W2tp, call->skip, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
+  if (want_grad) {
+    pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
+    pk.order = malloc(sizeof(int) * H1);
+    pk.keys = malloc(sizeof(UnitKey) * H1);
+    pk.uv = malloc(sizeof(float) * 2 * rows);
   }
-  /* Which products run on gemm.c, by their output width; AFFINE_VAE_DENSE_PRODUCTS=1 sends
-   * every one to cblas_sgemm, dense (to compare the two). */
-  const int own_kernel = getenv("AFFINE_VAE_DENSE_PRODUCTS") == NULL;
-  const int kernel_h2 = own_kernel && gemm_packed_ok(H2), kernel_h1 = own_kernel && want_grad && gemm_packed_ok(H1);
+  const int ok = h1 && h2 && r1 && dimg && pk.scratch &&
+                 (!want_grad || (g1 && pk.dpre2 && pk.order && pk.keys && pk.uv && grads_alloc(&call->sums[t], d)));
+  for (int b = first; ok && b < last; b += GROUP) {
+    const int G = last - b < GROUP ? last - b : GROUP;
+    const float *c = io->content + (size_t)b * Zc;
+    const float *p = io->affine ? io->affine + (size_t)b * 6 : NULL;
+    float *out = io->image + (size_t)b * P;
+    forward_group(d, w, &pk, G, c, p, io->grid, r1, h1, h2, out);
+    if (io->target) {
+      /* Both sums are returned; the gradient is that of the one asked for. */
+      const float *tg = io->target + (size_t)b * P;
+      double e = 0, x = 0;
+      for (int i = 0; i < G * P; i++) {
+        const float diff = out[i] - tg[i];
+        const float y = out[i] < 1e-7f ? 1e-7f : out[i] > 1 - 1e-7f ? 1 - 1e-7f : out[i];
+        e += (double)diff * diff;
+        x -= tg[i] * logf(y) + (1 - tg[i]) * logf(1 - y);
+        /* BCE: dL/dy = (y − t)/(y(1 − y)); the output layer multiplies by y(1 − y) again. */
+        dimg[i] = io->loss_bce ? diff / (y * (1 - y)) : 2 * diff;
+      }
+      call->sse[t] += e;
+      call->bce[t] += x;
+    } else if (io->dimage) {
+      memcpy(dimg, io->dimage + (size_t)b * P, sizeof(float) * G * P);
+    }
+    if (want_grad) {
+      backward_group(d, w, &pk, G, c, p, io->grid, out, dimg, h1, h2, g1, r1, &call->sums[t],
+                     io->dcontent + (size_t)b * Zc, io->daffine + (size_t)b * 6);
+    }
+  }
+  if (!ok) call->failed[t] = 1;
+  call->macs[t] = pk.macs;
+  big_free(h1); big_free(h2); big_free(g1); free(r1); free(dimg); big_free(pk.scratch); big_free(pk.dpre2); free(pk.order); free(pk.keys); free(pk.uv);
+}
+
+int KV(decoder_run)(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads, int skip) {
+  const int H1 = d->H1, H2 = d->H2, Zc = d->Zc;
+  const int want_grad = io->dW1 != NULL;
+  if (threads < 1) threads = 1;
+  Call call = {d, w, io, threads, want_grad, skip, NULL, NULL,
+               calloc(threads, sizeof(GradSums)), calloc(threads, sizeof(double)), calloc(threads, sizeof(double)),
+               calloc(threads, sizeof(double)), calloc(threads, sizeof(int))};
   /* Packed copies of W2 (1 MiB each at H = 512). */
-  float *W2p = NULL, *W2tp = NULL;
-  if (kernel_h2 && (W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2))))
+  float *W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2));
+  float *W2tp = want_grad ? big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1)) : NULL;
+  int failed = !call.sums || !call.sse || !call.bce || !call.macs || !call.failed || !W2p || (want_grad && !W2tp);
+  if (!failed) {
     gemm_pack_b(w->W2, H2, 0, H1, H2, W2p);
-  if (kernel_h1 && (W2tp = big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1))))
-    gemm_pack_b(w->W2, H2, 1, H2, H1, W2tp);
-  /*
-   * Static scheduling and per-thread sums combined in thread order: the same inputs and thread
-   * count give bit-identical results, so a resumed run matches an uninterrupted one exactly.
-   */
-#pragma omp parallel num_threads(threads) reduction(| : failed)
-  {
-    int t = 0;
-#ifdef _OPENMP
-    t = omp_get_thread_num();
-#endif
-    const size_t rows = (size_t)GROUP * P;
-    float *h1 = big_alloc(sizeof(float) * rows * H1);
-    float *h2 = big_alloc(sizeof(float) * rows * H2);
-    float *g1 = want_grad ? big_alloc(sizeof(float) * rows * H1) : NULL;
-    float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
-    float *dimg = malloc(sizeof(float) * rows);
-    ThreadWork pk = {W2p, W2tp, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
-    if (kernel_h2 && want_grad) {
-      pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
-      pk.order = malloc(sizeof(int) * H1);
-      pk.keys = malloc(sizeof(UnitKey) * H1);
-      pk.uv = malloc(sizeof(float) * 2 * rows);
-      if (!pk.order || !pk.keys || !pk.uv) { big_free(pk.dpre2); pk.dpre2 = NULL; }
-    }
-    int ok = h1 && h2 && r1 && dimg && pk.scratch && (!want_grad || (g1 && grads_alloc(&sums[t], d)));
-    if (!ok) failed = 1;
-#pragma omp for schedule(static)
-    for (int b = 0; b < B; b += GROUP) {
-      if (!ok) continue;
-      const int G = B - b < GROUP ? B - b : GROUP;
-      const float *c = io->content + (size_t)b * Zc;
-      const float *p = io->affine ? io->affine + (size_t)b * 6 : NULL;
-      float *out = io->image + (size_t)b * P;
-      forward_group(d, w, &pk, G, c, p, io->grid, r1, h1, h2, out);
-      if (io->target) {
-        /* Both sums are returned; the gradient is that of the one asked for. */
-        const float *tg = io->target + (size_t)b * P;
-        double e = 0, x = 0;
-        for (int i = 0; i < G * P; i++) {
-          const float diff = out[i] - tg[i];
-          const float y = out[i] < 1e-7f ? 1e-7f : out[i] > 1 - 1e-7f ? 1 - 1e-7f : out[i];
-          e += (double)diff * diff;
-          x -= tg[i] * logf(y) + (1 - tg[i]) * logf(1 - y);
-          /* BCE: dL/dy = (y − t)/(y(1 − y)); the output layer multiplies by y(1 − y) again. */
-          dimg[i] = io->loss_bce ? diff / (y * (1 - y)) : 2 * diff;
-        }
-        sse_parts[t] += e;
-        bce_parts[t] += x;
-      } else if (io->dimage) {
-        memcpy(dimg, io->dimage + (size_t)b * P, sizeof(float) * G * P);
-      }
-      if (want_grad) {
-        backward_group(d, w, &pk, G, c, p, io->grid, out, dimg, h1, h2, g1, r1, &sums[t],
-                       io->dcontent + (size_t)b * Zc, io->daffine + (size_t)b * 6);
-      }
-    }
-    mac_parts[t] = pk.macs;
-    big_free(h1); big_free(h2); big_free(g1); free(r1); free(dimg); big_free(pk.scratch); big_free(pk.dpre2); free(pk.order); free(pk.keys); free(pk.uv);
+    if (W2tp) gemm_pack_b(w->W2, H2, 1, H2, H1, W2tp);
+    call.W2p = W2p;
+    call.W2tp = W2tp;
+    /*
+     * Fixed shares and per-thread sums combined in thread order: the same inputs and thread
+     * count give bit-identical results, so a resumed run matches an uninterrupted one exactly.
+     */
+    parallel_run(threads, run_share, &call);
+    for (int t = 0; t < threads; t++) failed |= call.failed[t];
   }
   big_free(W2p);
   big_free(W2tp);
@@ -388,7 +393,7 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
     memset(io->dW2, 0, n2 * sizeof(float)); memset(io->db2, 0, H2 * sizeof(float));
     memset(io->dW3, 0, H2 * sizeof(float)); io->db3[0] = 0;
     for (int t = 0; t < threads; t++) {
-      GradSums *g = &sums[t];
+      GradSums *g = &call.sums[t];
       if (!g->dW1) continue;
       for (size_t i = 0; i < n1; i++) io->dW1[i] += g->dW1[i];
       for (int i = 0; i < H1; i++) io->db1[i] += g->db1[i];
@@ -397,43 +402,47 @@ int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, i
       io->db3[0] += g->db3[0];
     }
   }
-  double sse = 0, bce = 0;
-  double macs = 0;
-  for (int t = 0; t < threads; t++) sse += sse_parts[t], bce += bce_parts[t], macs += mac_parts[t];
+  double sse = 0, bce = 0, macs = 0;
+  for (int t = 0; !failed && t < threads; t++) sse += call.sse[t], bce += call.bce[t], macs += call.macs[t];
   io->macs = macs;
-  io->dense_macs = (want_grad ? 3.0 : 1.0) * B * P * H1 * H2;
-  for (int t = 0; t < threads; t++) grads_free(&sums[t]);
-  free(sums);
-  free(sse_parts);
-  free(bce_parts);
-  free(mac_parts);
+  io->dense_macs = (want_grad ? 3.0 : 1.0) * d->B * d->P * H1 * H2;
   io->sse = sse;
   io->bce = bce;
+  if (call.sums)
+    for (int t = 0; t < threads; t++) grads_free(&call.sums[t]);
+  free(call.sums); free(call.sse); free(call.bce); free(call.macs); free(call.failed);
   return failed ? -1 : 0;
 }
 
 /* A peak probe: independent FMA chains per thread, 8-wide (AVX2) by the compiler. */
-double fma_peak_gflops(int threads, long iterations) {
-  double seconds = 0;
-  long total = 0;
-#ifdef _OPENMP
-  double t0 = omp_get_wtime();
-#endif
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-  {
-    float acc[12][8];
-    for (int a = 0; a < 12; a++) for (int l = 0; l < 8; l++) acc[a][l] = 1.0f + 1e-3f * (a + l);
-    const float m = 0.999999f, k = 1e-7f;
-    for (long it = 0; it < iterations; it++) {
-      for (int a = 0; a < 12; a++)
-        for (int l = 0; l < 8; l++) acc[a][l] = acc[a][l] * m + k;
-    }
-    float s = 0;
-    for (int a = 0; a < 12; a++) for (int l = 0; l < 8; l++) s += acc[a][l];
-    total += iterations * 96 * 2 + (s == 12345.0f); /* s keeps the loop alive */
+typedef struct {
+  long iterations;
+  double *flops;
+} Probe;
+
+static void probe_share(void *arg, int t) {
+  const Probe *p = arg;
+  float acc[12][8];
+  for (int a = 0; a < 12; a++) for (int l = 0; l < 8; l++) acc[a][l] = 1.0f + 1e-3f * (a + l);
+  const float m = 0.999999f, k = 1e-7f;
+  for (long it = 0; it < p->iterations; it++) {
+    for (int a = 0; a < 12; a++)
+      for (int l = 0; l < 8; l++) acc[a][l] = acc[a][l] * m + k;
   }
-#ifdef _OPENMP
-  seconds = omp_get_wtime() - t0;
-#endif
-  return seconds > 0 ? (double)total / seconds / 1e9 : 0;
+  float s = 0;
+  for (int a = 0; a < 12; a++) for (int l = 0; l < 8; l++) s += acc[a][l];
+  p->flops[t] = (double)p->iterations * 96 * 2 + (s == 12345.0f); /* s keeps the loop alive */
+}
+
+double KV(fma_peak_gflops)(int threads, long iterations) {
+  if (threads < 1) threads = 1;
+  Probe p = {iterations, calloc(threads, sizeof(double))};
+  if (!p.flops) return 0;
+  const double t0 = parallel_seconds();
+  parallel_run(threads, probe_share, &p);
+  const double seconds = parallel_seconds() - t0;
+  double total = 0;
+  for (int t = 0; t < threads; t++) total += p.flops[t];
+  free(p.flops);
+  return seconds > 0 ? total / seconds / 1e9 : 0;
 }

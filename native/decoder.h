@@ -24,7 +24,14 @@ typedef struct {
   double macs, dense_macs;
 } DecoderIO;
 
-int decoder_run(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads);
-double fma_peak_gflops(int threads, long iterations);
+/*
+ * Each is compiled in two variants (variant.h): decoder_run_avx2 and decoder_run_generic, and
+ * fma_peak_gflops_avx2 and fma_peak_gflops_generic. skip = 0 runs the products dense.
+ * decoder_run returns 0, or −1 when out of memory.
+ */
+int decoder_run_avx2(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads, int skip);
+int decoder_run_generic(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads, int skip);
+double fma_peak_gflops_avx2(int threads, long iterations);
+double fma_peak_gflops_generic(int threads, long iterations);
 
 #endif

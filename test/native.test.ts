@@ -8,7 +8,7 @@ import { type DecoderEngine, setDecoderEngine, tfjsEngine } from '../src/model/e
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues } from '../src/model/warp.ts';
-import { type NativeRunArgs, type NativeRunResult, loadNativeAddon } from '../src/native/addon.ts';
+import { type NativeKernel, type NativeRunArgs, type NativeRunResult, loadNativeAddon } from '../src/native/addon.ts';
 import { nativeEngine } from '../src/native/engine.ts';
 import { Trainer, type TrainerSnapshot } from '../src/train/trainer.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
@@ -74,12 +74,14 @@ function addonArgs(c: Case, { decoder, grid, content, warp }: ReturnType<typeof 
   };
 }
 
-for (const c of cases) {
-  const label = `B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} threads=${c.threads}`;
+// Every compiled variant this CPU runs (avx2 and generic here) is checked against TF.js.
+const kernels: NativeKernel[] = addon ? addon.kernels() : ['generic'];
+for (const c of cases) for (const kernel of kernels) {
+  const label = `${kernel}: B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} threads=${c.threads}`;
 
   test(`native forward equals the TF.js decoder (${label})`, { skip }, () => {
     const { decoder, grid, content, warp } = setup(c, 1);
-    const native = nativeEngine(addon!, c.threads);
+    const native = nativeEngine(addon!, c.threads, kernel);
     for (const w of [warp, null]) {
       const a = native.decode(decoder, content, w, grid).dataSync();
       const b = tfjsEngine.decode(decoder, content, w, grid).dataSync();
@@ -90,7 +92,7 @@ for (const c of cases) {
   for (const kind of ['sse', 'bce'] as const)
   test(`native ${kind} and every gradient equal TF.js autograd (${label})`, { skip }, () => {
     const { decoder, grid, content, warp, target } = setup(c, 2);
-    const native = nativeEngine(addon!, c.threads);
+    const native = nativeEngine(addon!, c.threads, kernel);
     const params = [...decoder.hidden, decoder.output].flatMap((d) => [d.kernel, d.bias]);
     const run = (engine: DecoderEngine) => {
       const f = (cc: tf.Tensor, ww: tf.Tensor, ...weights: tf.Tensor[]) => {
@@ -115,7 +117,7 @@ for (const c of cases) {
     const P = c.side * c.side;
     const dimage = new Rng(9).normals(c.B * P);
     const l2 = decoder.hidden[1];
-    const r = addon!.run({ ...addonArgs(c, built), grad: 1, dimage });
+    const r = addon!.run({ ...addonArgs(c, built), grad: 1, dimage, kernel });
     const weighted = (cc: tf.Tensor, ww: tf.Tensor) =>
       tf.sum(tf.mul(decoder.decode(cc as tf.Tensor2D, ww as tf.Tensor2D, grid), tf.tensor2d(dimage, [c.B, P])));
     const [gc, gw] = tf.grads(weighted)([content, warp]);
@@ -173,36 +175,51 @@ test('the native engine is deterministic: the same inputs give bit-identical gra
   }
 });
 
-test('the native products skip relu zeros and count the work they did', { skip }, () => {
+test('the native products skip relu zeros, count the work they did, and give the dense numbers', { skip }, () => {
   const argsOf = (c: Case) => {
     const built = setup(c, 7);
     return { ...addonArgs(c, built), target: built.target.dataSync() as Float32Array };
   };
-  // Widths that are multiples of 16 run on the packed kernel, which skips zeros.
-  const packed = argsOf({ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 });
-  const dense = 4 * 196 * 64 * 48;
-  const forward = addon!.run({ ...packed, grad: 0 });
-  assert.equal(forward.denseMacs, dense);
-  assert.ok(forward.macs > 0.2 * dense && forward.macs < 0.95 * dense, `forward executed ${forward.macs / dense}`);
-  const training = addon!.run({ ...packed, grad: 1 });
-  assert.equal(training.denseMacs, 3 * dense);
-  assert.ok(training.macs > forward.macs && training.macs < 0.95 * 3 * dense, `training executed ${training.macs / (3 * dense)}`);
-  // Other widths go to cblas_sgemm, dense.
-  const other = addon!.run({ ...argsOf({ B: 2, side: 6, Zc: 3, H1: 20, H2: 40, threads: 1 }), grad: 1 });
-  assert.equal(other.macs, other.denseMacs);
-  // Forced dense, the same shapes give the same numbers to rounding.
-  process.env.AFFINE_VAE_DENSE_PRODUCTS = '1';
-  let dense1: NativeRunResult;
-  try {
-    dense1 = addon!.run({ ...packed, grad: 1 });
-  } finally {
-    delete process.env.AFFINE_VAE_DENSE_PRODUCTS;
+  // Any width: 48 fills whole 16-column panels, 20 and 40 end in a part-filled one.
+  for (const c of [{ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 }, { B: 3, side: 9, Zc: 3, H1: 20, H2: 40, threads: 1 }])
+  for (const kernel of kernels) {
+    const args = { ...argsOf(c), kernel };
+    const dense = c.B * c.side * c.side * c.H1 * c.H2;
+    const forward = addon!.run({ ...args, grad: 0 });
+    assert.equal(forward.denseMacs, dense);
+    assert.ok(forward.macs > 0.2 * dense && forward.macs < 0.95 * dense, `${kernel} forward executed ${forward.macs / dense}`);
+    const training = addon!.run({ ...args, grad: 1 });
+    assert.equal(training.denseMacs, 3 * dense);
+    assert.ok(training.macs > forward.macs && training.macs < 0.95 * 3 * dense, `${kernel} training executed ${training.macs / (3 * dense)}`);
+    // Forced dense, the same kernel sums the same products in the same order: only the zeros
+    // that skipping leaves out are added, so every number is the same.
+    process.env.AFFINE_VAE_DENSE_PRODUCTS = '1';
+    let dense1: NativeRunResult;
+    try {
+      dense1 = addon!.run({ ...args, grad: 1 });
+    } finally {
+      delete process.env.AFFINE_VAE_DENSE_PRODUCTS;
+    }
+    assert.equal(dense1.macs, 3 * dense);
+    assert.equal(dense1.sse, training.sse);
+    for (const k of ['image', 'dW1', 'db1', 'dW2', 'db2', 'dW3', 'dcontent', 'daffine'] as const) {
+      assert.equal(maxAbsDiff(dense1[k]!, training[k]!), 0, `${kernel} ${k}`);
+    }
   }
-  assert.equal(dense1.macs, 3 * dense);
-  assert.ok(Math.abs(dense1.sse - training.sse) / training.sse < 1e-6, `sse ${dense1.sse} vs ${training.sse}`);
-  assert.ok(relError(dense1.image, training.image) < 1e-6, `image: ${relError(dense1.image, training.image)}`);
-  for (const k of ['dW1', 'db1', 'dW2', 'db2', 'dW3', 'dcontent', 'daffine'] as const) {
-    assert.ok(relError(dense1[k]!, training[k]!) < 1e-5, `${k}: ${relError(dense1[k]!, training[k]!)}`);
+});
+
+test('the compiled variants agree to float rounding, and an unknown one is refused', { skip }, () => {
+  assert.ok(kernels.includes('generic'), `kernels(): ${kernels}`);
+  assert.throws(() => addon!.run({ ...addonArgs(cases[1], setup(cases[1], 1)), kernel: 'sse9' as NativeKernel }), /'kernel' must be a variant/);
+  if (kernels.length < 2) return;
+  const c: Case = { B: 5, side: 14, Zc: 10, H1: 96, H2: 80, threads: 2 };
+  const built = setup(c, 11);
+  const args = { ...addonArgs(c, built), grad: 1 as const, target: built.target.dataSync() as Float32Array };
+  const [a, b] = kernels.map((kernel) => addon!.run({ ...args, kernel }));
+  assert.equal(a.macs, b.macs); // the same columns skipped
+  assert.ok(Math.abs(a.sse - b.sse) / b.sse < 1e-6, `sse ${a.sse} vs ${b.sse}`);
+  for (const k of ['image', 'dW1', 'dW2', 'dW3', 'dcontent', 'daffine'] as const) {
+    assert.ok(relError(a[k]!, b[k]!) < 1e-5, `${k}: ${relError(a[k]!, b[k]!)}`);
   }
 });
 

@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MODELS_ROOT, servedModels } from '../src/cli/commands/serve.ts';
+import { servedModels } from '../src/cli/commands/serve.ts';
+import { MODELS_ROOT } from '../src/io/shipped.ts';
 import { createWebServer, modelIndex, modelsUnder } from '../src/web/server.ts';
 import { tempDir } from './helpers.ts';
 

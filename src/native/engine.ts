@@ -1,23 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CoordinateDecoder } from '../model/decoder.ts';
 import type { DecoderEngine } from '../model/engine.ts';
-import type { NativeAddon, NativeRunArgs } from './addon.ts';
+import type { NativeAddon, NativeKernel, NativeRunArgs } from './addon.ts';
 
 /** The native engine, with a running count of the work its products did. */
 export interface NativeEngine extends DecoderEngine {
+  /** The compiled variant that runs (see {@link NativeKernel}). */
+  readonly kernel: NativeKernel;
   /** Multiply-adds executed by the H1 × H2 products so far, and what dense products would have taken. */
   readonly work: { macs: number; denseMacs: number };
 }
 
 /**
- * The decoder on the native addon: one fused op per call, OpenMP over images, the products
- * on native/gemm.c (which skips relu zeros) or OpenBLAS. Forward for decoding; for training, the reconstruction error (squared error or
+ * The decoder on the native addon: one fused op per call, threads over images, the products
+ * on native/gemm.c (which skips relu zeros). Forward for decoding; for training, the reconstruction error (squared error or
  * cross-entropy) and all its gradients in the same pass (a `tf.customGrad` op), so the `B·P × H` activations are never stored or recomputed.
+ * @param kernel the compiled variant to run (default: the best this CPU runs).
  */
-export function nativeEngine(addon: NativeAddon, threads: number): NativeEngine {
+export function nativeEngine(addon: NativeAddon, threads: number, kernel: NativeKernel = addon.kernels()[0]): NativeEngine {
   const work = { macs: 0, denseMacs: 0 };
   const run = (a: NativeRunArgs) => {
-    const r = addon.run(a);
+    const r = addon.run({ ...a, kernel });
     work.macs += r.macs;
     work.denseMacs += r.denseMacs;
     return r;
@@ -52,6 +55,7 @@ export function nativeEngine(addon: NativeAddon, threads: number): NativeEngine 
 
   return {
     name: 'native',
+    kernel,
     work,
     // Enough images per call to keep both threads busy; small enough that TF.js' encoder
     // activations (and the wasm heap, which never shrinks) stay a few tens of MB.

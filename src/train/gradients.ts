@@ -2,8 +2,8 @@
  * Registers TF.js' gradient functions in Node, with a faster matMul gradient.
  *
  * The modular `@tensorflow/tfjs-core` registers no gradients, and its `register_all_gradients`
- * ships only as extensionless ESM that Node cannot load. `npm ci` (the `prepare` script) bundles
- * it into `generated/tfjs-gradients.cjs`; the registries and the engine it uses are tfjs-core's
+ * ships only as extensionless ESM that Node cannot load. `npm run build` (run by `npm ci` and
+ * `npm pack`) bundles it into `generated/tfjs-gradients.cjs`, which the npm package ships; the registries and the engine it uses are tfjs-core's
  * globals, so it registers into the same engine as the rest of the package. In a browser bundle,
  * import `@tensorflow/tfjs-core/dist/register_all_gradients` instead.
  */
@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 try {
   require('../../generated/tfjs-gradients.cjs');
 } catch (err) {
-  throw new Error(`TF.js gradients are not built (${(err as Error).message.split('\n')[0]}): run npm ci or npm run prepare`);
+  throw new Error(`TF.js gradients are not built (${(err as Error).message.split('\n')[0]}): run npm run build:gradients`);
 }
 
 /**

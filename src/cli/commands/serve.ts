@@ -4,12 +4,11 @@ import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../io/files.ts';
 import { modelDirHandler } from '../../io/model-dir.ts';
+import { MODELS_ROOT } from '../../io/shipped.ts';
 import { type ServedModel, createWebServer, modelsUnder } from '../../web/server.ts';
 
 /** The built page (`npm run build:web`, run by `npm ci`). */
 export const WEB_ROOT = fileURLToPath(new URL('../../../web/dist', import.meta.url));
-/** The shipped models. */
-export const MODELS_ROOT = fileURLToPath(new URL('../../../models', import.meta.url));
 
 /**
  * The models the page offers: `--model` first (the page opens on the first), then the shipped

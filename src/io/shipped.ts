@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+
+/** The folder of the models that ship with the package (`models/` at its root). */
+export const MODELS_ROOT = fileURLToPath(new URL('../../models', import.meta.url));
+
+/** The names of the shipped models. */
+export const SHIPPED_MODELS = ['mnist-seed', 'mnist-rot'] as const;
+
+/** The directory of a shipped model, for `loadModelDir`: `mnist-seed` (upright MNIST) or `mnist-rot` (turned by up to ±45°). */
+export function shippedModelDir(name: (typeof SHIPPED_MODELS)[number] = 'mnist-seed'): string {
+  if (!SHIPPED_MODELS.includes(name)) throw new Error(`no shipped model '${name}' (there are ${SHIPPED_MODELS.join(', ')})`);
+  return `${MODELS_ROOT}/${name}`;
+}
