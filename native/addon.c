@@ -1,7 +1,7 @@
 /*
  * N-API binding: plain objects of Float32Arrays in, Float32Arrays out. It also picks the
- * decoder's variant (variant.h) once, from what the CPU supports: avx2 where AVX2 and FMA are
- * there, else generic. AFFINE_VAE_NATIVE_KERNEL=generic forces the portable one.
+ * decoder's compiled variant (variant.h) from what the CPU supports, best first: avx2, then
+ * generic. AFFINE_VAE_NATIVE_KERNEL=NAME picks another one the CPU runs.
  */
 #include <node_api.h>
 #include <stdio.h>
@@ -14,32 +14,41 @@ typedef struct {
   const char *name;
   int (*run)(const DecoderShape *, const DecoderWeights *, DecoderIO *, int, int);
   double (*fma_peak)(int, long);
+  int (*supported)(void);
 } Variant;
 
-static const Variant AVX2 = {"avx2", decoder_run_avx2, fma_peak_gflops_avx2};
-static const Variant GENERIC = {"generic", decoder_run_generic, fma_peak_gflops_generic};
-
-static int cpu_has_avx2_fma(void) {
+/* libgcc's checks include the OS's saving of the wider registers (XGETBV). */
+static int cpu_avx2(void) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  /* libgcc's check includes the OS's saving of the AVX registers (XGETBV). */
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
   return 0;
 #endif
 }
 
+static int cpu_any(void) { return 1; }
+
+/* Best first. */
+static const Variant VARIANTS[] = {
+    {"avx2", decoder_run_avx2, fma_peak_gflops_avx2, cpu_avx2},
+    {"generic", decoder_run_generic, fma_peak_gflops_generic, cpu_any},
+};
+#define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
+
 /* The variant named `name`, if this CPU runs it; NULL otherwise. */
 static const Variant *variant_named(const char *name) {
-  if (strcmp(name, "generic") == 0) return &GENERIC;
-  if (strcmp(name, "avx2") == 0 && cpu_has_avx2_fma()) return &AVX2;
+  for (size_t i = 0; i < N_VARIANTS; i++)
+    if (strcmp(name, VARIANTS[i].name) == 0) return VARIANTS[i].supported() ? &VARIANTS[i] : NULL;
   return NULL;
 }
 
 static const Variant *default_variant(void) {
   const char *forced = getenv("AFFINE_VAE_NATIVE_KERNEL");
   const Variant *v = forced && *forced ? variant_named(forced) : NULL;
-  return v ? v : cpu_has_avx2_fma() ? &AVX2 : &GENERIC;
+  for (size_t i = 0; !v && i < N_VARIANTS; i++)
+    if (VARIANTS[i].supported()) v = &VARIANTS[i];
+  return v;
 }
 
 #define CHECK(call)                                                   \
@@ -240,11 +249,13 @@ static napi_value Kernels(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
   const Variant *first = default_variant();
-  const Variant *all[] = {first, first == &AVX2 ? &GENERIC : cpu_has_avx2_fma() ? &AVX2 : NULL};
+  uint32_t n = 0;
   CHECK(napi_create_array(env, &out));
-  for (uint32_t i = 0, n = 0; i < 2; i++) {
-    if (!all[i]) continue;
-    CHECK(napi_create_string_utf8(env, all[i]->name, NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_create_string_utf8(env, first->name, NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_element(env, out, n++, v));
+  for (size_t i = 0; i < N_VARIANTS; i++) {
+    if (&VARIANTS[i] == first || !VARIANTS[i].supported()) continue;
+    CHECK(napi_create_string_utf8(env, VARIANTS[i].name, NAPI_AUTO_LENGTH, &v));
     CHECK(napi_set_element(env, out, n++, v));
   }
   return out;

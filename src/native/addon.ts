@@ -56,8 +56,8 @@ export interface NativeRunResult {
 
 /**
  * The decoder's compiled variants (native/variant.h): `avx2` (AVX2 and FMA) and `generic`
- * (any x86-64 CPU), the same algorithm with the same summation order; results agree to float
- * rounding.
+ * (any x86-64 CPU): the same algorithm and the same products' summation order; results agree
+ * to float rounding.
  */
 export type NativeKernel = 'avx2' | 'generic';
 
@@ -99,9 +99,11 @@ export function loadNativeAddon(): NativeLoad {
   let path: string;
   try {
     path = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(root);
-  } catch {
+  } catch (err) {
+    // node-gyp-build names what it looked for: "No native build was found for platform=… arch=…".
+    const wanted = (err as Error).message.split('\n')[0].replace(/^No native build was found for /, '');
     const built = existsSync(NATIVE_FAILURE_FILE) ? `; ${readFileSync(NATIVE_FAILURE_FILE, 'utf8').trim()}` : '';
-    return (cached = none(`no prebuilt binary for ${process.platform}-${process.arch} and none built from source${built} (npm run build:native builds it)`));
+    return (cached = none(`no prebuilt binary for this platform (${wanted}) and none built from source${built}; npm run build:native builds one`));
   }
   try {
     const addon = require(path) as NativeAddon;
