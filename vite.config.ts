@@ -45,7 +45,7 @@ function models(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         // Listed per request, so a model trained while the dev server runs shows up.
-        if (!req.url?.startsWith('/models/') || !serveModels(servedModels(), req, res)) next();
+        if (!req.url?.startsWith('/models/') || !serveModels(servedModels(), req, res, { warn: (m) => server.config.logger.warn(m) })) next();
       });
     },
   };

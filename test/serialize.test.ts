@@ -5,7 +5,8 @@ import { before, test } from 'node:test';
 import { UserError } from '../src/io/files.ts';
 import { loadModelDir, saveModelDir } from '../src/io/model-dir.ts';
 import { Rng } from '../src/model/rng.ts';
-import { AffineVAE } from '../src/model/vae.ts';
+import { PRESETS, buildModelConfig } from '../src/model/config.ts';
+import { AffineVAE, layerShapes } from '../src/model/vae.ts';
 import { tempDir, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -52,7 +53,7 @@ const broken: [string, (dir: string) => void, RegExp][] = [
   ['a missing directory', (dir) => rmSync(dir, { recursive: true }), /does not exist/],
   ['no model.json', (dir) => rmSync(join(dir, 'model.json')), /is not a model directory: it has no model\.json/],
   ['corrupt JSON', (dir) => writeFileSync(join(dir, 'model.json'), '{"format": '), /corrupt JSON/],
-  ['a truncated weights.bin', (dir) => writeFileSync(join(dir, 'weights.bin'), readFileSync(join(dir, 'weights.bin')).subarray(0, 100)), /weights hold 100 bytes, the manifest describes/],
+  ['a truncated weights.bin', (dir) => writeFileSync(join(dir, 'weights.bin'), readFileSync(join(dir, 'weights.bin')).subarray(0, 100)), /weights\.bin: the weights files hold 100 bytes, .*model\.json describes 42556/],
   ['a missing weights.bin', (dir) => rmSync(join(dir, 'weights.bin')), /cannot read weights file .*no such file/],
   [
     'a foreign (Keras layers) model',
@@ -95,4 +96,17 @@ test('a model saved before warp families existed loads as a seed warp', async ()
   assert.deepEqual(Array.from(loaded.reconstruct(x)), Array.from(model.reconstruct(x)));
   model.dispose();
   loaded.dispose();
+});
+
+test('layerShapes lists the layers the constructor builds, for every preset and odd sizes', () => {
+  const configs = [
+    ...Object.keys(PRESETS).map((p) => buildModelConfig(p, { hidden: 8 })),
+    { ...buildModelConfig('seed', { hidden: 8 }), encoderHidden: [], predictorHidden: [5, 7], height: 9, width: 13 },
+    { ...buildModelConfig('seed', { hidden: 8 }), decoderHidden: [3, 4, 5], predictorInput: 'content' as const },
+  ];
+  for (const config of configs) {
+    const model = new AffineVAE(config, 1);
+    assert.deepEqual(layerShapes(config), model.layers.map((d) => ({ name: d.name, inputs: d.inputs, units: d.units })));
+    model.dispose();
+  }
 });

@@ -2,14 +2,17 @@ import { extname } from 'node:path';
 import type { ImageSet } from '../data/dataset.ts';
 import { UserError } from '../io/files.ts';
 import { readIdxImages, writeIdxImages } from '../io/idx-file.ts';
-import { readPngAsInput, writeGreyPng } from '../io/png.ts';
+import { MAX_IMAGE_PIXELS, readPngAsInput, writeGreyPng } from '../io/png.ts';
 import { tile, upscale } from '../render/figure.ts';
 
-/** Reads `.idx` (uint8 N×H×W, gzipped or not) or `.png` input as images of the model's size. */
-export function readInputImages(path: string, height: number, width: number, warn: (msg: string) => void): ImageSet {
+/**
+ * Reads `.idx` (uint8 N×H×W, gzipped or not) or `.png` input as images of the model's size; a
+ * PNG may declare at most `maxPixels` pixels.
+ */
+export function readInputImages(path: string, height: number, width: number, warn: (msg: string) => void, maxPixels = MAX_IMAGE_PIXELS): ImageSet {
   const ext = extname(path).toLowerCase();
   if (ext === '.png') {
-    const { pixels, warnings } = readPngAsInput(path, width, height);
+    const { pixels, warnings } = readPngAsInput(path, width, height, maxPixels);
     warnings.forEach(warn);
     return { images: pixels, n: 1, height, width };
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
+import { MAX_IMAGE_PIXELS } from '../io/png.ts';
 import { shippedModelDir } from '../io/shipped.ts';
 import { PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
@@ -32,11 +33,14 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--backend <name>', 'force a TF.js backend').choices(['tensorflow', 'wasm', 'cpu']))
     .addOption(new Option('--engine <name>', 'decoder engine (default: native when built, else tfjs)').choices(['native', 'tfjs']))
     .option('--threads <n>', 'threads of the native engine (default: all cores)', positiveInt)
+    .option('--max-image-pixels <n>', `the most pixels an input image may declare (default ${MAX_IMAGE_PIXELS}, 4096×4096)`, positiveInt)
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const withBackend = <T>(f: (o: T) => Promise<number>) => async (o: T) => {
     const opts = program.opts();
+    // Global options every command that reads images honours.
+    if (opts.maxImagePixels) Object.assign(o as object, { maxImagePixels: opts.maxImagePixels });
     const choice = await selectBackend(undefined, opts.backend);
     let engine: EngineChoice;
     try {

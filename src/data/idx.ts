@@ -40,6 +40,24 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The total size in bytes that an IDX header declares (header included), from the first bytes
+ * of a file; null when `head` is too short to tell. Malformed headers are an {@link IdxError}.
+ */
+export function idxDeclaredBytes(head: Uint8Array, source = 'input'): number | null {
+  if (head.length < 4) return null;
+  if (head[0] !== 0 || head[1] !== 0) throw new IdxError(source, `bad magic number 0x${hex(head, 0, 4)} (expected 0x0000 then type and dims)`);
+  const info = TYPES[head[2]];
+  if (!info) throw new IdxError(source, `unknown element type code 0x${head[2].toString(16)}`);
+  const ndims = head[3];
+  if (ndims === 0) throw new IdxError(source, 'zero dimensions');
+  if (head.length < 4 + 4 * ndims) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let d = 0; d < ndims; d++) count *= view.getUint32(4 + 4 * d, false);
+  return 4 + 4 * ndims + count * info.bytes;
+}
+
+/**
  * Parses an (already decompressed) IDX buffer.
  * @param source names the input in error messages, usually the file path.
  */
@@ -119,6 +137,8 @@ export function asImages(arr: IdxArray, source: string): { images: Uint8Array; n
     throw new IdxError(source, `expected uint8 images N×H×W (magic ${IDX_IMAGES_MAGIC}), got ${arr.type} [${arr.shape.join('×')}]`);
   }
   const [n, height, width] = arr.shape;
+  if (n === 0) throw new IdxError(source, 'it holds no images');
+  if (height === 0 || width === 0) throw new IdxError(source, `its images are ${height}×${width}`);
   return { images: arr.data as Uint8Array, n, height, width };
 }
 

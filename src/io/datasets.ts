@@ -1,7 +1,5 @@
-import jpeg from 'jpeg-js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { PNG } from 'pngjs';
 import type { ImageSet } from '../data/dataset.ts';
 import { rgbaToInput } from '../data/resize.ts';
 import { rotationMatrix, transformImages } from '../model/transform-images.ts';
@@ -9,6 +7,7 @@ import { Rng } from '../model/rng.ts';
 import { UserError, readFileOrFail } from './files.ts';
 import { readIdxImages } from './idx-file.ts';
 import { loadMnist } from './mnist.ts';
+import { MAX_IMAGE_PIXELS, decodeImage } from './png.ts';
 
 /** Where Debian's `dataset-fashion-mnist` package puts its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -19,6 +18,8 @@ export interface DatasetOptions {
   size?: number;
   /** Told about files that were skipped, and why. */
   warn?: (message: string) => void;
+  /** The most pixels a `dir:` image may declare (default {@link MAX_IMAGE_PIXELS}). */
+  maxImagePixels?: number;
 }
 
 /**
@@ -55,7 +56,7 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
       return readIdxImages(images, labels);
     }
     case 'dir':
-      return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}));
+      return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}), o.maxImagePixels);
     default:
       throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, idx:PATH or dir:PATH)`);
   }
@@ -80,7 +81,7 @@ export function turnedSet(set: ImageSet, angles: number[]): ImageSet {
 }
 
 /** Reads every PNG/JPEG under `dir` (one level of sub-folders), `size × size`, white on black. */
-export function readImageFolder(dir: string, size: number, warn: (message: string) => void): ImageSet {
+export function readImageFolder(dir: string, size: number, warn: (message: string) => void, maxPixels = MAX_IMAGE_PIXELS): ImageSet {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dataset folder ${dir} does not exist`);
   const files: { path: string; label: number }[] = [];
   for (const entry of readdirSync(dir).sort()) {
@@ -94,7 +95,7 @@ export function readImageFolder(dir: string, size: number, warn: (message: strin
   const labels: number[] = [];
   for (const { path, label } of files) {
     try {
-      images.push(readImageFile(path, size));
+      images.push(readImageFile(path, size, maxPixels));
       labels.push(label);
     } catch (err) {
       warn(`skipped ${path}: ${(err as Error).message}`);
@@ -111,14 +112,7 @@ function isImage(name: string): boolean {
 }
 
 /** One PNG or JPEG as `size × size` grey bytes, white-on-black (a light background is inverted). */
-function readImageFile(path: string, size: number): Uint8Array {
-  const bytes = readFileOrFail(path, 'image');
-  let rgba: { data: Uint8Array; width: number; height: number };
-  if (extname(path).toLowerCase() === '.png') {
-    const png = PNG.sync.read(Buffer.from(bytes));
-    rgba = { data: png.data, width: png.width, height: png.height };
-  } else {
-    rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  }
+function readImageFile(path: string, size: number, maxPixels: number): Uint8Array {
+  const rgba = decodeImage(readFileOrFail(path, 'image'), path, maxPixels);
   return rgbaToInput(rgba.data, rgba.width, rgba.height, size, size).pixels;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { isGzip } from '../data/idx.ts';
 
@@ -31,8 +31,28 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
-/** Reads a file, as a {@link UserError} naming it when it cannot be read. */
-export function readFileOrFail(path: string, what = 'file'): Uint8Array {
+/**
+ * The size of a regular file, checked before anything reads it: a FIFO, a device or a directory
+ * is refused (reading one could hang or never end), as is one over `maxBytes`. Problems are a
+ * {@link UserError} naming the file.
+ */
+export function regularFileSize(path: string, what = 'file', maxBytes = Infinity): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (st.isDirectory()) throw new UserError(`cannot read ${what} ${path}: is a directory`);
+  if (!st.isFile()) throw new UserError(`cannot read ${what} ${path}: not a regular file`);
+  if (st.size > maxBytes) throw new UserError(`cannot read ${what} ${path}: ${st.size} bytes, more than the ${maxBytes} allowed`);
+  return st.size;
+}
+
+/** Reads a regular file (see {@link regularFileSize}), as a {@link UserError} naming it when it cannot be read. */
+export function readFileOrFail(path: string, what = 'file', maxBytes = Infinity): Uint8Array {
+  regularFileSize(path, what, maxBytes);
   try {
     const buf = readFileSync(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a view, not a copy

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ModelFormatError, fromArtifacts, toArtifacts } from '../model/serialize.ts';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { ModelFormatError, checkWeightSpecs, configOf, fromArtifacts, toArtifacts } from '../model/serialize.ts';
 import type { AffineVAE } from '../model/vae.ts';
-import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
+import { UserError, readFileOrFail, regularFileSize, writeFileAtomic } from './files.ts';
 
 /**
  * A TF.js IO handler for a model directory: `model.json` (with `weightsManifest`) and
@@ -34,20 +34,59 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
       if (!existsSync(jsonPath)) throw new UserError(`${dir} is not a model directory: it has no model.json`);
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(new TextDecoder().decode(readFileOrFail(jsonPath)));
+        modelJson = JSON.parse(new TextDecoder().decode(readFileOrFail(jsonPath, 'model file', MAX_MODEL_JSON_BYTES)));
       } catch (err) {
         if (err instanceof UserError) throw err;
         throw new UserError(`${jsonPath}: corrupt JSON: ${(err as Error).message}`);
       }
       if (!modelJson || !Array.isArray(modelJson.weightsManifest)) throw new UserError(`${jsonPath}: no weightsManifest`);
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs = manifest.flatMap((g) => g.weights);
-        const buffers = manifest.flatMap((g) => g.paths.map((p) => readFileOrFail(join(dir, p), 'weights file')));
+      const manifest = modelJson.weightsManifest;
+      // Everything is checked before a weight file is read or a tensor allocated: the config,
+      // the manifest's shapes against it, the files' names and sizes.
+      let expected: number;
+      try {
+        const config = configOf({ format: modelJson.format, modelTopology: modelJson.modelTopology }, jsonPath);
+        expected = checkWeightSpecs(config, manifest.flatMap((g) => (Array.isArray(g?.weights) ? g.weights : [])), jsonPath);
+      } catch (err) {
+        if (err instanceof ModelFormatError) throw new UserError(err.message);
+        throw err;
+      }
+      const files = manifest.flatMap((g) => (Array.isArray(g?.paths) ? g.paths : [])).map((p) => weightFile(dir, jsonPath, p));
+      const sizes = files.map((f) => regularFileSize(f, 'weights file'));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (total !== expected) {
+        throw new UserError(`${files.length === 1 ? files[0] : dir}: the weights files hold ${total} bytes, ${jsonPath} describes ${expected}`);
+      }
+      return tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
+        const specs = groups.flatMap((g) => g.weights);
+        const buffers = files.map((f) => readFileOrFail(f, 'weights file', expected));
         const data = tf.io.CompositeArrayBuffer.join(buffers.map((b) => b.slice().buffer as ArrayBuffer));
         return [specs, data];
       });
     },
   };
+}
+
+/** Larger `model.json` files are refused unread (the shipped ones are 10–22 kB). */
+const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
+
+/**
+ * A manifest's weight path, as a file of the model directory: a plain file name (no directory,
+ * no `..`, no dotfile) whose real path, links followed, is inside the directory.
+ */
+function weightFile(dir: string, jsonPath: string, path: unknown): string {
+  if (typeof path !== 'string' || !/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(path)) {
+    throw new UserError(`${jsonPath}: weights path ${JSON.stringify(path)} is not a plain file name in the model directory`);
+  }
+  const file = join(dir, path);
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new UserError(`cannot read weights file ${file}: no such file`);
+  }
+  if (!real.startsWith(realpathSync(dir) + sep)) throw new UserError(`${file}: a link to outside the model directory (${real})`);
+  return file;
 }
 
 /** Saves a model as `model.json` + `weights.bin` in `dir`. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, upgradeModelConfig, validateModelConfig } from './config.ts';
-import { AffineVAE } from './vae.ts';
+import { AffineVAE, layerShapes } from './vae.ts';
 
 /** The `format` field of our `model.json`. */
 export const MODEL_FORMAT = 'affine-vae';
@@ -48,14 +48,55 @@ export function configOf(artifacts: tf.io.ModelArtifacts, source = 'model'): Mod
   return config;
 }
 
+/**
+ * Checks a manifest's weight specs against what the config builds, before anything is
+ * allocated: every weight present once, float32, with the config's shape. Returns the bytes the
+ * weights take.
+ */
+export function checkWeightSpecs(config: ModelConfig, specs: readonly tf.io.WeightsManifestEntry[], source = 'model'): number {
+  const expected = new Map<string, number[]>();
+  for (const l of layerShapes(config)) {
+    expected.set(`${l.name}/kernel`, [l.inputs, l.units]);
+    expected.set(`${l.name}/bias`, [l.units]);
+  }
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const spec of specs) {
+    const name = String(spec?.name);
+    const shape = expected.get(name);
+    if (!shape) throw new ModelFormatError(source, `the manifest has a weight '${name}' that the config does not build`);
+    if (seen.has(name)) throw new ModelFormatError(source, `the manifest lists weight '${name}' twice`);
+    seen.add(name);
+    if ((spec.dtype ?? 'float32') !== 'float32') throw new ModelFormatError(source, `weight '${name}' is ${spec.dtype}, expected float32`);
+    if (spec.quantization) throw new ModelFormatError(source, `weight '${name}' is quantized, which this package does not read`);
+    if (!Array.isArray(spec.shape) || !tf.util.arraysEqual(spec.shape, shape)) {
+      throw new ModelFormatError(source, `weight '${name}' has shape [${spec.shape}], the config builds [${shape}]`);
+    }
+    bytes += 4 * shape.reduce((a, b) => a * b, 1);
+  }
+  const missing = [...expected.keys()].filter((n) => !seen.has(n));
+  if (missing.length) throw new ModelFormatError(source, `the manifest lacks weight '${missing[0]}'${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`);
+  return bytes;
+}
+
 /** Builds a model from artifacts (from any `tf.io` handler: files, http, memory). */
 export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model'): AffineVAE {
   const config = configOf(artifacts, source);
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError(source, 'no weights');
-  const expected = artifacts.weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const expected = checkWeightSpecs(config, artifacts.weightSpecs, source);
   const bytes = tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
   if (bytes.byteLength !== expected) {
     throw new ModelFormatError(source, `weights hold ${bytes.byteLength} bytes, the manifest describes ${expected}`);
+  }
+  // A model with NaN or infinite weights would load and "normalize" into garbage.
+  const values = new Float32Array(bytes);
+  let offset = 0;
+  for (const spec of artifacts.weightSpecs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    for (let i = offset; i < offset + n; i++) {
+      if (!Number.isFinite(values[i])) throw new ModelFormatError(source, `weight '${spec.name}' holds a non-finite value (${values[i]}) at index ${i - offset}`);
+    }
+    offset += n;
   }
   const weights = tf.io.decodeWeights(bytes, artifacts.weightSpecs);
   const model = new AffineVAE(config);

@@ -330,7 +330,9 @@ export class AffineVAE {
     if (images.length % p !== 0) throw new Error(`expected images of ${p} pixels, got ${images.length} values`);
     const n = images.length / p;
     const q = grid.shape[0];
-    const chunk = options.chunk ?? 64;
+    // 64 images at 28 × 28 by default; fewer on a finer grid, so the decoder's activations
+    // (points × width) stay the same size whatever the resolution.
+    const chunk = options.chunk ?? Math.max(1, Math.floor((64 * 784) / q));
     const out = new Float32Array(n * q);
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
@@ -374,4 +376,35 @@ function apply(m: Mat2, v: [number, number]): [number, number] {
 
 function add(a: [number, number], b: [number, number]): [number, number] {
   return [a[0] + b[0], a[1] + b[1]];
+}
+
+/** One dense layer of a model, by name and size. */
+export interface LayerShape {
+  name: string;
+  inputs: number;
+  units: number;
+}
+
+/**
+ * The dense layers a config builds, in the constructor's order, without building them: the
+ * shapes a saved model's manifest must match, checked before anything is allocated. A test
+ * keeps it equal to {@link AffineVAE.layers}.
+ */
+export function layerShapes(config: ModelConfig): LayerShape[] {
+  const stack = (prefix: string, inputs: number, widths: number[]) =>
+    widths.map((units, i) => ({ name: `${prefix}/dense${i + 1}`, inputs: i ? widths[i - 1] : inputs, units }));
+  const pixels = config.height * config.width;
+  const latent = latentDims(config);
+  const encOut = config.encoderHidden.at(-1) ?? pixels;
+  const predIn = config.predictorInput === 'seed' ? latent - 1 : config.contentDims;
+  const decoder = stack('decoder', 2 + config.contentDims, config.decoderHidden);
+  return [
+    ...stack('encoder', pixels, config.encoderHidden),
+    { name: 'encoder/mean', inputs: encOut, units: latent },
+    { name: 'encoder/scale', inputs: encOut, units: latent },
+    ...decoder,
+    { name: `decoder/dense${config.decoderHidden.length + 1}`, inputs: config.decoderHidden.at(-1) ?? 2 + config.contentDims, units: 1 },
+    ...stack('predictor', predIn, config.predictorHidden),
+    { name: `predictor/dense${config.predictorHidden.length + 1}`, inputs: config.predictorHidden.at(-1) ?? predIn, units: config.classes },
+  ];
 }

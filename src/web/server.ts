@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { MODEL_FORMAT, configOf } from '../model/serialize.ts';
 
@@ -7,6 +8,11 @@ import { MODEL_FORMAT, configOf } from '../model/serialize.ts';
  * The web app's server: the built page, and model directories under `/models/NAME/`, listed at
  * `/models/index.json`. The Vite dev server mounts the same model handler, so the page finds its
  * models the same way in development and from `affine-vae serve`.
+ *
+ * What it serves, and nothing else: regular files of the page's directory, and of each model
+ * only those the page or a reader needs ({@link modelFileAllowed}); every path is resolved with
+ * `realpath` and must stay inside its directory (no symlink escapes), and dotfiles are never
+ * served. Files are streamed, and a file that cannot be read is a 500 for that request only.
  */
 
 /** A model directory served at `/models/NAME/`. */
@@ -26,6 +32,11 @@ export interface ModelEntry {
   epochs: number | null;
 }
 
+/** Where the server reports what it skipped (a bad model directory); default: nowhere. */
+export interface ServerLog {
+  warn?: (message: string) => void;
+}
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -38,57 +49,162 @@ const TYPES: Record<string, string> = {
   '.md': 'text/markdown; charset=utf-8',
 };
 
+/**
+ * The page's Content-Security-Policy: everything from this origin, WebAssembly compiled (the
+ * wasm backend), canvases read back as data:/blob: images; no inline scripts, no frames.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Larger `model.json` files are not read (the shipped ones are 10–22 kB). */
+const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
+
 /** The model directories (those holding a `model.json`) directly under `root`, by name. */
 export function modelsUnder(root: string): ServedModel[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((name) => existsSync(join(root, name, 'model.json')))
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => !name.startsWith('.') && isRegularFile(join(root, name, 'model.json')))
     .sort()
     .map((name) => ({ name, dir: join(root, name) }));
 }
 
-/** What the page needs to list the models without loading their weights. */
-export function modelIndex(models: ServedModel[]): ModelEntry[] {
-  return models.map(({ name, dir }) => {
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const config = configOf({ format: json.format ?? MODEL_FORMAT, modelTopology: json.modelTopology }, join(dir, 'model.json'));
-    const logPath = join(dir, 'training-log.json');
-    const epochs = existsSync(logPath) ? (JSON.parse(readFileSync(logPath, 'utf8')) as unknown[]).length : null;
-    return { name, url: `models/${encodeURIComponent(name)}/model.json`, preset: config.preset, warp: config.warp, epochs };
-  });
+/** The entry of one model directory for the index; throws when it is not a usable model. */
+function modelEntry({ name, dir }: ServedModel): ModelEntry {
+  const json = readModelJson(dir);
+  const config = configOf({ format: json.format ?? MODEL_FORMAT, modelTopology: json.modelTopology as {} }, join(dir, 'model.json'));
+  const logPath = join(dir, 'training-log.json');
+  let epochs: number | null = null;
+  if (isRegularFile(logPath)) {
+    const log = JSON.parse(readFileSync(logPath, 'utf8')) as unknown;
+    epochs = Array.isArray(log) ? log.length : null;
+  }
+  return { name, url: `models/${encodeURIComponent(name)}/model.json`, preset: config.preset, warp: config.warp, epochs };
+}
+
+/**
+ * What the page needs to list the models without loading their weights. A directory that is
+ * not a usable model is left out, and `log.warn` says why.
+ */
+export function modelIndex(models: ServedModel[], log: ServerLog = {}): ModelEntry[] {
+  const entries: ModelEntry[] = [];
+  for (const model of models) {
+    try {
+      entries.push(modelEntry(model));
+    } catch (err) {
+      log.warn?.(`skipped model '${model.name}' (${model.dir}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return entries;
+}
+
+/** `model.json` of a model directory, parsed (a regular file, at most 16 MiB). */
+function readModelJson(dir: string): { format?: string; modelTopology?: unknown; weightsManifest?: unknown } {
+  const path = join(dir, 'model.json');
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error('model.json is not a regular file');
+  if (st.size > MAX_MODEL_JSON_BYTES) throw new Error(`model.json is ${st.size} bytes, more than a model's`);
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** A file name that may be served from a model directory: a plain name, no dotfile. */
+const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * Whether `relative` is a file of a model directory that is served: `model.json`, the weight
+ * files its manifest names, `README.md`, `training-log.json`, and the evaluation report's
+ * `report/*.{md,json,svg,png}`. Nothing else (checkpoints, temporary files, dotfiles).
+ */
+export function modelFileAllowed(dir: string, relative: string): boolean {
+  if (['model.json', 'README.md', 'training-log.json'].includes(relative)) return true;
+  const parts = relative.split('/');
+  if (parts.length === 2 && parts[0] === 'report') return PLAIN_NAME.test(parts[1]) && ['.md', '.json', '.svg', '.png'].includes(extname(parts[1]));
+  if (parts.length !== 1 || !PLAIN_NAME.test(relative)) return false;
+  try {
+    const manifest = readModelJson(dir).weightsManifest;
+    return Array.isArray(manifest) && manifest.some((g: { paths?: unknown }) => Array.isArray(g?.paths) && g.paths.includes(relative));
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Answers `/models/index.json` and `/models/NAME/FILE`; returns false for any other path, so it
  * can sit in front of another handler (Connect-style, as Vite's middlewares are).
  */
-export function serveModels(models: ServedModel[], req: IncomingMessage, res: ServerResponse): boolean {
+export function serveModels(models: ServedModel[], req: IncomingMessage, res: ServerResponse, log: ServerLog = {}): boolean {
   const path = requestPath(req);
   if (path === null || !path.startsWith('/models/')) return false;
   if (path === '/models/index.json') {
-    try {
-      send(res, 200, TYPES['.json'], JSON.stringify(modelIndex(models)));
-    } catch (err) {
-      send(res, 500, 'text/plain', `cannot list models: ${(err as Error).message}`);
-    }
+    send(res, 200, TYPES['.json'], JSON.stringify(modelIndex(models, log)));
     return true;
   }
   const [name, ...rest] = path.slice('/models/'.length).split('/');
   const model = models.find((m) => m.name === name);
-  if (!model) send(res, 404, 'text/plain', `no model '${name}'`);
-  else sendFile(res, model.dir, rest.join('/'));
+  const relative = rest.join('/');
+  if (!model || !modelFileAllowed(model.dir, relative)) send(res, 404, 'text/plain', 'not found');
+  else sendFile(req, res, model.dir, relative);
   return true;
 }
 
+/** Options of {@link createWebServer}. */
+export interface WebServerOptions extends ServerLog {
+  /**
+   * The address the server is bound to. Requests must name it, `localhost` or a loopback
+   * address in their `Host` header (a guard against DNS rebinding); bound to every interface
+   * (`0.0.0.0`, `::`), the machine's own names and addresses are accepted too.
+   */
+  host?: string;
+}
+
 /** A server for the built page in `root` and the given models. */
-export function createWebServer(root: string, models: ServedModel[]): Server {
+export function createWebServer(root: string, models: ServedModel[], options: WebServerOptions = {}): Server {
+  const allowed = allowedHosts(options.host ?? '127.0.0.1');
+  const warned = new Set<string>();
+  // Each skipped model is reported once, not on every index request.
+  const log: ServerLog = { warn: (m) => !warned.has(m) && (warned.add(m), options.warn?.(m)) };
   return createServer((req, res) => {
+    if (!allowed.has(hostOf(req.headers.host))) return send(res, 421, 'text/plain', 'unexpected Host header');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET');
-    if (serveModels(models, req, res)) return;
+    if (serveModels(models, req, res, log)) return;
     const path = requestPath(req);
     if (path === null) return send(res, 400, 'text/plain', 'malformed URL');
-    sendFile(res, root, path === '/' ? 'index.html' : path.slice(1));
+    const relative = path === '/' ? 'index.html' : path.slice(1);
+    if (relative.split('/').some((part) => part.startsWith('.'))) return send(res, 404, 'text/plain', 'not found');
+    sendFile(req, res, root, relative);
   });
+}
+
+/** The host names a request may carry for a server bound to `host`. */
+function allowedHosts(host: string): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '::1', host.toLowerCase()]);
+  if (host === '0.0.0.0' || host === '::') {
+    names.add(hostname().toLowerCase());
+    for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(a.address.toLowerCase());
+  }
+  return names;
+}
+
+/** The host name of a `Host` header, without its port or IPv6 brackets. */
+function hostOf(header: string | undefined): string {
+  if (!header) return '';
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
+  return h.replace(/:\d*$/, '');
 }
 
 /** The request's decoded path; null for a malformed percent-encoding (which would throw). */
@@ -100,16 +216,52 @@ function requestPath(req: IncomingMessage): string | null {
   }
 }
 
-function sendFile(res: ServerResponse, root: string, relative: string): void {
-  const base = resolve(root);
-  const file = resolve(base, relative);
-  // Nothing outside the served directory, however the path is spelled.
-  if (file !== base && !file.startsWith(base + sep)) return send(res, 403, 'text/plain', 'forbidden');
-  if (!existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'text/plain', `not found: ${relative}`);
-  send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
+/** Streams `relative` under `root` when its real path is a regular file inside the real `root`. */
+function sendFile(req: IncomingMessage, res: ServerResponse, root: string, relative: string): void {
+  let file: string;
+  let size: number;
+  try {
+    const base = realpathSync(resolve(root));
+    file = realpathSync(resolve(base, relative));
+    // Nothing outside the served directory, however the path is spelled or linked.
+    if (!file.startsWith(base + sep)) return send(res, 404, 'text/plain', 'not found');
+    const st = statSync(file);
+    if (!st.isFile()) return send(res, 404, 'text/plain', 'not found');
+    size = st.size;
+  } catch {
+    return send(res, 404, 'text/plain', 'not found');
+  }
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    res.writeHead(200, { ...HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size });
+    if (req.method === 'HEAD') {
+      stream.destroy();
+      res.end();
+    } else stream.pipe(res);
+  });
+  stream.once('error', () => {
+    if (!res.headersSent) send(res, 500, 'text/plain', 'cannot read the file');
+    else res.destroy();
+  });
+  res.once('close', () => stream.destroy());
+}
+
+const HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'referrer-policy': 'no-referrer',
+};
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { ...HEADERS, 'content-type': type });
   res.end(body);
 }

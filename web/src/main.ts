@@ -225,7 +225,8 @@ async function main(): Promise<void> {
     update(pad);
   });
   const select = $<HTMLSelectElement>('model');
-  select.innerHTML = infos.map((m) => `<option value="${m.name}">${m.name}</option>`).join('');
+  // Built as elements, not HTML: a model's name is a directory name, which could hold markup.
+  select.replaceChildren(...infos.map((m) => new Option(m.name, m.name)));
   // The gallery's own switch, kept in step with the select at the top.
   const toggles = infos.map((m) => {
     const b = document.createElement('button');

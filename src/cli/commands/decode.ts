@@ -1,5 +1,5 @@
 import { slice } from '../../data/dataset.ts';
-import { writeFileAtomic } from '../../io/files.ts';
+import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
 import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
@@ -13,6 +13,8 @@ export interface DecodeCommandOptions {
   sample?: boolean;
   seed: number;
   scale: number;
+  /** The most pixels an input PNG may declare (`--max-image-pixels`). */
+  maxImagePixels?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function decodeCommand(
   const model = await loadModelDir(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
+    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`), o.maxImagePixels);
     const options = { sample: o.sample, rng: new Rng(o.seed) };
     const x = toUnit(set.images);
     const out =
@@ -48,10 +50,17 @@ export async function decodeCommand(
 }
 
 /** `affine-vae render`: decode at any resolution. */
+/**
+ * The largest `render --size`: one image at N × N holds N² × (H1 + H2) decoder activations
+ * (1 GiB at 512 for the seed model), per thread on the native engine.
+ */
+export const MAX_RENDER_SIZE = 512;
+
 export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean }, log: (msg: string) => void): Promise<number> {
+  if (o.size > MAX_RENDER_SIZE) throw new UserError(`--size ${o.size}: render draws at most ${MAX_RENDER_SIZE}×${MAX_RENDER_SIZE} (upscale the PNG with --scale for a bigger picture)`);
   const model = await loadModelDir(o.model);
   try {
-    const set = readInputImages(input, model.config.height, model.config.width, (w) => log(`warning: ${w}`));
+    const set = readInputImages(input, model.config.height, model.config.width, (w) => log(`warning: ${w}`), o.maxImagePixels);
     const out = model.render(toUnit(set.images), o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
     writeOutputImages(output, out, set.n, o.size, o.size, o.scale);
     log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${o.reconstructed ? 'reconstructed' : 'normalized'}) to ${output}`);
@@ -77,11 +86,11 @@ export async function figureCommand(o: DecodeCommandOptions & { out: string }, l
 }
 
 /** `affine-vae transforms`: one CSV row per image with the inferred pose. */
-export async function transformsCommand(input: string, output: string, o: { model: string; sample?: boolean; seed: number }, log: (msg: string) => void): Promise<number> {
+export async function transformsCommand(input: string, output: string, o: { model: string; sample?: boolean; seed: number; maxImagePixels?: number }, log: (msg: string) => void): Promise<number> {
   const model = await loadModelDir(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`));
+    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`), o.maxImagePixels);
     const poses = model.inferTransform(toUnit(set.images), { sample: o.sample, rng: new Rng(o.seed) });
     const rows = poses.map((t, i) =>
       [i, t.rotation, t.scaleX, t.scaleY, t.shear, t.translateX, t.translateY, ...t.matrix].map((v) => (Number.isInteger(v) ? v : v.toFixed(6))).join(','),

@@ -15,21 +15,21 @@ import { writeGreyPng } from '../../io/png.ts';
  * figures, and a summary table on stdout.
  */
 export async function evaluateCommand(
-  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
+  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean; maxImagePixels?: number },
   log: (msg: string) => void,
 ): Promise<number> {
   const model = await loadModelDir(o.model);
   try {
     const warn = (m: string) => log(`warning: ${m}`);
     const size = model.config.height === model.config.width ? model.config.height : undefined;
-    let test = loadDataset(o.dataset, 'test', { size, warn });
+    let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels: o.maxImagePixels });
     if (test.height !== model.config.height || test.width !== model.config.width) {
       throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
     }
     const fullTest = test;
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
     if (o.report) {
-      const references = slice(loadDataset(o.dataset, 'train', { size, warn }), 0, o.references);
+      const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels: o.maxImagePixels }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
       const settings = [
         ...(o.defaults ? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }] : []),

@@ -30,7 +30,7 @@ export async function serveCommand(o: { port: number; host: string; model?: stri
   const models = servedModels(o.model);
   // Load the first model once here, so a corrupt one is reported now rather than in the browser.
   if (models.length) await modelDirHandler(models[0].dir).load!();
-  const server = createWebServer(WEB_ROOT, models);
+  const server = createWebServer(WEB_ROOT, models, { host: o.host, warn: (m) => log(`warning: ${m}`) });
   await new Promise<void>((done, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? new UserError(`port ${o.port} is in use (try --port 0)`) : err));
     server.listen(o.port, o.host, done);

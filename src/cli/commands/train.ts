@@ -15,6 +15,8 @@ import { type EpochRecord, Trainer, type TrainerSnapshot } from '../../train/tra
 /** Options of `affine-vae train`. */
 export interface TrainCommandOptions extends ConfigOverrides {
   preset: string;
+  /** The most pixels a `dir:` image may declare (`--max-image-pixels`). */
+  maxImagePixels?: number;
   out: string;
   resume?: boolean;
   epochs?: number;
@@ -79,7 +81,7 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
   mkdirSync(o.out, { recursive: true });
 
   const warn = (m: string) => log(`warning: ${m}`);
-  let data: ImageSet = loadDataset(dataset, 'train', { size, warn });
+  let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels: o.maxImagePixels });
   if (limit !== undefined) data = slice(data, 0, limit);
   if (!o.resume) modelConfig = { ...modelConfig, height: data.height, width: data.width };
   if (data.height !== modelConfig.height || data.width !== modelConfig.width) {
@@ -151,7 +153,7 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     if (result.stopped) return 130;
     if (!existsSync(join(o.out, 'model.json'))) await saveModelDir(model, o.out, metadata());
     // Sources without a test part (idx:, dir:) are judged on their validation split.
-    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn }) : split.validation;
+    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels: o.maxImagePixels }) : split.validation;
     const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
     log(`evaluating on ${evalSet.n} ${hasTestPart(dataset) ? 'test' : 'validation'} images…`);
     const metrics = evaluateSet(model, evalSet, trainConfig.batch, trainConfig.seed, trainer.microBatch);
