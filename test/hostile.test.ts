@@ -269,3 +269,37 @@ test('serve: a bad model.json is skipped from the index with one warning; the ot
   assert.match(warnings[0], /skipped model 'bad'/);
   assert.deepEqual(modelIndex(models).map((m) => m.name), ['good']);
 });
+
+test('training: options that would blow up are refused; an existing model is not replaced without --force', () => {
+  const out = tempDir();
+  for (const [flag, value] of [['--learning-rate', '0'], ['--learning-rate', '1e9'], ['--mse-weight', '1e300'], ['--kl-weight', '-1'], ['--validation-split', '1']]) {
+    const r = cli('train', '--out', out, '--limit', '50', '--epochs', '1', flag, value);
+    assert.equal(r.status, 1, `${flag} ${value}`);
+    assert.match(r.stderr, new RegExp(`option '${flag} <[a-z]+>' argument '${value.replace('+', '\\+')}' is invalid. '.*' is outside`), r.stderr);
+  }
+  writeFileSync(join(out, 'model.json'), readFileSync(join(MODELS_ROOT, 'mnist-seed', 'model.json')));
+  const r = cli('train', '--out', out, '--limit', '50', '--epochs', '1', '--hidden', '8');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /already holds a model: pass --force to replace it/);
+  // Writing into a folder that does not exist names the user's file, not a temporary one.
+  const missing = cli('figure', '--out', join(out, 'no', 'such', 'f.png'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot write .*no\/such\/f\.png: the folder .*no\/such does not exist/);
+  assert.doesNotMatch(missing.stderr, /\.tmp/);
+});
+
+test('training: a loss that becomes non-finite stops the run before anything of it is saved', async () => {
+  const { Trainer, TrainingDivergedError } = await import('../src/train/trainer.ts');
+  const { AffineVAE } = await import('../src/model/vae.ts');
+  const { validationSplit } = await import('../src/data/dataset.ts');
+  const { SEED_TRAIN } = await import('../src/model/config.ts');
+  const { tinyConfig, noiseImages } = await import('./helpers.ts');
+  const data = validationSplit({ images: noiseImages(60, 784), labels: new Uint8Array(60), n: 60, height: 28, width: 28 }, 0.1);
+  const model = new AffineVAE(tinyConfig(8), 1);
+  const trainer = new Trainer(model, data, { ...SEED_TRAIN, epochs: 2, batch: 18, learningRate: 1e9 });
+  let saved = 0;
+  await assert.rejects(trainer.run({ onEpoch: () => void saved++ }), (err: Error) => err instanceof TrainingDivergedError && /training diverged: .*non-finite|became (NaN|Infinity)/.test(err.message));
+  assert.equal(saved, 0, 'an epoch of the diverged run was saved');
+  trainer.dispose();
+  model.dispose();
+});

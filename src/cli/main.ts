@@ -13,7 +13,7 @@ import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
-import { finiteNumber, nonNegativeInt, positiveInt } from './options.ts';
+import { finiteNumber, nonNegativeInt, numberIn, positiveInt } from './options.ts';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -67,24 +67,25 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--size <n>', 'side that dir: images are resized to', positiveInt, 28)
     .option('--hidden <n>', 'set every hidden width (seed: 512)', positiveInt)
     .option('--content-dims <n>', 'content latents (seed: 10)', positiveInt)
-    .option('--ce-weight <w>', 'cross-entropy weight (seed: 1e-3)', finiteNumber)
-    .option('--mse-weight <w>', 'MSE weight (seed: 1)', finiteNumber)
-    .option('--kl-weight <w>', 'KL weight (seed: 5)', finiteNumber)
+    .option('--ce-weight <w>', 'cross-entropy weight (seed: 1e-3)', numberIn(0, 1e4))
+    .option('--mse-weight <w>', 'MSE weight (seed: 1)', numberIn(0, 1e4))
+    .option('--kl-weight <w>', 'KL weight (seed: 5)', numberIn(0, 1e4))
     .addOption(new Option('--kl-scaling <mode>', 'KL scaling: seed = sum/(batch·latent)², mean, per-image').choices(['seed', 'mean', 'per-image']))
     .addOption(new Option('--likelihood <kind>', 'reconstruction term: mse (seed), bce or gaussian (summed over pixels: with --kl-scaling per-image, a proper ELBO)').choices(['mse', 'bce', 'gaussian']))
-    .option('--sigma <s>', 'σ of the gaussian likelihood (default 0.1)', finiteNumber)
+    .option('--sigma <s>', 'σ of the gaussian likelihood (default 0.1)', numberIn(0, 10, true))
     .addOption(new Option('--predictor-input <which>', 'classifier input: seed = z[:, :-1], content = content latents').choices(['seed', 'content']))
-    .option('--warp-scale <s>', 'warp scale s in M = s·P3 + I (seed, affine: 0.1)', finiteNumber)
-    .option('--rotation-prior <sigma>', 'σθ of the angle prior N(0, σθ²), radians (rotation presets; default π/4)', finiteNumber)
-    .option('--translation-prior <sigma>', 'σt of the translation prior, grid units (rotation-translation; default 0.1)', finiteNumber)
-    .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', finiteNumber)
-    .option('--learning-rate <lr>', 'Adam learning rate (seed: 1e-3)', finiteNumber)
+    .option('--warp-scale <s>', 'warp scale s in M = s·P3 + I (seed, affine: 0.1)', numberIn(0, 10, true))
+    .option('--rotation-prior <sigma>', 'σθ of the angle prior N(0, σθ²), radians (rotation presets; default π/4)', numberIn(0, 10, true))
+    .option('--translation-prior <sigma>', 'σt of the translation prior, grid units (rotation-translation; default 0.1)', numberIn(0, 10, true))
+    .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', numberIn(0, 0.9))
+    .option('--learning-rate <lr>', 'Adam learning rate (seed: 1e-3)', numberIn(0, 1, true))
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
-    .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', finiteNumber)
-    .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', finiteNumber)
+    .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', numberIn(0, 1e6))
+    .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', numberIn(0, 180))
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'replace a model already in --out (one without a checkpoint)')
     .action((o) =>
       run(
         withBackend(() =>

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isGzip } from '../data/idx.ts';
 
@@ -16,7 +17,14 @@ export class UserError extends Error {
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    // Name the user's file, not the temporary one beside it.
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot write ${path}: ${code === 'ENOENT' ? `the folder ${dirname(path)} does not exist` : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
@@ -64,13 +72,14 @@ export function readFileOrFail(path: string, what = 'file', maxBytes = Infinity)
 }
 
 /** Reads a file and decompresses it when it is gzip (by its magic number, whatever its name). */
-export function readMaybeGzip(path: string, what = 'file'): Uint8Array {
+export function readMaybeGzip(path: string, what = 'file', maxBytes = 2 ** 30): Uint8Array {
   const bytes = readFileOrFail(path, what);
   if (!isGzip(bytes)) return bytes;
   try {
-    const buf = gunzipSync(bytes);
+    const buf = gunzipSync(bytes, { maxOutputLength: maxBytes });
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new UserError(`${path}: decompresses to more than ${maxBytes} bytes`);
     throw new UserError(`${path}: corrupt gzip data: ${(err as Error).message}`);
   }
 }

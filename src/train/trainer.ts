@@ -74,6 +74,17 @@ export interface TrainerOptions {
 }
 
 /**
+ * Training blew up (a NaN or an infinite loss, metric or weight). It is raised before the epoch's
+ * hooks run, so nothing of the broken state is saved: the last checkpoint and model stay.
+ */
+export class TrainingDivergedError extends Error {
+  constructor(what: string) {
+    super(`training diverged: ${what}; nothing of it was saved (lower --learning-rate or the loss weights)`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/**
  * The training loop: shuffle each epoch, one latent sample per image, Adam on the summed loss,
  * validation after each epoch. A custom loop, because the KL term depends on the batch size.
  */
@@ -204,6 +215,7 @@ export class Trainer {
       for (let step = this.state.step; step < steps; step++) {
         const indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
         const parts = this.trainStep(train, indices, epoch + step / steps);
+        if (!Number.isFinite(parts.loss)) throw new TrainingDivergedError(`the loss became ${parts.loss} at epoch ${epoch + 1}, step ${step + 1}`);
         sums.add(indices.length, { ...parts, correct: parts.correct });
         this.state.step = step + 1;
         this.state.epochSums = sums.toJSON();
@@ -227,6 +239,10 @@ export class Trainer {
         seconds,
         imagesPerSecond: train.n / seconds,
       };
+      const bad = [record.train.loss, record.train.mse, record.validation?.mse ?? 0, record.validation?.klNats ?? 0].find((v) => !Number.isFinite(v));
+      if (bad !== undefined) throw new TrainingDivergedError(`epoch ${epoch + 1} ended with a non-finite loss or validation metric (${bad})`);
+      const badWeight = this.model.variables.find((v) => tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(v))).dataSync()[0]));
+      if (badWeight) throw new TrainingDivergedError(`weight ${badWeight.name.replace(/#\d+$/, '')} became non-finite in epoch ${epoch + 1}`);
       this.state.history.push(record);
       this.state.epoch = epoch + 1;
       this.state.step = 0;

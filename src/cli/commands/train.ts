@@ -19,6 +19,8 @@ export interface TrainCommandOptions extends ConfigOverrides {
   maxImagePixels?: number;
   out: string;
   resume?: boolean;
+  /** Replace a model already in `out` (one without a checkpoint). */
+  force?: boolean;
   epochs?: number;
   batch?: number;
   limit?: number;
@@ -60,6 +62,9 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
   } else {
     if (existsSync(files.checkpoint)) {
       throw new UserError(`${o.out} already holds a training run: pass --resume to continue it, or choose another --out`);
+    }
+    if (existsSync(join(o.out, 'model.json')) && !o.force) {
+      throw new UserError(`${o.out} already holds a model: pass --force to replace it, or choose another --out`);
     }
     modelConfig = buildModelConfig(o.preset, o);
     const base = PRESETS[o.preset].train;
