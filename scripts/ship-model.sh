@@ -7,7 +7,8 @@ run=${1:?run directory} name=${2:?model name} command=${3:?the training command}
 [ -z "$notes" ] || notes=$(cat "$notes")
 dest=models/$name
 mkdir -p "$dest"
-cp "$run/model.json" "$run/weights.bin" "$dest/"
+weights=$(node -e "console.log(require(require('path').resolve('$run/model.json')).weightsManifest[0].paths[0])")
+cp "$run/model.json" "$run/$weights" "$dest/"
 cp "$run/history.json" "$dest/training-log.json"
 node bin/affine-vae.js evaluate --model "$dest" --report "$dest/report" --limit 2000 --references 10000
 epochs=$(node -e "console.log(require('./$dest/training-log.json').length)")

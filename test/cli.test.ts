@@ -43,7 +43,9 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stderr, /backend: wasm/);
   assert.match(t.stderr, /epoch 1\/1: loss/);
-  for (const f of ['model.json', 'weights.bin', 'checkpoint.ckpt', 'history.json']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['model.json', 'checkpoint.ckpt', 'history.json']) assert.ok(existsSync(join(out, f)), f);
+  const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).weightsManifest[0].paths;
+  assert.ok(existsSync(join(out, manifest[0])), manifest[0]);
 
   const again = cli('train', '--out', out, '--limit', '300');
   assertUserError(again, /already holds a training run: pass --resume/);

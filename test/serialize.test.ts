@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { UserError } from '../src/io/files.ts';
@@ -27,7 +27,9 @@ test('save, load, and identical outputs', async () => {
   assert.deepEqual(Array.from(loaded.normalize(x)), Array.from(model.normalize(x)));
   assert.deepEqual(Array.from(loaded.reconstruct(x)), Array.from(model.reconstruct(x)));
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  assert.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
+  // Named by content: the same weights, the same name.
+  assert.match(json.weightsManifest[0].paths[0], /^weights-[0-9a-f]{16}\.bin$/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.bin')), json.weightsManifest[0].paths);
   assert.equal(json.userDefinedMetadata.note, 'test');
   model.dispose();
   loaded.dispose();
@@ -49,12 +51,15 @@ test('stock TF.js reads the artifacts through tf.io (getModelArtifactsForJSON + 
   model.dispose();
 });
 
+/** The weights file a saved model's manifest names. */
+const weightsOf = (dir: string) => join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0]);
+
 const broken: [string, (dir: string) => void, RegExp][] = [
   ['a missing directory', (dir) => rmSync(dir, { recursive: true }), /does not exist/],
   ['no model.json', (dir) => rmSync(join(dir, 'model.json')), /is not a model directory: it has no model\.json/],
   ['corrupt JSON', (dir) => writeFileSync(join(dir, 'model.json'), '{"format": '), /corrupt JSON/],
-  ['a truncated weights.bin', (dir) => writeFileSync(join(dir, 'weights.bin'), readFileSync(join(dir, 'weights.bin')).subarray(0, 100)), /weights\.bin: the weights files hold 100 bytes, .*model\.json describes 42556/],
-  ['a missing weights.bin', (dir) => rmSync(join(dir, 'weights.bin')), /cannot read weights file .*no such file/],
+  ['a truncated weights file', (dir) => writeFileSync(weightsOf(dir), readFileSync(weightsOf(dir)).subarray(0, 100)), /weights-[0-9a-f]+\.bin: the weights files hold 100 bytes, .*model\.json describes 42556/],
+  ['a missing weights file', (dir) => rmSync(weightsOf(dir)), /cannot read weights file .*no such file/],
   [
     'a foreign (Keras layers) model',
     (dir) => writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [] })),

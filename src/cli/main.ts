@@ -57,7 +57,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
 
   program
     .command('train')
-    .description('train on MNIST; writes model.json, weights.bin, checkpoint.ckpt and history.json to --out')
+    .description('train on MNIST; writes model.json, its weights-HASH.bin, checkpoint.ckpt and history.json to --out')
     .requiredOption('--out <dir>', 'output directory')
     .option('--preset <name>', `model preset (${Object.keys(PRESETS).join(', ')})`, 'seed')
     .option('--epochs <n>', 'epochs (seed: 50)', positiveInt)
@@ -86,7 +86,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'replace a model already in --out (one without a checkpoint)')
-    .action((o) =>
+    .action((o, command: Command) =>
       run(
         withBackend(() =>
           trainCommand(
@@ -95,6 +95,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
               crossEntropy: o.ceWeight,
               mse: o.mseWeight,
               kl: o.klWeight,
+              // What was typed, as against defaults: --resume refuses typed options that contradict the run.
+              given: Object.keys(o).filter((k) => command.getOptionValueSource(k) === 'cli'),
             },
             log,
           ),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type ModelConfig, type TrainConfig, upgradeModelConfig } from '../model/config.ts';
 import type { TrainerSnapshot, TrainerState } from '../train/trainer.ts';
@@ -17,17 +18,18 @@ export interface CheckpointHeader {
 
 /**
  * Writes a training checkpoint as one file, atomically: `AVAECKPT`, a uint32 header length, the
- * JSON header, then the model weights and the optimizer moments. One file means a kill can never
+ * JSON header (with the SHA-256 of what follows), then the model weights and the optimizer moments. One file means a kill can never
  * leave weights and state from different steps.
  */
 export async function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'state'>, snapshot: TrainerSnapshot): Promise<void> {
   const weights = await tf.io.encodeWeights(snapshot.weights);
   const optimizer = await tf.io.encodeWeights(snapshot.optimizer);
-  const json = new TextEncoder().encode(
-    JSON.stringify({ ...header, state: snapshot.state, weightSpecs: weights.specs, optimizerSpecs: optimizer.specs }),
-  );
   const w = new Uint8Array(tf.io.CompositeArrayBuffer.join(weights.data));
   const o = new Uint8Array(tf.io.CompositeArrayBuffer.join(optimizer.data));
+  const bodySha256 = createHash('sha256').update(w).update(o).digest('hex');
+  const json = new TextEncoder().encode(
+    JSON.stringify({ ...header, state: snapshot.state, weightSpecs: weights.specs, optimizerSpecs: optimizer.specs, bodySha256 }),
+  );
   const out = new Uint8Array(MAGIC.length + 4 + json.length + w.length + o.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
@@ -46,7 +48,7 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const start = MAGIC.length + 4;
   if (start + jsonLength > bytes.length) throw bad('truncated header');
-  let header: CheckpointHeader & { weightSpecs: tf.io.WeightsManifestEntry[]; optimizerSpecs: tf.io.WeightsManifestEntry[] };
+  let header: CheckpointHeader & { weightSpecs: tf.io.WeightsManifestEntry[]; optimizerSpecs: tf.io.WeightsManifestEntry[]; bodySha256?: string };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(start, start + jsonLength)));
   } catch (err) {
@@ -57,6 +59,13 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   const oBytes = size(header.optimizerSpecs);
   const body = start + jsonLength;
   if (body + wBytes + oBytes !== bytes.length) throw bad(`expected ${body + wBytes + oBytes} bytes, found ${bytes.length}`);
+  // The body's checksum (checkpoints from before it was written have none), then its values:
+  // flipped bytes or a NaN-filled body must not train on.
+  if (header.bodySha256 !== undefined && createHash('sha256').update(bytes.subarray(body)).digest('hex') !== header.bodySha256) {
+    throw bad('its weights do not match their checksum');
+  }
+  const values = new Float32Array(bytes.slice(body).buffer);
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw bad(`it holds a non-finite value (${values[i]})`);
   const buffer = (from: number, n: number) => bytes.slice(from, from + n).buffer as ArrayBuffer;
   return {
     model: upgradeModelConfig(header.model),

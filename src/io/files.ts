@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isGzip } from '../data/idx.ts';
 
@@ -36,8 +36,73 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw err;
   }
   closeSync(fd);
+  faultInjection?.beforeRename(path);
   renameSync(tmp, path);
+  fsyncDirectory(dirname(path));
 }
+
+/** Flushes a directory's entries (a rename is durable only once its directory is). */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself has happened.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Removes `NAME.PID.tmp` files in `dir` left by processes that no longer run (a killed write).
+ * Returns the names removed.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /\.(\d+)\.tmp$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The test hook for fault injection: with `AFFINE_VAE_KILL_AT_RENAME=N`, the process kills
+ * itself (SIGKILL, as a crash or `kill -9` would) just before its N-th atomic rename, the
+ * temporary file written and the target not yet replaced. Read once, when this module loads;
+ * tests set it in a child process's environment.
+ */
+const faultInjection = (() => {
+  const at = Number(process.env.AFFINE_VAE_KILL_AT_RENAME);
+  if (!(at >= 1)) return null;
+  let renames = 0;
+  return {
+    beforeRename(path: string) {
+      if (++renames === at) {
+        process.stderr.write(`fault injection: killed before rename ${at} (${path})\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }
+    },
+  };
+})();
 
 /**
  * The size of a regular file, checked before anything reads it: a FIFO, a device or a directory

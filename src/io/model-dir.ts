@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ModelFormatError, checkWeightSpecs, configOf, fromArtifacts, toArtifacts } from '../model/serialize.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { UserError, readFileOrFail, regularFileSize, writeFileAtomic } from './files.ts';
 
 /**
- * A TF.js IO handler for a model directory: `model.json` (with `weightsManifest`) and
- * `weights.bin`, the layout `tf.io.http` and `tf.io.browserFiles` read. Plain TF.js has no
+ * A TF.js IO handler for a model directory: `model.json` (with `weightsManifest`) and the
+ * weights file it names (`weights-HASH.bin`; older models: `weights.bin`), the layout `tf.io.http` and `tf.io.browserFiles` read. Plain TF.js has no
  * `file://` handler in Node; this is one.
  */
 export function modelDirHandler(dir: string): tf.io.IOHandler {
@@ -15,16 +16,22 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       mkdirSync(dir, { recursive: true });
       const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]));
+      // The weights file is named by its content, so a new one never replaces the old one's
+      // bytes: model.json, replaced last and atomically, names either the old file or the new,
+      // and a kill at any point leaves one whole model. Files it no longer names go after.
+      const weightsName = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as {},
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
         userDefinedMetadata: artifacts.userDefinedMetadata,
       };
-      // Weights first: model.json, written last, is what makes the directory a model.
-      writeFileAtomic(join(dir, 'weights.bin'), weights);
+      writeFileAtomic(join(dir, weightsName), weights);
       writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson, null, 1));
+      for (const name of readdirSync(dir)) {
+        if (name !== weightsName && /^weights(-[0-9a-f]{16})?\.bin$/.test(name)) rmSync(join(dir, name), { force: true });
+      }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 
@@ -89,7 +96,7 @@ function weightFile(dir: string, jsonPath: string, path: unknown): string {
   return file;
 }
 
-/** Saves a model as `model.json` + `weights.bin` in `dir`. */
+/** Saves a model as `model.json` + `weights-HASH.bin` in `dir`, replacing the one there as a whole. */
 export async function saveModelDir(model: AffineVAE, dir: string, metadata: Record<string, unknown> = {}): Promise<void> {
   await modelDirHandler(dir).save!(await toArtifacts(model, metadata));
 }

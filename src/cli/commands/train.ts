@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
 import { evaluateSet } from '../../eval/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
-import { UserError, writeFileAtomic } from '../../io/files.ts';
+import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files.ts';
 import { hasTestPart, loadDataset } from '../../io/datasets.ts';
 import { saveModelDir } from '../../io/model-dir.ts';
 import { type ConfigOverrides, type ModelConfig, PRESETS, type TrainConfig, buildModelConfig } from '../../model/config.ts';
@@ -21,6 +21,8 @@ export interface TrainCommandOptions extends ConfigOverrides {
   resume?: boolean;
   /** Replace a model already in `out` (one without a checkpoint). */
   force?: boolean;
+  /** The options given on the command line (commander's names), as against defaults. */
+  given?: string[];
   epochs?: number;
   batch?: number;
   limit?: number;
@@ -33,6 +35,44 @@ export interface TrainCommandOptions extends ConfigOverrides {
   klWarmup?: number;
   rotationAugment?: number;
   pixels?: number;
+}
+
+/**
+ * The options typed with `--resume` that differ from the run in the checkpoint (only `--epochs`,
+ * `--micro-batch` and the engine may change: they do not change what is computed per step).
+ */
+function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof readCheckpoint>): string[] {
+  const m = ckpt.model;
+  const t = ckpt.train;
+  const widths = [...m.encoderHidden, ...m.decoderHidden, ...m.predictorHidden];
+  const run: Record<string, [string, unknown, unknown]> = {
+    preset: ['--preset', o.preset, m.preset],
+    hidden: ['--hidden', o.hidden, widths.every((w) => w === o.hidden) ? o.hidden : widths.join('/')],
+    contentDims: ['--content-dims', o.contentDims, m.contentDims],
+    ceWeight: ['--ce-weight', o.crossEntropy, m.loss.crossEntropy],
+    mseWeight: ['--mse-weight', o.mse, m.loss.mse],
+    klWeight: ['--kl-weight', o.kl, m.loss.kl],
+    klScaling: ['--kl-scaling', o.klScaling, m.loss.klScaling],
+    likelihood: ['--likelihood', o.likelihood, m.loss.likelihood],
+    sigma: ['--sigma', o.sigma, m.loss.sigma],
+    predictorInput: ['--predictor-input', o.predictorInput, m.predictorInput],
+    warpScale: ['--warp-scale', o.warpScale, m.warpScale],
+    rotationPrior: ['--rotation-prior', o.rotationPrior, m.priors.rotation],
+    translationPrior: ['--translation-prior', o.translationPrior, m.priors.translation],
+    batch: ['--batch', o.batch, t.batch],
+    seed: ['--seed', o.seed, t.seed],
+    validationSplit: ['--validation-split', o.validationSplit, t.validationSplit],
+    learningRate: ['--learning-rate', o.learningRate, t.learningRate],
+    klWarmup: ['--kl-warmup', o.klWarmup, t.klWarmup ?? 0],
+    rotationAugment: ['--rotation-augment', o.rotationAugment, t.rotationAugment ?? 0],
+    pixels: ['--pixels', o.pixels, t.pixels ?? 0],
+    dataset: ['--dataset', o.dataset, ckpt.extra.dataset ?? 'mnist'],
+    limit: ['--limit', o.limit, ckpt.extra.limit],
+    size: ['--size', o.size, ckpt.extra.size ?? 28],
+  };
+  return (o.given ?? [])
+    .filter((k) => k in run && run[k][1] !== run[k][2])
+    .map((k) => `${run[k][0]} ${run[k][1]} contradicts the checkpoint's ${run[k][2] ?? 'none'}`);
 }
 
 /** The files of a training output directory. */
@@ -58,6 +98,11 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     dataset = (ckpt.extra.dataset as string | undefined) ?? 'mnist';
     size = ckpt.extra.size as number | undefined;
     snapshot = ckpt.snapshot;
+    const contradictions = resumeContradictions(o, ckpt);
+    if (contradictions.length) {
+      tf.dispose([...Object.values(snapshot.weights), ...Object.values(snapshot.optimizer)]);
+      throw new UserError(`--resume continues the run in ${o.out} as it was started: ${contradictions.join('; ')} (drop them, or train into another --out)`);
+    }
     log(`resuming ${o.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step}`);
   } else {
     if (existsSync(files.checkpoint)) {
@@ -84,6 +129,8 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     }
   }
   mkdirSync(o.out, { recursive: true });
+  // Temporary files of a write that was killed (they are never read).
+  for (const name of removeStaleTempFiles(o.out)) log(`removed ${join(o.out, name)}, left by a killed run`);
 
   const warn = (m: string) => log(`warning: ${m}`);
   let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels: o.maxImagePixels });
