@@ -54,19 +54,25 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+/** The most bytes a `model.json` may have (the shipped ones are 10–22 kB). */
+export const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
+
+/** The names in a directory; none when it cannot be listed. */
+export function listDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Removes `NAME.PID.tmp` files in `dir` left by processes that no longer run (a killed write).
  * Returns the names removed.
  */
 export function removeStaleTempFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const removed: string[] = [];
-  for (const name of names) {
+  for (const name of listDirectory(dir)) {
     const m = /\.(\d+)\.tmp$/.exec(name);
     if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     rmSync(join(dir, name), { force: true });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ModelFormatError, checkWeightSpecs, configOf, fromArtifacts, toArtifacts } from '../model/serialize.ts';
 import type { AffineVAE } from '../model/vae.ts';
-import { UserError, readFileOrFail, regularFileSize, writeFileAtomic } from './files.ts';
+import { MAX_MODEL_JSON_BYTES, UserError, listDirectory, readFileOrFail, regularFileSize, writeFileAtomic } from './files.ts';
 
 /**
  * A TF.js IO handler for a model directory: `model.json` (with `weightsManifest`) and the
@@ -29,7 +29,7 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
       };
       writeFileAtomic(join(dir, weightsName), weights);
       writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson, null, 1));
-      for (const name of readdirSync(dir)) {
+      for (const name of listDirectory(dir)) {
         if (name !== weightsName && /^weights(-[0-9a-f]{16})?\.bin$/.test(name)) rmSync(join(dir, name), { force: true });
       }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
@@ -73,9 +73,6 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
     },
   };
 }
-
-/** Larger `model.json` files are refused unread (the shipped ones are 10–22 kB). */
-const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
 
 /**
  * A manifest's weight path, as a file of the model directory: a plain file name (no directory,

@@ -1,7 +1,8 @@
-import { createReadStream, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
+import { MAX_MODEL_JSON_BYTES, listDirectory, readFileOrFail } from '../io/files.ts';
 import { MODEL_FORMAT, configOf } from '../model/serialize.ts';
 
 /**
@@ -66,18 +67,9 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Larger `model.json` files are not read (the shipped ones are 10–22 kB). */
-const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
-
 /** The model directories (those holding a `model.json`) directly under `root`, by name. */
 export function modelsUnder(root: string): ServedModel[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
-  return names
+  return listDirectory(root)
     .filter((name) => !name.startsWith('.') && isRegularFile(join(root, name, 'model.json')))
     .sort()
     .map((name) => ({ name, dir: join(root, name) }));
@@ -114,11 +106,7 @@ export function modelIndex(models: ServedModel[], log: ServerLog = {}): ModelEnt
 
 /** `model.json` of a model directory, parsed (a regular file, at most 16 MiB). */
 function readModelJson(dir: string): { format?: string; modelTopology?: unknown; weightsManifest?: unknown } {
-  const path = join(dir, 'model.json');
-  const st = statSync(path);
-  if (!st.isFile()) throw new Error('model.json is not a regular file');
-  if (st.size > MAX_MODEL_JSON_BYTES) throw new Error(`model.json is ${st.size} bytes, more than a model's`);
-  return JSON.parse(readFileSync(path, 'utf8'));
+  return JSON.parse(new TextDecoder().decode(readFileOrFail(join(dir, 'model.json'), 'model file', MAX_MODEL_JSON_BYTES)));
 }
 
 /** A file name that may be served from a model directory: a plain name, no dotfile. */
