@@ -16,10 +16,12 @@ import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
 import type { NativeEngine } from '../src/native/engine.ts';
 import { useEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
-import '../src/train/gradients.ts';
+import { registerGradients } from '../src/train/gradients.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { engineFor } from '../src/model/engine.ts';
 import * as tf from '@tensorflow/tfjs-core';
+
+registerGradients();
 
 const o = new Command('bench')
   .option('--preset <name>', 'model preset', 'seed')

@@ -13,8 +13,10 @@ import { SEED_TRAIN, buildModelConfig } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { useEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
-import '../src/train/gradients.ts';
+import { registerGradients } from '../src/train/gradients.ts';
 import { Trainer } from '../src/train/trainer.ts';
+
+registerGradients();
 
 const o = new Command()
   .option('--seconds <s>', 'wall-clock budget per run', Number, 120)

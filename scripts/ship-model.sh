@@ -9,7 +9,7 @@ dest=models/$name
 mkdir -p "$dest"
 weights=$(node -e "console.log(require(require('path').resolve('$run/model.json')).weightsManifest[0].paths[0])")
 cp "$run/model.json" "$run/$weights" "$dest/"
-cp "$run/history.json" "$dest/training-log.json"
+cp "$run/training-log.json" "$dest/"
 node bin/affine-vae.js evaluate --model "$dest" --report "$dest/report" --limit 2000 --references 10000
 epochs=$(node -e "console.log(require('./$dest/training-log.json').length)")
 cat > "$dest/README.md" <<EOT

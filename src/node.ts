@@ -5,9 +5,14 @@
  *
  * @packageDocumentation
  */
-import './train/gradients.ts';
+import { registerGradients } from './train/gradients.ts';
+
+// The one set-up this entry does: TF.js' gradients, which training needs in Node (idempotent;
+// it is exported too, for code that imports the modules directly).
+registerGradients();
 
 export * from './index.ts';
+export { registerGradients } from './train/gradients.ts';
 export { type CheckpointHeader, readCheckpoint, writeCheckpoint } from './io/checkpoint.ts';
 export { UserError, readMaybeGzip, writeFileAtomic } from './io/files.ts';
 export { readIdxFile, readIdxImages, writeIdxImages } from './io/idx-file.ts';

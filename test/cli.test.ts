@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import { encodeIdx, parseIdx } from '../src/data/idx.ts';
 import { loadMnist } from '../src/io/mnist.ts';
+import { modelIndex, modelsUnder } from '../src/web/server.ts';
 import { tempDir } from './helpers.ts';
 
 const BIN = new URL('../bin/affine-vae.js', import.meta.url).pathname;
@@ -43,7 +44,7 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stderr, /backend: wasm/);
   assert.match(t.stderr, /epoch 1\/1: loss/);
-  for (const f of ['model.json', 'checkpoint.ckpt', 'history.json']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['model.json', 'checkpoint.ckpt', 'training-log.json']) assert.ok(existsSync(join(out, f)), f);
   const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).weightsManifest[0].paths;
   assert.ok(existsSync(join(out, manifest[0])), manifest[0]);
 
@@ -52,7 +53,9 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   const resumed = cli('train', '--out', out, '--resume', '--epochs', '2');
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming .* at epoch 2, step 0/);
-  assert.equal(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length, 2);
+  assert.equal(JSON.parse(readFileSync(join(out, 'training-log.json'), 'utf8')).length, 2);
+  // The page's model list reads the same file: a user's own model shows its epochs.
+  assert.equal(modelIndex(modelsUnder(dir)).find((m) => m.name === 'run')?.epochs, 2);
 
   const fig = join(dir, 'fig.png');
   assert.equal(cli('figure', '--model', out, '--out', fig).status, 0);

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModelConfig, type ModelConfig } from '../src/model/config.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
-import '../src/train/gradients.ts';
+import { registerGradients } from '../src/train/gradients.ts';
 
 /** Every test file runs on wasm, the default backend in Node. */
 export async function useBackend(): Promise<void> {
+  registerGradients();
   await selectBackend(['wasm', 'cpu']);
 }
 

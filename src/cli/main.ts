@@ -7,7 +7,7 @@ import { PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
 import { type EngineChoice, useEngine } from '../native/select.ts';
 import { selectBackend } from '../tensors/backend.ts';
-import '../train/gradients.ts';
+import { registerGradients } from '../train/gradients.ts';
 import { decodeCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
@@ -57,7 +57,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
 
   program
     .command('train')
-    .description('train on MNIST; writes model.json, its weights-HASH.bin, checkpoint.ckpt and history.json to --out')
+    .description('train on MNIST; writes model.json, its weights-HASH.bin, checkpoint.ckpt and training-log.json to --out')
     .requiredOption('--out <dir>', 'output directory')
     .option('--preset <name>', `model preset (${Object.keys(PRESETS).join(', ')})`, 'seed')
     .option('--epochs <n>', 'epochs (seed: 50)', positiveInt)
@@ -221,6 +221,7 @@ export function describeError(err: unknown): string {
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  registerGradients();
   let pending: Promise<number> | null = null;
   const program = buildProgram((p) => (pending = p));
   program.exitOverride();

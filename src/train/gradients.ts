@@ -10,12 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-try {
-  require('../../generated/tfjs-gradients.cjs');
-} catch (err) {
-  throw new Error(`TF.js gradients are not built (${(err as Error).message.split('\n')[0]}): run npm run build:gradients`);
-}
 
 /**
  * The stock matMul gradient calls matMul with `transposeA`/`transposeB`, which the wasm and cpu
@@ -23,8 +17,27 @@ try {
  * one transposes explicitly and then multiplies plainly; same values. Rank-3 and broadcasting
  * cases keep the stock gradient.
  */
-const stock = tf.getGradient('BatchMatMul');
-if (stock) {
+let registered = false;
+
+/**
+ * Registers TF.js' gradients (and the faster matMul gradient below) in tfjs-core's registry,
+ * once: later calls do nothing. Training and anything else that takes gradients needs it; the
+ * `affine-vae/node` entry and the CLI call it. Throws when the bundle was not built.
+ */
+export function registerGradients(): void {
+  if (registered) return;
+  try {
+    createRequire(import.meta.url)('../../generated/tfjs-gradients.cjs');
+  } catch (err) {
+    throw new Error(`TF.js gradients are not built (${(err as Error).message.split('\n')[0]}): run npm run build:gradients`);
+  }
+  registerPlainMatMulGradient();
+  registered = true;
+}
+
+function registerPlainMatMulGradient(): void {
+  const stock = tf.getGradient('BatchMatMul');
+  if (!stock) return;
   const plain = (x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean) =>
     tf.matMul(tx ? tf.transpose(x) : x, ty ? tf.transpose(y) : y);
   tf.registerGradient({

@@ -77,7 +77,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
 
 /** The files of a training output directory. */
 export function runFiles(out: string) {
-  return { checkpoint: join(out, 'checkpoint.ckpt'), history: join(out, 'history.json') };
+  return { checkpoint: join(out, 'checkpoint.ckpt'), history: join(out, 'training-log.json') };
 }
 
 /** `affine-vae train`: train on MNIST with checkpoints, resumable, Ctrl-C safe. */
