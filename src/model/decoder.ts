@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dense } from './dense.ts';
+import { Dense, makeStack } from './dense.ts';
 import { warpGrid } from './warp.ts';
 import type { Rng } from './rng.ts';
 
@@ -15,13 +15,9 @@ export class CoordinateDecoder {
   readonly output: Dense;
 
   constructor(contentDims: number, widths: number[], rng: Rng) {
-    this.hidden = [];
-    let fanIn = 2 + contentDims;
-    widths.forEach((w, i) => {
-      this.hidden.push(new Dense(`decoder/dense${i + 1}`, fanIn, w, rng));
-      fanIn = w;
-    });
-    this.output = new Dense(`decoder/dense${widths.length + 1}`, fanIn, 1, rng);
+    // Inputs: the warped (y, x) and the content latents.
+    this.hidden = makeStack('decoder', 2 + contentDims, widths, rng);
+    this.output = new Dense(`decoder/dense${widths.length + 1}`, widths.at(-1) ?? 2 + contentDims, 1, rng);
   }
 
   /**
