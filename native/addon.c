@@ -43,7 +43,10 @@ static const Variant *variant_named(const char *name) {
   return NULL;
 }
 
-static const Variant *default_variant(void) {
+/* The variant `run` uses unless told otherwise: picked once, when the addon loads. */
+static const Variant *chosen;
+
+static const Variant *pick_variant(void) {
   const char *forced = getenv("AFFINE_VAE_NATIVE_KERNEL");
   const Variant *v = forced && *forced ? variant_named(forced) : NULL;
   for (size_t i = 0; !v && i < N_VARIANTS; i++)
@@ -145,7 +148,7 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     napi_has_named_property(env, o, "bce", &has);
     if (has && !get_num(env, o, "bce", &bce)) return NULL;
   }
-  const Variant *variant = default_variant();
+  const Variant *variant = chosen;
   {
     bool has = false;
     napi_value v;
@@ -233,7 +236,7 @@ static napi_value FmaPeak(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc > 0) napi_get_value_double(env, args[0], &threads);
   if (argc > 1) napi_get_value_double(env, args[1], &iterations);
-  CHECK(napi_create_double(env, default_variant()->fma_peak((int)threads, (long)iterations), &out));
+  CHECK(napi_create_double(env, chosen->fma_peak((int)threads, (long)iterations), &out));
   return out;
 }
 
@@ -248,7 +251,7 @@ static napi_value MaxThreads(napi_env env, napi_callback_info info) {
 static napi_value Kernels(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
-  const Variant *first = default_variant();
+  const Variant *first = chosen;
   uint32_t n = 0;
   CHECK(napi_create_array(env, &out));
   CHECK(napi_create_string_utf8(env, first->name, NAPI_AUTO_LENGTH, &v));
@@ -262,6 +265,7 @@ static napi_value Kernels(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
+  chosen = pick_variant();
   napi_property_descriptor props[] = {
       {"run", NULL, Run, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, FmaPeak, NULL, NULL, NULL, napi_default, NULL},

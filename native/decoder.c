@@ -245,14 +245,12 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Threa
       db2[j] += g;
     }
   }
-  {
-    float A[6];
-    warp_map(p, A);
-    order_units(d, w, A, dr1, pk->keys, pk->order); /* dr1 still holds the forward's r1 */
-    /* g1 is free until the dX product fills it: it holds h1ᵀ meanwhile. */
-    first_layer_transposed(d, w, G, p, grid, dr1, pk->uv, g1);
-    pk->macs += gemm_nn_accumulate(H1, H2, rows, g1, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch, pk->skip);
-  }
+  float order_map[6]; /* the (first) image's map, which orders the units */
+  warp_map(p, order_map);
+  order_units(d, w, order_map, dr1, pk->keys, pk->order); /* dr1 still holds the forward's r1 */
+  /* g1 is free until the dX product fills it: it holds h1ᵀ meanwhile. */
+  first_layer_transposed(d, w, G, p, grid, dr1, pk->uv, g1);
+  pk->macs += gemm_nn_accumulate(H1, H2, rows, g1, pk->order, h2, H2, pk->dpre2, gs->dW2, H2, pk->scratch, pk->skip);
   pk->macs += gemm_packed(rows, H1, H2, h2, H2, pk->W2t, g1, H1, pk->scratch, pk->skip);
   const float *wu = w->W1, *wv = w->W1 + H1;
   float *dWu = gs->dW1, *dWv = gs->dW1 + H1;

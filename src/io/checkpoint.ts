@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type ModelConfig, type TrainConfig, upgradeModelConfig } from '../model/config.ts';
+import { firstNonFinite } from '../model/serialize.ts';
 import type { TrainerSnapshot, TrainerState } from '../train/trainer.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
 
@@ -64,9 +65,13 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   if (header.bodySha256 !== undefined && createHash('sha256').update(bytes.subarray(body)).digest('hex') !== header.bodySha256) {
     throw bad('its weights do not match their checksum');
   }
-  const values = new Float32Array(bytes.slice(body).buffer);
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw bad(`it holds a non-finite value (${values[i]})`);
-  const buffer = (from: number, n: number) => bytes.slice(from, from + n).buffer as ArrayBuffer;
+  // Copies (the body need not be 4-byte aligned in the file), each scanned once, then decoded.
+  const weightBytes = bytes.slice(body, body + wBytes).buffer as ArrayBuffer;
+  const optimizerBytes = bytes.slice(body + wBytes).buffer as ArrayBuffer;
+  for (const values of [new Float32Array(weightBytes), new Float32Array(optimizerBytes)]) {
+    const i = firstNonFinite(values);
+    if (i >= 0) throw bad(`it holds a non-finite value (${values[i]})`);
+  }
   return {
     model: upgradeModelConfig(header.model),
     train: header.train,
@@ -74,8 +79,8 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
     extra: header.extra,
     snapshot: {
       state: header.state,
-      weights: tf.io.decodeWeights(buffer(body, wBytes), header.weightSpecs),
-      optimizer: tf.io.decodeWeights(buffer(body + wBytes, oBytes), header.optimizerSpecs),
+      weights: tf.io.decodeWeights(weightBytes, header.weightSpecs),
+      optimizer: tf.io.decodeWeights(optimizerBytes, header.optimizerSpecs),
     },
   };
 }

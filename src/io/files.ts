@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isGzip } from '../data/idx.ts';
 
@@ -56,6 +56,21 @@ export function fsyncDirectory(dir: string): void {
 
 /** The most bytes a `model.json` may have (the shipped ones are 10–22 kB). */
 export const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
+
+/** A plain file name: no directory part, no `..`, not a dotfile. */
+export function isPlainFileName(name: string): boolean {
+  return /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name);
+}
+
+/**
+ * The real path (links followed) of `relative` under `dir`, and whether it is inside the real
+ * `dir`: a symlink cannot lead a reader out. Throws as `realpathSync` does when it is missing.
+ */
+export function realPathInside(dir: string, relative: string): { real: string; inside: boolean } {
+  const base = realpathSync(dir);
+  const real = realpathSync(resolve(base, relative));
+  return { real, inside: real.startsWith(base + sep) };
+}
 
 /** The names in a directory; none when it cannot be listed. */
 export function listDirectory(dir: string): string[] {

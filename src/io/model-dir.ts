@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModelFormatError, checkWeightSpecs, configOf, fromArtifacts, toArtifacts } from '../model/serialize.ts';
 import type { AffineVAE } from '../model/vae.ts';
-import { MAX_MODEL_JSON_BYTES, UserError, listDirectory, readFileOrFail, regularFileSize, writeFileAtomic } from './files.ts';
+import { MAX_MODEL_JSON_BYTES, UserError, isPlainFileName, listDirectory, readFileOrFail, realPathInside, regularFileSize, writeFileAtomic } from './files.ts';
 
 /**
  * A TF.js IO handler for a model directory: `model.json` (with `weightsManifest`) and the
@@ -79,17 +79,17 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
  * no `..`, no dotfile) whose real path, links followed, is inside the directory.
  */
 function weightFile(dir: string, jsonPath: string, path: unknown): string {
-  if (typeof path !== 'string' || !/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(path)) {
+  if (typeof path !== 'string' || !isPlainFileName(path)) {
     throw new UserError(`${jsonPath}: weights path ${JSON.stringify(path)} is not a plain file name in the model directory`);
   }
   const file = join(dir, path);
-  let real: string;
+  let where: { real: string; inside: boolean };
   try {
-    real = realpathSync(file);
+    where = realPathInside(dir, path);
   } catch {
     throw new UserError(`cannot read weights file ${file}: no such file`);
   }
-  if (!real.startsWith(realpathSync(dir) + sep)) throw new UserError(`${file}: a link to outside the model directory (${real})`);
+  if (!where.inside) throw new UserError(`${file}: a link to outside the model directory (${where.real})`);
   return file;
 }
 

@@ -79,6 +79,12 @@ export function checkWeightSpecs(config: ModelConfig, specs: readonly tf.io.Weig
   return bytes;
 }
 
+/** The index of the first NaN or infinity in `values`, or −1. */
+export function firstNonFinite(values: Float32Array, from = 0, to = values.length): number {
+  for (let i = from; i < to; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
 /** Builds a model from artifacts (from any `tf.io` handler: files, http, memory). */
 export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model'): AffineVAE {
   const config = configOf(artifacts, source);
@@ -93,9 +99,8 @@ export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model')
   let offset = 0;
   for (const spec of artifacts.weightSpecs) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
-    for (let i = offset; i < offset + n; i++) {
-      if (!Number.isFinite(values[i])) throw new ModelFormatError(source, `weight '${spec.name}' holds a non-finite value (${values[i]}) at index ${i - offset}`);
-    }
+    const i = firstNonFinite(values, offset, offset + n);
+    if (i >= 0) throw new ModelFormatError(source, `weight '${spec.name}' holds a non-finite value (${values[i]}) at index ${i - offset}`);
     offset += n;
   }
   const weights = tf.io.decodeWeights(bytes, artifacts.weightSpecs);

@@ -1,8 +1,8 @@
-import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
-import { MAX_MODEL_JSON_BYTES, listDirectory, readFileOrFail } from '../io/files.ts';
+import { extname, join } from 'node:path';
+import { MAX_MODEL_JSON_BYTES, isPlainFileName, listDirectory, readFileOrFail, realPathInside } from '../io/files.ts';
 import { MODEL_FORMAT, configOf } from '../model/serialize.ts';
 
 /**
@@ -109,9 +109,6 @@ function readModelJson(dir: string): { format?: string; modelTopology?: unknown;
   return JSON.parse(new TextDecoder().decode(readFileOrFail(join(dir, 'model.json'), 'model file', MAX_MODEL_JSON_BYTES)));
 }
 
-/** A file name that may be served from a model directory: a plain name, no dotfile. */
-const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-
 /**
  * Whether `relative` is a file of a model directory that is served: `model.json`, the weight
  * files its manifest names, `README.md`, `training-log.json`, and the evaluation report's
@@ -120,8 +117,8 @@ const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 export function modelFileAllowed(dir: string, relative: string): boolean {
   if (['model.json', 'README.md', 'training-log.json'].includes(relative)) return true;
   const parts = relative.split('/');
-  if (parts.length === 2 && parts[0] === 'report') return PLAIN_NAME.test(parts[1]) && ['.md', '.json', '.svg', '.png'].includes(extname(parts[1]));
-  if (parts.length !== 1 || !PLAIN_NAME.test(relative)) return false;
+  if (parts.length === 2 && parts[0] === 'report') return isPlainFileName(parts[1]) && ['.md', '.json', '.svg', '.png'].includes(extname(parts[1]));
+  if (parts.length !== 1 || !isPlainFileName(relative)) return false;
   try {
     const manifest = readModelJson(dir).weightsManifest;
     return Array.isArray(manifest) && manifest.some((g: { paths?: unknown }) => Array.isArray(g?.paths) && g.paths.includes(relative));
@@ -217,10 +214,10 @@ function sendFile(req: IncomingMessage, res: ServerResponse, root: string, relat
   let file: string;
   let size: number;
   try {
-    const base = realpathSync(resolve(root));
-    file = realpathSync(resolve(base, relative));
     // Nothing outside the served directory, however the path is spelled or linked.
-    if (!file.startsWith(base + sep)) return send(res, 404, 'text/plain', 'not found');
+    const { real, inside } = realPathInside(root, relative);
+    if (!inside) return send(res, 404, 'text/plain', 'not found');
+    file = real;
     const st = statSync(file);
     if (!st.isFile()) return send(res, 404, 'text/plain', 'not found');
     size = st.size;
