@@ -148,6 +148,16 @@ test('images: a small file that declares a huge image is refused before decoding
   const r = cli('normalize', join(dir, 'big.png'), join(dir, 'out.png'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /declares 12000×12000 pixels/);
+  // --max-image-pixels raises the cap (then this file fails further on, as a broken PNG), and takes only a positive integer.
+  const raised = cli('--max-image-pixels', '200000000', 'normalize', join(dir, 'big.png'), join(dir, 'out.png'));
+  assert.equal(raised.status, 1);
+  assert.doesNotMatch(raised.stderr, /declares 12000×12000/);
+  assert.match(raised.stderr, /big\.png: not a readable PNG/);
+  for (const bad of ['-5', 'x', '1e300']) {
+    const r2 = cli('--max-image-pixels', bad, 'normalize', join(dir, 'big.png'), join(dir, 'out.png'));
+    assert.equal(r2.status, 1, bad);
+    assert.match(r2.stderr, /is not a positive integer/, bad);
+  }
   const render = cli('render', join(dir, 'big.png'), join(dir, 'out.png'), '--size', '5000');
   assert.equal(render.status, 1);
   assert.match(render.stderr, /--size 5000: render draws at most 512×512/);
