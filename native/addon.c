@@ -4,6 +4,7 @@
  * generic. AFFINE_VAE_NATIVE_KERNEL=NAME picks another one the CPU runs.
  */
 #include <node_api.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,80 @@ static const Variant *pick_variant(void) {
     }                                                                 \
   } while (0)
 
+/*
+ * The contract of run(): every size and array it takes or returns, in one table. The parser, the
+ * output allocation and contract() (which the TypeScript side checks against its own copy,
+ * src/native/contract.ts, when the addon loads) all read it. It covers decoders with exactly two
+ * hidden layers: W1 (2+Zc)×H1, W2 H1×H2, W3 H2×1.
+ */
+typedef enum { D_1, D_2, D_6, D_B, D_P, D_ZC, D_ZC2, D_H1, D_H2 } Dim;
+static const char *const DIM_NAMES[] = {"1", "2", "6", "B", "P", "Zc", "2+Zc", "H1", "H2"};
+
+typedef enum { ROLE_INPUT, ROLE_WEIGHT, ROLE_OUTPUT, ROLE_GRADIENT } Role;
+static const char *const ROLE_NAMES[] = {"input", "weight", "output", "gradient"};
+
+typedef struct {
+  const char *name;
+  Role role;
+  Dim rows, cols;
+  int optional;  /* inputs only: may be absent or null */
+  size_t offset; /* of the float pointer in DecoderIO (inputs, outputs, gradients) or DecoderWeights */
+} ArraySpec;
+
+static const ArraySpec ARRAYS[] = {
+    {"content", ROLE_INPUT, D_B, D_ZC, 0, offsetof(DecoderIO, content)},
+    {"affine", ROLE_INPUT, D_B, D_6, 1, offsetof(DecoderIO, affine)},
+    {"grid", ROLE_INPUT, D_P, D_2, 0, offsetof(DecoderIO, grid)},
+    {"target", ROLE_INPUT, D_B, D_P, 1, offsetof(DecoderIO, target)},
+    {"dimage", ROLE_INPUT, D_B, D_P, 1, offsetof(DecoderIO, dimage)},
+    {"W1", ROLE_WEIGHT, D_ZC2, D_H1, 0, offsetof(DecoderWeights, W1)},
+    {"b1", ROLE_WEIGHT, D_1, D_H1, 0, offsetof(DecoderWeights, b1)},
+    {"W2", ROLE_WEIGHT, D_H1, D_H2, 0, offsetof(DecoderWeights, W2)},
+    {"b2", ROLE_WEIGHT, D_1, D_H2, 0, offsetof(DecoderWeights, b2)},
+    {"W3", ROLE_WEIGHT, D_H2, D_1, 0, offsetof(DecoderWeights, W3)},
+    {"b3", ROLE_WEIGHT, D_1, D_1, 0, offsetof(DecoderWeights, b3)},
+    {"image", ROLE_OUTPUT, D_B, D_P, 0, offsetof(DecoderIO, image)},
+    {"dcontent", ROLE_GRADIENT, D_B, D_ZC, 0, offsetof(DecoderIO, dcontent)},
+    {"daffine", ROLE_GRADIENT, D_B, D_6, 0, offsetof(DecoderIO, daffine)},
+    {"dW1", ROLE_GRADIENT, D_ZC2, D_H1, 0, offsetof(DecoderIO, dW1)},
+    {"db1", ROLE_GRADIENT, D_1, D_H1, 0, offsetof(DecoderIO, db1)},
+    {"dW2", ROLE_GRADIENT, D_H1, D_H2, 0, offsetof(DecoderIO, dW2)},
+    {"db2", ROLE_GRADIENT, D_1, D_H2, 0, offsetof(DecoderIO, db2)},
+    {"dW3", ROLE_GRADIENT, D_H2, D_1, 0, offsetof(DecoderIO, dW3)},
+    {"db3", ROLE_GRADIENT, D_1, D_1, 0, offsetof(DecoderIO, db3)},
+};
+#define N_ARRAYS (sizeof ARRAYS / sizeof ARRAYS[0])
+
+/* The sizes, in DecoderShape's order. */
+static const char *const SIZES[] = {"B", "P", "Zc", "H1", "H2"};
+#define N_SIZES (sizeof SIZES / sizeof SIZES[0])
+
+/* Scalar options: name, required. */
+static const struct { const char *name; int required; } OPTIONS[] = {{"threads", 1}, {"grad", 1}, {"bce", 0}, {"kernel", 0}};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+static size_t dim_value(Dim dim, const DecoderShape *d) {
+  switch (dim) {
+    case D_1: return 1;
+    case D_2: return 2;
+    case D_6: return 6;
+    case D_B: return (size_t)d->B;
+    case D_P: return (size_t)d->P;
+    case D_ZC: return (size_t)d->Zc;
+    case D_ZC2: return 2 + (size_t)d->Zc;
+    case D_H1: return (size_t)d->H1;
+    case D_H2: return (size_t)d->H2;
+  }
+  return 0;
+}
+
+/* Stores `p` in the struct field the spec names (memcpy: the fields are float * or const float *). */
+static void set_slot(const ArraySpec *a, DecoderIO *io, DecoderWeights *w, const float *p) {
+  memcpy((char *)(a->role == ROLE_WEIGHT ? (void *)w : (void *)io) + a->offset, &p, sizeof p);
+}
+
 /* The Float32Array named `key` of `obj`, with at least `len` elements; NULL if absent and optional. */
-static int get_f32(napi_env env, napi_value obj, const char *key, size_t len, int optional, float **out) {
+static int get_f32(napi_env env, napi_value obj, const char *key, size_t len, int optional, const float **out) {
   napi_value v;
   bool has = false;
   *out = NULL;
@@ -102,8 +175,12 @@ absent:
   return 0;
 }
 
-static int get_num(napi_env env, napi_value obj, const char *key, double *out) {
+/* The number named `key`; `*out` is left as it is when the key is absent and not required. */
+static int get_num(napi_env env, napi_value obj, const char *key, int required, double *out) {
+  bool has = false;
   napi_value v;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok) return 0;
+  if (!has && !required) return 1;
   if (napi_get_named_property(env, obj, key, &v) != napi_ok || napi_get_value_double(env, v, out) != napi_ok) {
     char msg[128];
     snprintf(msg, sizeof msg, "affine-vae native: '%s' must be a number", key);
@@ -121,9 +198,8 @@ static napi_value new_f32(napi_env env, size_t n, float **data) {
 }
 
 /*
- * run({B, P, Zc, H1, H2, threads, grad, content, affine?, grid, target?, dimage?,
- *      bce?, kernel?, W1, b1, W2, b2, W3, b3}) -> {image, sse, bce, dcontent?, daffine?, dW1?, ...}
- * kernel: a variant's name (default: the one picked at load).
+ * run({sizes, options, input and weight arrays}) -> {image, sse, bce, macs, denseMacs, gradients?}
+ * as ARRAYS, SIZES and OPTIONS say. kernel: a variant's name (default: the one picked at load).
  */
 static napi_value Run(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -134,19 +210,22 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value o = args[0];
-  double B, P, Zc, H1, H2, threads, grad, bce = 0;
-  if (!get_num(env, o, "B", &B) || !get_num(env, o, "P", &P) || !get_num(env, o, "Zc", &Zc) ||
-      !get_num(env, o, "H1", &H1) || !get_num(env, o, "H2", &H2) ||
-      !get_num(env, o, "threads", &threads) || !get_num(env, o, "grad", &grad))
-    return NULL;
-  if (B < 1 || P < 1 || Zc < 1 || H1 < 1 || H2 < 1 || threads < 1) {
-    napi_throw_range_error(env, NULL, "affine-vae native: sizes and threads must be positive");
-    return NULL;
+  DecoderShape d;
+  int *const shape[] = {&d.B, &d.P, &d.Zc, &d.H1, &d.H2};
+  for (size_t i = 0; i < N_SIZES; i++) {
+    double v = 0;
+    if (!get_num(env, o, SIZES[i], 1, &v)) return NULL;
+    if (!(v >= 1 && v <= 1e9)) {
+      napi_throw_range_error(env, NULL, "affine-vae native: sizes must be positive");
+      return NULL;
+    }
+    *shape[i] = (int)v;
   }
-  {
-    bool has = false;
-    napi_has_named_property(env, o, "bce", &has);
-    if (has && !get_num(env, o, "bce", &bce)) return NULL;
+  double threads = 0, grad = 0, bce = 0;
+  if (!get_num(env, o, "threads", 1, &threads) || !get_num(env, o, "grad", 1, &grad) || !get_num(env, o, "bce", 0, &bce)) return NULL;
+  if (threads < 1) {
+    napi_throw_range_error(env, NULL, "affine-vae native: threads must be positive");
+    return NULL;
   }
   const Variant *variant = chosen;
   {
@@ -162,35 +241,18 @@ static napi_value Run(napi_env env, napi_callback_info info) {
       }
     }
   }
-  DecoderShape d = {(int)B, (int)P, (int)Zc, (int)H1, (int)H2};
   DecoderWeights w;
   DecoderIO io;
+  memset(&w, 0, sizeof w);
   memset(&io, 0, sizeof io);
   io.loss_bce = bce != 0;
-  float *tmp;
-  const size_t b = d.B, p = d.P;
-  if (!get_f32(env, o, "content", b * d.Zc, 0, &tmp)) return NULL;
-  io.content = tmp;
-  if (!get_f32(env, o, "affine", b * 6, 1, &tmp)) return NULL;
-  io.affine = tmp;
-  if (!get_f32(env, o, "grid", p * 2, 0, &tmp)) return NULL;
-  io.grid = tmp;
-  if (!get_f32(env, o, "target", b * p, 1, &tmp)) return NULL;
-  io.target = tmp;
-  if (!get_f32(env, o, "dimage", b * p, 1, &tmp)) return NULL;
-  io.dimage = tmp;
-  if (!get_f32(env, o, "W1", (size_t)(2 + d.Zc) * d.H1, 0, &tmp)) return NULL;
-  w.W1 = tmp;
-  if (!get_f32(env, o, "b1", d.H1, 0, &tmp)) return NULL;
-  w.b1 = tmp;
-  if (!get_f32(env, o, "W2", (size_t)d.H1 * d.H2, 0, &tmp)) return NULL;
-  w.W2 = tmp;
-  if (!get_f32(env, o, "b2", d.H2, 0, &tmp)) return NULL;
-  w.b2 = tmp;
-  if (!get_f32(env, o, "W3", d.H2, 0, &tmp)) return NULL;
-  w.W3 = tmp;
-  if (!get_f32(env, o, "b3", 1, 0, &tmp)) return NULL;
-  w.b3 = tmp;
+  for (size_t i = 0; i < N_ARRAYS; i++) {
+    const ArraySpec *a = &ARRAYS[i];
+    if (a->role != ROLE_INPUT && a->role != ROLE_WEIGHT) continue;
+    const float *p;
+    if (!get_f32(env, o, a->name, dim_value(a->rows, &d) * dim_value(a->cols, &d), a->optional, &p)) return NULL;
+    set_slot(a, &io, &w, p);
+  }
   if (grad && !io.target && !io.dimage) {
     napi_throw_type_error(env, NULL, "affine-vae native: gradients need 'target' or 'dimage'");
     return NULL;
@@ -198,19 +260,13 @@ static napi_value Run(napi_env env, napi_callback_info info) {
 
   napi_value result, v;
   CHECK(napi_create_object(env, &result));
-  CHECK((v = new_f32(env, b * p, &io.image)) ? napi_ok : napi_generic_failure);
-  CHECK(napi_set_named_property(env, result, "image", v));
-  if (grad) {
-    struct { const char *name; size_t n; float **slot; } outs[] = {
-        {"dcontent", b * d.Zc, &io.dcontent}, {"daffine", b * 6, &io.daffine},
-        {"dW1", (size_t)(2 + d.Zc) * d.H1, &io.dW1}, {"db1", d.H1, &io.db1},
-        {"dW2", (size_t)d.H1 * d.H2, &io.dW2}, {"db2", d.H2, &io.db2},
-        {"dW3", d.H2, &io.dW3}, {"db3", 1, &io.db3},
-    };
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-      CHECK((v = new_f32(env, outs[i].n, outs[i].slot)) ? napi_ok : napi_generic_failure);
-      CHECK(napi_set_named_property(env, result, outs[i].name, v));
-    }
+  for (size_t i = 0; i < N_ARRAYS; i++) {
+    const ArraySpec *a = &ARRAYS[i];
+    if (a->role != ROLE_OUTPUT && !(a->role == ROLE_GRADIENT && grad)) continue;
+    float *p;
+    CHECK((v = new_f32(env, dim_value(a->rows, &d) * dim_value(a->cols, &d), &p)) ? napi_ok : napi_generic_failure);
+    set_slot(a, &io, &w, p);
+    CHECK(napi_set_named_property(env, result, a->name, v));
   }
   /* AFFINE_VAE_DENSE_PRODUCTS=1: every product dense, to compare with the skipping ones. */
   const int skip = getenv("AFFINE_VAE_DENSE_PRODUCTS") == NULL;
@@ -227,6 +283,51 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   CHECK(napi_create_double(env, io.dense_macs, &v));
   CHECK(napi_set_named_property(env, result, "denseMacs", v));
   return result;
+}
+
+static napi_value string_array(napi_env env, const char *const *names, size_t n) {
+  napi_value out, v;
+  if (napi_create_array_with_length(env, n, &out) != napi_ok) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &v) != napi_ok || napi_set_element(env, out, (uint32_t)i, v) != napi_ok) return NULL;
+  }
+  return out;
+}
+
+/* contract() -> {sizes, options: [{name, required}], arrays: [{name, role, shape: [rows, cols], optional}]} */
+static napi_value Contract(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, arrays, options, v, item;
+  CHECK(napi_create_object(env, &out));
+  CHECK((v = string_array(env, SIZES, N_SIZES)) ? napi_ok : napi_generic_failure);
+  CHECK(napi_set_named_property(env, out, "sizes", v));
+  CHECK(napi_create_array_with_length(env, N_OPTIONS, &options));
+  for (size_t i = 0; i < N_OPTIONS; i++) {
+    CHECK(napi_create_object(env, &item));
+    CHECK(napi_create_string_utf8(env, OPTIONS[i].name, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, item, "name", v));
+    CHECK(napi_get_boolean(env, OPTIONS[i].required, &v));
+    CHECK(napi_set_named_property(env, item, "required", v));
+    CHECK(napi_set_element(env, options, (uint32_t)i, item));
+  }
+  CHECK(napi_set_named_property(env, out, "options", options));
+  CHECK(napi_create_array_with_length(env, N_ARRAYS, &arrays));
+  for (size_t i = 0; i < N_ARRAYS; i++) {
+    const ArraySpec *a = &ARRAYS[i];
+    const char *shape[] = {DIM_NAMES[a->rows], DIM_NAMES[a->cols]};
+    CHECK(napi_create_object(env, &item));
+    CHECK(napi_create_string_utf8(env, a->name, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, item, "name", v));
+    CHECK(napi_create_string_utf8(env, ROLE_NAMES[a->role], NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, item, "role", v));
+    CHECK((v = string_array(env, shape, 2)) ? napi_ok : napi_generic_failure);
+    CHECK(napi_set_named_property(env, item, "shape", v));
+    CHECK(napi_get_boolean(env, a->optional, &v));
+    CHECK(napi_set_named_property(env, item, "optional", v));
+    CHECK(napi_set_element(env, arrays, (uint32_t)i, item));
+  }
+  CHECK(napi_set_named_property(env, out, "arrays", arrays));
+  return out;
 }
 
 static napi_value FmaPeak(napi_env env, napi_callback_info info) {
@@ -271,6 +372,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fmaPeak", NULL, FmaPeak, NULL, NULL, NULL, napi_default, NULL},
       {"maxThreads", NULL, MaxThreads, NULL, NULL, NULL, napi_default, NULL},
       {"kernels", NULL, Kernels, NULL, NULL, NULL, napi_default, NULL},
+      {"contract", NULL, Contract, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

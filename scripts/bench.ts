@@ -14,11 +14,11 @@ import { PRESETS, buildModelConfig, type ModelConfig } from '../src/model/config
 import { AffineVAE } from '../src/model/vae.ts';
 import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
 import type { NativeEngine } from '../src/native/engine.ts';
-import { useEngine } from '../src/native/select.ts';
+import { chooseEngine } from '../src/native/select.ts';
+import { toUnit } from '../src/data/pixels.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 import { registerGradients } from '../src/train/gradients.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { engineFor } from '../src/model/engine.ts';
 import * as tf from '@tensorflow/tfjs-core';
 
 registerGradients();
@@ -52,9 +52,9 @@ function forwardFlops(c: ModelConfig): { decoder: number; rest: number } {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const backend = await selectBackend();
-const engine = useEngine(o.engine, o.threads);
+const engine = chooseEngine(o.engine, o.threads);
 const config = buildModelConfig(o.preset, o.hidden ? { hidden: o.hidden } : {});
-const model = new AffineVAE(config, 1);
+const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
@@ -65,7 +65,7 @@ const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.
 console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
-const counters = (engineFor(model.decoder) as Partial<NativeEngine>).work;
+const counters = (model.engine as Partial<NativeEngine>).work;
 const work = () => ({ macs: counters?.macs ?? 0, dense: counters?.denseMacs ?? 0 });
 const stepSeconds: number[] = [];
 let trainWork = work();
@@ -83,7 +83,7 @@ const trainPeakRss = process.resourceUsage().maxRSS / 1024;
 const afterTraining = work();
 const trainMacs = { macs: afterTraining.macs - trainWork.macs, dense: afterTraining.dense - trainWork.dense };
 const pixels = new Float32Array(o.batch * model.pixels);
-for (let i = 0; i < pixels.length; i++) pixels[i] = data.train.images[i] / 255;
+toUnit(data.train.images.subarray(0, pixels.length), pixels);
 model.normalize(pixels.subarray(0, 10 * model.pixels)); // warm-up
 const decodeSeconds: number[] = [];
 for (let r = 0; r < 3; r++) {
@@ -103,11 +103,11 @@ console.error(`  decode: ${(o.batch / median(decodeSeconds)).toFixed(1)} img/s, 
 // squared error), to show what the rest of the step costs.
 const decoderSeconds: number[] = [];
 {
-  const x = tf.tensor2d(Float32Array.from(data.train.images.subarray(0, o.batch * model.pixels), (v) => v / 255), [o.batch, model.pixels]);
+  const x = tf.tensor2d(toUnit(data.train.images.subarray(0, o.batch * model.pixels)), [o.batch, model.pixels]);
   const z = model.encode(x).mean;
   const { content, warp } = model.split(z);
   const affine = model.affineOf(warp);
-  const engineImpl = engineFor(model.decoder);
+  const engineImpl = model.engine;
   for (let r = 0; r < 2; r++) {
     const t0 = performance.now();
     for (let c = 0; c < o.batch; c += trainer.microBatch) {

@@ -79,12 +79,13 @@ echo "check-package:   $(grep '^warning:' "$work/fallback.log")"
 check 'a plain .mjs file imports affine-vae and affine-vae/node and normalizes an image'
 cat >normalize.mjs <<'EOF'
 import { AffineVAE, rotationMatrix, selectBackend, transformImages } from 'affine-vae';
-import { loadModelDir, shippedModelDir, useEngine, writeGreyPng } from 'affine-vae/node';
+import { chooseEngine, loadModelDir, shippedModelDir, writeGreyPng } from 'affine-vae/node';
 
 await selectBackend();
-const engine = useEngine();
+const engine = chooseEngine();
 if (engine.name !== 'native') throw new Error(`engine ${engine.name}: ${engine.warning}`);
-const model = await loadModelDir(shippedModelDir('mnist-seed'));
+const model = await loadModelDir(shippedModelDir('mnist-seed'), { engine: engine.engine });
+if (model.engine.name !== 'native') throw new Error(`the model runs on ${model.engine.name}: ${model.engineFallback}`);
 if (!(model instanceof AffineVAE)) throw new Error('loadModelDir did not give an AffineVAE');
 // A vertical bar, turned by 30°: normalizing must give a 28 × 28 image in [0, 1] that differs from the input.
 const bar = new Float32Array(784);
@@ -104,12 +105,12 @@ check 'the public types type-check with tsc (moduleResolution node16 and bundler
 quiet npm install --no-audit --no-fund -D @types/node@20
 cat >use-types.ts <<'EOF'
 import { AffineVAE, PRESETS, buildModelConfig, type ModelConfig, type Transform } from 'affine-vae';
-import { type EngineChoice, type ImageSet, loadModelDir, shippedModelDir, useEngine } from 'affine-vae/node';
+import { type EngineChoice, type ImageSet, chooseEngine, loadModelDir, shippedModelDir } from 'affine-vae/node';
 
 const config: ModelConfig = buildModelConfig('seed', { hidden: 16 });
-const fresh: AffineVAE = new AffineVAE(config, 1);
+const fresh: AffineVAE = new AffineVAE(config, { seed: 1 });
 const presets: string[] = Object.keys(PRESETS);
-const engine: EngineChoice = useEngine('tfjs');
+const engine: EngineChoice = chooseEngine('tfjs');
 export async function poses(images: Float32Array): Promise<Transform[]> {
   const model = await loadModelDir(shippedModelDir('mnist-seed'));
   return model.inferTransform(images);
@@ -134,7 +135,7 @@ EOF
 cat >page/main.js <<'EOF'
 import { AffineVAE, buildModelConfig, selectBackend } from 'affine-vae';
 await selectBackend();
-const model = new AffineVAE(buildModelConfig('seed', { hidden: 16 }), 1);
+const model = new AffineVAE(buildModelConfig('seed', { hidden: 16 }), { seed: 1 });
 document.body.textContent = `${model.latent} latents`;
 EOF
 "$root/node_modules/.bin/vite" build page --outDir ../page-dist --emptyOutDir --logLevel info >"$work/vite.log" 2>&1 || { tail -20 "$work/vite.log" >&2; fail 'vite build'; }

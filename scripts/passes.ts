@@ -12,7 +12,8 @@ import { type Normalizer, invarianceOf, nearestNeighbourAccuracy, transformSet }
 import { HARD_RANGES, NATURAL_RANGES } from '../src/eval/transforms.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
-import { useEngine } from '../src/native/select.ts';
+import { chooseEngine } from '../src/native/select.ts';
+import { toUnit } from '../src/data/pixels.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
 const o = new Command()
@@ -27,11 +28,10 @@ const o = new Command()
   .opts();
 
 await selectBackend();
-useEngine();
-const model = await loadModelDir(o.model);
+const model = await loadModelDir(o.model, { engine: chooseEngine().engine });
 const test = slice(loadMnist('test'), 0, o.limit);
 const refs = slice(loadMnist('train'), 0, o.references);
-const refX = Float32Array.from(refs.images, (v) => v / 255);
+const refX = toUnit(refs.images);
 const t = transformSet(test, o.setting === 'hard' ? HARD_RANGES : NATURAL_RANGES, o.seed);
 const rows: { mode: string; passes: number; transformed: number; upright: number; invariance: number }[] = [];
 console.log('| normalizer | passes | 1-NN transformed | 1-NN upright | invariance |\n|---|---|---|---|---|');

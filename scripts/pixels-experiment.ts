@@ -7,11 +7,11 @@
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { slice, validationSplit } from '../src/data/dataset.ts';
-import { evaluateSet } from '../src/eval/metrics.ts';
+import { evaluateSet } from '../src/objective/metrics.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { SEED_TRAIN, buildModelConfig } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
-import { useEngine } from '../src/native/select.ts';
+import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 import { registerGradients } from '../src/train/gradients.ts';
 import { Trainer } from '../src/train/trainer.ts';
@@ -27,12 +27,12 @@ const o = new Command()
   .opts();
 
 await selectBackend();
-const engine = useEngine();
+const engine = chooseEngine();
 const split = validationSplit(slice(loadMnist('train'), 0, 20000), 0.05);
 const results: Record<string, { seconds: number; images: number; valMse: number }[]> = {};
 for (const pixels of [0, o.pixels]) {
   const name = pixels ? `${pixels} pixels` : 'all 784 pixels';
-  const model = new AffineVAE(buildModelConfig('seed', { hidden: o.hidden }), 1);
+  const model = new AffineVAE(buildModelConfig('seed', { hidden: o.hidden }), { seed: 1, engine: engine.engine });
   const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 1000, batch: 100, pixels });
   const start = performance.now();
   const curve: { seconds: number; images: number; valMse: number }[] = [];

@@ -3,37 +3,54 @@
  * of pixel coordinates and whose latent space holds an explicit affine warp.
  *
  * This entry is platform-neutral (no `node:` imports), for Node and the browser alike. In Node,
- * import `affine-vae/node` as well: it registers TF.js' gradients and adds file I/O, MNIST and
- * the native decoder engine.
+ * import `affine-vae/node` as well: it adds gradients for training (`registerGradients`), file
+ * I/O, MNIST and the native decoder engine.
+ *
+ * The flow, and the folders it follows: data → model → objective → training → evaluation →
+ * rendering (docs/architecture.md).
  *
  * @packageDocumentation
  */
-export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, latentDims, validateModelConfig } from './model/config.ts';
-export type { ConfigOverrides, KlScaling, LossConfig, ModelConfig, PredictorInput, TrainConfig } from './model/config.ts';
-export { AffineVAE, UNWARP_PASSES } from './model/vae.ts';
-export type { DecodeOptions, ForwardResult, Posterior } from './model/vae.ts';
-export { CoordinateDecoder } from './model/decoder.ts';
-export { type DecoderEngine, type ImageLossKind, decoderEngineName, engineFor, setDecoderEngine, tfjsEngine } from './model/engine.ts';
-export type { LossOptions } from './model/vae.ts';
-export type { Likelihood, PriorConfig } from './model/config.ts';
-export { type LossParts, klDivisor, klElements, lossParts } from './model/loss.ts';
-export { Rng, type RngState } from './model/rng.ts';
-export { WARP_DIMS, type WarpKind, gridValues, seedWarpMatrix, warpAffine, warpGrid, warpLatentNames } from './model/warp.ts';
-export { type Mat2, type Transform, compose, decompose, invert, multiply, poseFromAffine, seedPose } from './model/transform.ts';
-export { MODEL_FORMAT, ModelFormatError, configOf, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
-export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
-export { type ImageSet, type Split, gatherPixels, slice, validationSplit } from './data/dataset.ts';
-export { lightBackground, resizeGrey, rgbaToGrey, rgbaToInput } from './data/resize.ts';
-export { centerLikeMnist } from './data/center.ts';
+
+// Models and their configuration.
+export { AffineVAE, UNWARP_PASSES, type DecodeOptions, type ModelOptions, type Posterior } from './model/vae.ts';
+export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, validateModelConfig } from './model/config.ts';
+export type { ConfigOverrides, KlScaling, Likelihood, LossConfig, ModelConfig, PredictorInput, PriorConfig, TrainConfig } from './model/config.ts';
+export { ModelFormatError, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
+export type { Transform } from './model/transform.ts';
 export { type Matrix2, rotationMatrix, transformImages } from './model/transform-images.ts';
-export { type Metrics, evaluateSet } from './eval/metrics.ts';
-export { HARD_RANGES, NATURAL_RANGES, type TransformRanges, sampleTransforms } from './eval/transforms.ts';
-export { imageMoments, momentNormalize, principalAngle } from './eval/moments.ts';
-export { type Normalizer, baselines, circularCorrelation, invariance, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './eval/suite.ts';
-export { type EvaluationReport, evaluationReport, reportMarkdown } from './eval/report.ts';
-export { Adam, type AdamConfig } from './train/adam.ts';
-export { type EpochRecord, type RunHooks, type StepReport, Trainer, type TrainerOptions, type TrainerSnapshot, type TrainerState } from './train/trainer.ts';
+export { gridValues } from './model/warp.ts';
+
+// Warp families: one file each in model/warps/, registered by name.
+export type { WarpFamily, WarpLatent } from './model/warps/family.ts';
+export { registerWarpFamily, warpFamily, warpFamilyNames } from './model/warps/registry.ts';
+
+// Who runs the decoder (the native engine is in `affine-vae/node`).
+export { type DecoderEngine, type ImageLossKind, tfjsEngine } from './model/engine.ts';
+export { Rng, type RngState } from './model/rng.ts';
+
+// Data: image sets, IDX, pictures from a canvas or a file.
+export { type ImageSet, type Split, slice, validationSplit } from './data/dataset.ts';
+export { IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
+export { toBytes, toUnit } from './data/pixels.ts';
+export { lightBackground, rgbaToGrey, rgbaToInput } from './data/resize.ts';
+export { centerLikeMnist } from './data/center.ts';
+
+// The objective and training.
+export { type ObjectiveOptions, objective } from './objective/objective.ts';
+export type { LossParts } from './objective/terms.ts';
+export { type Metrics, evaluateSet } from './objective/metrics.ts';
+export { type EpochRecord, type RunHooks, type StepReport, Trainer, TrainingDivergedError, type TrainerOptions, type TrainerSnapshot, type TrainerState } from './train/trainer.ts';
+
+// Evaluation against the moment baselines.
+export { EVALUATION_DEFAULTS, type EvaluationReport, type ReportOptions, evaluationReport, reportMarkdown, summaryTable } from './eval/report.ts';
+export { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './eval/transforms.ts';
+export { type Normalizer, baselines, modelNormalizer } from './eval/suite.ts';
+
+// Rendering: figures, traversals, animations, plots.
 export { type GreyImage, normalizationFigure, stack, tile, upscale } from './render/figure.ts';
 export { greyGif, interpolate, latentOf, traverse, warpAnimation } from './render/latent.ts';
 export { histogramSvg, scatterSvg } from './render/plots.ts';
+
+// TF.js backends.
 export { type BackendChoice, type BackendName, NODE_BACKENDS, selectBackend } from './tensors/backend.ts';

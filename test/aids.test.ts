@@ -5,6 +5,7 @@ import { loadMnist } from '../src/io/mnist.ts';
 import { SEED_TRAIN } from '../src/model/config.ts';
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
+import { objective } from '../src/objective/objective.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { tf, tinyConfig, useBackend } from './helpers.ts';
 
@@ -21,11 +22,11 @@ function batch(model: AffineVAE, n = 6) {
 }
 
 test('KL warm-up scales only the KL term of the loss', () => {
-  const model = new AffineVAE({ ...tinyConfig(8), loss: { ...tinyConfig(8).loss, klScaling: 'per-image' } }, 1);
+  const model = new AffineVAE({ ...tinyConfig(8), loss: { ...tinyConfig(8).loss, klScaling: 'per-image' } }, { seed: 1 });
   const { x, labels, eps } = batch(model);
-  const full = model.loss(x, labels, eps, 6);
-  const none = model.loss(x, labels, eps, 6, { klFactor: 0 });
-  const half = model.loss(x, labels, eps, 6, { klFactor: 0.5 });
+  const full = objective(model, x, labels, eps, 6);
+  const none = objective(model, x, labels, eps, 6, { klFactor: 0 });
+  const half = objective(model, x, labels, eps, 6, { klFactor: 0.5 });
   const [t1, t0, th, kl] = [full.total, none.total, half.total, full.kl].map((s) => s.dataSync()[0]);
   assert.ok(Math.abs(t1 - t0 - 5 * kl) < 1e-4 * t1, `${t1} − ${t0} vs 5·${kl}`);
   assert.ok(Math.abs(th - (t0 + 2.5 * kl)) < 1e-4 * t1);
@@ -33,33 +34,33 @@ test('KL warm-up scales only the KL term of the loss', () => {
 });
 
 test('pixel subsampling: all pixels give the full MSE; random subsets average to it', () => {
-  const model = new AffineVAE(tinyConfig(8), 2);
+  const model = new AffineVAE(tinyConfig(8), { seed: 2 });
   const { x, labels, eps } = batch(model);
-  const full = model.loss(x, labels, eps, 6, { training: false }).mse.dataSync()[0];
-  const all = model.loss(x, labels, eps, 6, { training: false, pixelIndices: Int32Array.from({ length: 784 }, (_, i) => i) }).mse.dataSync()[0];
+  const full = objective(model, x, labels, eps, 6, { training: false }).mse.dataSync()[0];
+  const all = objective(model, x, labels, eps, 6, { training: false, pixelIndices: Int32Array.from({ length: 784 }, (_, i) => i) }).mse.dataSync()[0];
   assert.ok(Math.abs(all - full) < 1e-6 * full);
   const rng = new Rng(7);
   let sum = 0;
   const trials = 200;
   for (let t = 0; t < trials; t++) {
     const pick = rng.permutation(784).subarray(0, 100).sort();
-    sum += model.loss(x, labels, eps, 6, { training: false, pixelIndices: pick }).mse.dataSync()[0];
+    sum += objective(model, x, labels, eps, 6, { training: false, pixelIndices: pick }).mse.dataSync()[0];
   }
   assert.ok(Math.abs(sum / trials - full) < 0.05 * full, `mean of subsets ${sum / trials} vs ${full}`);
   model.dispose();
 });
 
 test('rotation augmentation: the offset enters the angle; warps without an angle refuse it', () => {
-  const model = new AffineVAE({ ...tinyConfig(8), warp: 'rotation', warpDims: 1 }, 3);
+  const model = new AffineVAE({ ...tinyConfig(8), warp: 'rotation', warpDims: 1 }, { seed: 3 });
   const { x, labels, eps } = batch(model);
-  const base = model.loss(x, labels, eps, 6, { training: false }).mse.dataSync()[0];
-  const zero = model.loss(x, labels, eps, 6, { training: false, thetaOffset: tf.zeros([6]) as tf.Tensor1D }).mse.dataSync()[0];
-  const turned = model.loss(x, labels, eps, 6, { training: false, thetaOffset: tf.fill([6], 1.2) as tf.Tensor1D }).mse.dataSync()[0];
+  const base = objective(model, x, labels, eps, 6, { training: false }).mse.dataSync()[0];
+  const zero = objective(model, x, labels, eps, 6, { training: false, thetaOffset: tf.zeros([6]) as tf.Tensor1D }).mse.dataSync()[0];
+  const turned = objective(model, x, labels, eps, 6, { training: false, thetaOffset: tf.fill([6], 1.2) as tf.Tensor1D }).mse.dataSync()[0];
   assert.equal(zero, base);
   assert.notEqual(turned, base);
-  const seed = new AffineVAE(tinyConfig(8), 3);
+  const seed = new AffineVAE(tinyConfig(8), { seed: 3 });
   const s = batch(seed);
-  assert.throws(() => seed.loss(s.x, s.labels, s.eps, 6, { thetaOffset: tf.zeros([6]) as tf.Tensor1D }), /has no angle latent/);
+  assert.throws(() => objective(seed, s.x, s.labels, s.eps, 6, { thetaOffset: tf.zeros([6]) as tf.Tensor1D }), /has no angle latent/);
   model.dispose();
   seed.dispose();
 });
@@ -67,7 +68,7 @@ test('rotation augmentation: the offset enters the angle; warps without an angle
 test('training with all aids is deterministic and lowers the loss', async () => {
   const split = validationSplit(slice(loadMnist('train'), 0, 400), 0.1);
   const run = async () => {
-    const model = new AffineVAE({ ...tinyConfig(16), warp: 'rotation', warpDims: 1 }, 4);
+    const model = new AffineVAE({ ...tinyConfig(16), warp: 'rotation', warpDims: 1 }, { seed: 4 });
     const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 2, batch: 40, seed: 5, klWarmup: 1, rotationAugment: 30, pixels: 200 });
     const { history } = await trainer.run();
     const w = model.namedWeights()['decoder/dense2/kernel'].dataSync().slice();

@@ -7,7 +7,11 @@ import { PNG } from 'pngjs';
 import { encodeIdx, parseIdx } from '../src/data/idx.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { modelIndex, modelsUnder } from '../src/web/server.ts';
-import { tempDir } from './helpers.ts';
+import { saveModelDir } from '../src/io/model-dir.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { loadNativeAddon } from '../src/native/addon.ts';
+import { selectBackend } from '../src/tensors/backend.ts';
+import { tempDir, tinyConfig } from './helpers.ts';
 
 const BIN = new URL('../bin/affine-vae.js', import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -155,6 +159,21 @@ test('without the native addon the CLI warns once and runs on the TF.js decoder'
     env: { ...process.env, AFFINE_VAE_NO_NATIVE: '1' },
   });
   assertUserError(forced, /the native engine is unavailable: AFFINE_VAE_NO_NATIVE is set/);
+});
+
+test('the CLI names the engine that really runs: a decoder the native engine cannot run is on TF.js, with the reason', { skip: loadNativeAddon().addon ? false : 'native addon unavailable' }, async () => {
+  await selectBackend(['wasm', 'cpu']);
+  const dir = tempDir();
+  const model = new AffineVAE({ ...tinyConfig(4), decoderHidden: [4, 4, 4] }, { seed: 1 });
+  await saveModelDir(model, join(dir, 'deep'));
+  model.dispose();
+  writeFileSync(join(dir, 'in.idx'), encodeIdx(new Uint8Array(2 * 784), [2, 28, 28]));
+  const deep = cli('--engine', 'native', 'normalize', '--model', join(dir, 'deep'), join(dir, 'in.idx'), join(dir, 'out.idx'));
+  assert.equal(deep.status, 0, deep.stderr);
+  assert.equal(deep.stderr.match(/decoder engine/g)?.length, 1, deep.stderr);
+  assert.match(deep.stderr, /decoder engine: tfjs \(the native engine cannot run this model \(it runs decoders of exactly two hidden layers; this one has 3\); using the tfjs decoder\)/);
+  const shipped = cli('--engine', 'native', 'normalize', join(dir, 'in.idx'), join(dir, 'out.idx'));
+  assert.match(shipped.stderr, /decoder engine: native \((avx2|generic), (built|prebuilt), \d+ threads\)/);
 });
 
 test('Ctrl-C saves a checkpoint and exits; --resume continues', async () => {

@@ -305,7 +305,7 @@ test('training: a loss that becomes non-finite stops the run before anything of 
   const { SEED_TRAIN } = await import('../src/model/config.ts');
   const { tinyConfig, noiseImages } = await import('./helpers.ts');
   const data = validationSplit({ images: noiseImages(60, 784), labels: new Uint8Array(60), n: 60, height: 28, width: 28 }, 0.1);
-  const model = new AffineVAE(tinyConfig(8), 1);
+  const model = new AffineVAE(tinyConfig(8), { seed: 1 });
   const trainer = new Trainer(model, data, { ...SEED_TRAIN, epochs: 2, batch: 18, learningRate: 1e9 });
   let saved = 0;
   await assert.rejects(trainer.run({ onEpoch: () => void saved++ }), (err: Error) => err instanceof TrainingDivergedError && /training diverged: .*non-finite|became (NaN|Infinity)/.test(err.message));

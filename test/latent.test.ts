@@ -9,7 +9,7 @@ before(useBackend);
 const decodeOne = (model: AffineVAE, z: Float32Array) => model.decode(tf.tensor2d(z, [1, model.latent]), true).dataSync();
 
 test('traverse: row i sweeps latent i only; the middle column is the image itself; inert p2, p5 rows are constant', () => {
-  const model = new AffineVAE(tinyConfig(12), 3);
+  const model = new AffineVAE(tinyConfig(12), { seed: 3 });
   const z = latentOf(model, Float32Array.from({ length: 784 }, (_, i) => (i % 13) / 13));
   const steps = 5;
   const grid = traverse(model, z, 2, steps);
@@ -24,7 +24,7 @@ test('traverse: row i sweeps latent i only; the middle column is the image itsel
 });
 
 test('interpolate starts at A and ends at B', () => {
-  const model = new AffineVAE(tinyConfig(12), 4);
+  const model = new AffineVAE(tinyConfig(12), { seed: 4 });
   const a = Float32Array.from({ length: model.latent }, (_, i) => i / 10);
   const b = Float32Array.from({ length: model.latent }, (_, i) => -i / 20);
   const row = interpolate(model, a, b, 6);
@@ -34,7 +34,7 @@ test('interpolate starts at A and ends at B', () => {
 });
 
 test('the warp animation is a GIF with one frame per step of each warp latent', () => {
-  const model = new AffineVAE(tinyConfig(8), 5);
+  const model = new AffineVAE(tinyConfig(8), { seed: 5 });
   const frames = warpAnimation(model, new Float32Array(model.latent), 1, 4);
   assert.equal(frames.length, 6 * 4 * 784);
   const gif = greyGif(frames, 24, 28, 28, 2);

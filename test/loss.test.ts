@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { LossConfig } from '../src/model/config.ts';
-import { klDivisor, klElements, lossParts } from '../src/model/loss.ts';
+import { klDivisor, klElements, lossParts } from '../src/objective/terms.ts';
 import { tf, useBackend } from './helpers.ts';
 
 before(useBackend);

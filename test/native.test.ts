@@ -4,11 +4,12 @@ import { slice, validationSplit } from '../src/data/dataset.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { SEED_TRAIN } from '../src/model/config.ts';
 import { CoordinateDecoder } from '../src/model/decoder.ts';
-import { type DecoderEngine, setDecoderEngine, tfjsEngine } from '../src/model/engine.ts';
+import { type DecoderEngine, tfjsEngine } from '../src/model/engine.ts';
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues } from '../src/model/warp.ts';
 import { type NativeKernel, type NativeRunArgs, type NativeRunResult, loadNativeAddon } from '../src/native/addon.ts';
+import { NATIVE_CONTRACT, contractMismatch, marshal } from '../src/native/contract.ts';
 import { nativeEngine } from '../src/native/engine.ts';
 import { Trainer, type TrainerSnapshot } from '../src/train/trainer.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
@@ -62,17 +63,43 @@ function setup(c: Case, seed: number) {
   return { decoder, grid, content, warp, target };
 }
 
-/** The addon's inputs for a case built by {@link setup} (no target, no gradient asked). */
+/** The addon's inputs for a case built by {@link setup} (no target, no gradient asked), marshalled as the engine does. */
 function addonArgs(c: Case, { decoder, grid, content, warp }: ReturnType<typeof setup>): NativeRunArgs {
-  const [l1, l2] = decoder.hidden;
-  return {
-    B: c.B, P: c.side * c.side, Zc: c.Zc, H1: c.H1, H2: c.H2, threads: c.threads, grad: 0,
-    content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array,
-    W1: l1.kernel.dataSync() as Float32Array, b1: l1.bias.dataSync() as Float32Array,
-    W2: l2.kernel.dataSync() as Float32Array, b2: l2.bias.dataSync() as Float32Array,
-    W3: decoder.output.kernel.dataSync() as Float32Array, b3: decoder.output.bias.dataSync() as Float32Array,
-  };
+  const arrays = { content: content.dataSync() as Float32Array, affine: warp.dataSync() as Float32Array, grid: grid.dataSync() as Float32Array };
+  return marshal(decoder, arrays, { threads: c.threads });
 }
+
+test('marshal reads the sizes off the arrays and names the weights as the contract does', () => {
+  const c = cases[1];
+  const args = addonArgs(c, setup(c, 1));
+  assert.deepEqual([args.B, args.P, args.Zc, args.H1, args.H2, args.threads, args.grad], [c.B, c.side * c.side, c.Zc, c.H1, c.H2, c.threads, 0]);
+  for (const a of NATIVE_CONTRACT.arrays.filter((a) => a.role === 'weight')) assert.ok(args[a.name] instanceof Float32Array, a.name);
+});
+
+test('the addon reports the contract this package was written against; another one is refused', { skip }, () => {
+  assert.deepEqual(addon!.contract(), JSON.parse(JSON.stringify(NATIVE_CONTRACT)));
+  assert.equal(contractMismatch(addon!.contract()), null);
+  const other = structuredClone(addon!.contract()) as { arrays: { shape: string[] }[] };
+  other.arrays[0].shape = ['B', 'H1'];
+  assert.match(contractMismatch(other)!, /contract differs/);
+});
+
+test('a model whose decoder the native engine cannot run falls back to TF.js and says why, once', { skip }, () => {
+  const warnings: string[] = [];
+  const config = { ...tinyConfig(8), decoderHidden: [8, 8, 8] };
+  const model = new AffineVAE(config, { seed: 1, engine: nativeEngine(addon!, 1), warn: (m) => warnings.push(m) });
+  assert.equal(model.engine, tfjsEngine);
+  assert.deepEqual(warnings, [model.engineFallback]);
+  assert.match(warnings[0], /the native engine cannot run this model \(it runs decoders of exactly two hidden layers; this one has 3\); using the tfjs decoder/);
+  const out = model.normalize(new Float32Array(784));
+  assert.equal(out.length, 784);
+  const fits = new AffineVAE(tinyConfig(8), { seed: 1, engine: nativeEngine(addon!, 1), warn: (m) => warnings.push(m) });
+  assert.equal(fits.engine.name, 'native');
+  assert.equal(fits.engineFallback, null);
+  assert.equal(warnings.length, 1);
+  model.dispose();
+  fits.dispose();
+});
 
 // Every compiled variant this CPU runs (avx2 and generic here) is checked against TF.js.
 const kernels: NativeKernel[] = addon ? addon.kernels() : ['generic'];
@@ -140,15 +167,14 @@ test('the addon rejects wrong inputs with a clear error', { skip }, () => {
 test('a training step on the native engine matches the TF.js engine', { skip }, () => {
   const split = validationSplit(slice(loadMnist('train'), 0, 200), 0.1);
   const step = (native: boolean) => {
-    setDecoderEngine(native ? nativeEngine(addon!, 2) : tfjsEngine);
-    const model = new AffineVAE(tinyConfig(24), 8);
+    const model = new AffineVAE(tinyConfig(24), { seed: 8, engine: native ? nativeEngine(addon!, 2) : tfjsEngine });
+    assert.equal(model.engine.name, native ? 'native' : 'tfjs');
     const trainer = new Trainer(model, split, { ...SEED_TRAIN, batch: 30, seed: 2 }, { microBatch: 13 });
     const idx = Int32Array.from({ length: 30 }, (_, i) => i);
     const losses = [trainer.trainStep(split.train, idx).loss, trainer.trainStep(split.train, idx).loss];
     const weights = Object.fromEntries(Object.entries(model.namedWeights()).map(([k, v]) => [k, v.dataSync().slice()]));
     trainer.dispose();
     model.dispose();
-    setDecoderEngine(tfjsEngine);
     return { losses, weights };
   };
   const n = step(true);
@@ -224,34 +250,30 @@ test('the compiled variants agree to float rounding, and an unknown one is refus
 });
 
 test('on the native engine, a run stopped mid-epoch and resumed matches an uninterrupted one exactly', { skip }, async () => {
-  setDecoderEngine(nativeEngine(addon!, 2));
-  try {
-    const split = validationSplit(slice(loadMnist('train'), 0, 300), 0.1);
-    const schedule = { ...SEED_TRAIN, epochs: 2, batch: 40, seed: 3 };
-    const straight = new AffineVAE(tinyConfig(16), 6);
-    const t1 = new Trainer(straight, split, schedule);
-    await t1.run();
-    const stopped = new AffineVAE(tinyConfig(16), 6);
-    const t2 = new Trainer(stopped, split, schedule);
-    let steps = 0;
-    let snapshot: TrainerSnapshot | null = null;
-    await t2.run({
-      onStep: () => steps++,
-      shouldStop: () => steps === 9, // 7 steps per epoch: stops inside epoch 2
-      onStop: (s) => {
-        // Copy the tensors, as writing a checkpoint would.
-        snapshot = { state: s.state, weights: copy(s.weights), optimizer: copy(s.optimizer) };
-      },
-    });
-    const resumed = new AffineVAE(tinyConfig(16), 99);
-    const t3 = new Trainer(resumed, split, schedule);
-    t3.restore(snapshot!);
-    await t3.run();
-    for (const [name, w] of Object.entries(straight.namedWeights())) {
-      assert.deepEqual(Array.from(resumed.namedWeights()[name].dataSync()), Array.from(w.dataSync()), name);
-    }
-  } finally {
-    setDecoderEngine(tfjsEngine);
+  const engine = nativeEngine(addon!, 2);
+  const split = validationSplit(slice(loadMnist('train'), 0, 300), 0.1);
+  const schedule = { ...SEED_TRAIN, epochs: 2, batch: 40, seed: 3 };
+  const straight = new AffineVAE(tinyConfig(16), { seed: 6, engine });
+  const t1 = new Trainer(straight, split, schedule);
+  await t1.run();
+  const stopped = new AffineVAE(tinyConfig(16), { seed: 6, engine });
+  const t2 = new Trainer(stopped, split, schedule);
+  let steps = 0;
+  let snapshot: TrainerSnapshot | null = null;
+  await t2.run({
+    onStep: () => steps++,
+    shouldStop: () => steps === 9, // 7 steps per epoch: stops inside epoch 2
+    onStop: (s) => {
+      // Copy the tensors, as writing a checkpoint would.
+      snapshot = { state: s.state, weights: copy(s.weights), optimizer: copy(s.optimizer) };
+    },
+  });
+  const resumed = new AffineVAE(tinyConfig(16), { seed: 99, engine });
+  const t3 = new Trainer(resumed, split, schedule);
+  t3.restore(snapshot!);
+  await t3.run();
+  for (const [name, w] of Object.entries(straight.namedWeights())) {
+    assert.deepEqual(Array.from(resumed.namedWeights()[name].dataSync()), Array.from(w.dataSync()), name);
   }
 });
 

@@ -13,7 +13,7 @@ before(useBackend);
 
 function savedModel(): { dir: string; model: AffineVAE; x: Float32Array } {
   const dir = tempDir();
-  const model = new AffineVAE(tinyConfig(12), 21);
+  const model = new AffineVAE(tinyConfig(12), { seed: 21 });
   const rng = new Rng(1);
   const x = Float32Array.from({ length: 3 * 784 }, () => rng.uniform());
   return { dir, model, x };
@@ -110,7 +110,7 @@ test('layerShapes lists the layers the constructor builds, for every preset and 
     { ...buildModelConfig('seed', { hidden: 8 }), decoderHidden: [3, 4, 5], predictorInput: 'content' as const },
   ];
   for (const config of configs) {
-    const model = new AffineVAE(config, 1);
+    const model = new AffineVAE(config, { seed: 1 });
     assert.deepEqual(layerShapes(config), model.layers.map((d) => ({ name: d.name, inputs: d.inputs, units: d.units })));
     model.dispose();
   }

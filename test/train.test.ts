@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { slice, validationSplit } from '../src/data/dataset.ts';
-import { evaluateSet } from '../src/eval/metrics.ts';
+import { evaluateSet } from '../src/objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../src/io/checkpoint.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { SEED_TRAIN, type TrainConfig } from '../src/model/config.ts';
@@ -24,7 +24,7 @@ test("Keras' validation split: the last 2%, unshuffled", () => {
 
 test('a tiny training run lowers validation MSE by a clear margin', async () => {
   const split = validationSplit(slice(loadMnist('train'), 0, 2000), 0.1);
-  const model = new AffineVAE(tinyConfig(32), 1);
+  const model = new AffineVAE(tinyConfig(32), { seed: 1 });
   const before = evaluateSet(model, split.validation, 100, 0).mse;
   const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 3, batch: 50 });
   const { history } = await trainer.run();
@@ -38,7 +38,7 @@ test('a tiny training run lowers validation MSE by a clear margin', async () => 
 
 test('no tensor leaks across training steps', () => {
   const split = data();
-  const model = new AffineVAE(tinyConfig(8), 2);
+  const model = new AffineVAE(tinyConfig(8), { seed: 2 });
   const trainer = new Trainer(model, split, schedule(1), { microBatch: 20 });
   const idx = Int32Array.from({ length: 50 }, (_, i) => i);
   trainer.trainStep(split.train, idx); // first step may create lazily kept tensors
@@ -52,7 +52,7 @@ test('no tensor leaks across training steps', () => {
 test('micro-batching changes memory, not the result', () => {
   const split = data();
   const run = (microBatch: number) => {
-    const model = new AffineVAE(tinyConfig(8), 3);
+    const model = new AffineVAE(tinyConfig(8), { seed: 3 });
     const trainer = new Trainer(model, split, schedule(1), { microBatch });
     const parts = trainer.trainStep(split.train, Int32Array.from({ length: 50 }, (_, i) => i));
     const w = model.namedWeights()['decoder/dense2/kernel'].dataSync().slice();
@@ -69,7 +69,7 @@ test('micro-batching changes memory, not the result', () => {
 test('the same seed gives the same run', async () => {
   const split = data();
   const weights = async () => {
-    const model = new AffineVAE(tinyConfig(8), 4);
+    const model = new AffineVAE(tinyConfig(8), { seed: 4 });
     const trainer = new Trainer(model, split, schedule(1));
     await trainer.run();
     const w = model.namedWeights()['encoder/mean/kernel'].dataSync().slice();
@@ -83,14 +83,14 @@ test('the same seed gives the same run', async () => {
 test('resume after a simulated kill (mid-epoch) gives the same weights as an uninterrupted run', async () => {
   const split = data();
   const config = tinyConfig(8);
-  const straight = new AffineVAE(config, 5);
+  const straight = new AffineVAE(config, { seed: 5 });
   const t1 = new Trainer(straight, split, schedule(2));
   await t1.run();
 
   // A run that stops mid-way through epoch 2 and leaves only its checkpoint file behind.
   const dir = tempDir();
   const ckpt = join(dir, 'checkpoint.ckpt');
-  const killed = new AffineVAE(config, 5);
+  const killed = new AffineVAE(config, { seed: 5 });
   const t2 = new Trainer(killed, split, schedule(2));
   let steps = 0;
   const result = await t2.run({
@@ -106,7 +106,7 @@ test('resume after a simulated kill (mid-epoch) gives the same weights as an uni
   const restored = readCheckpoint(ckpt);
   assert.equal(restored.state.epoch, 1);
   assert.equal(restored.state.step, 4);
-  const resumed = new AffineVAE(restored.model, 999);
+  const resumed = new AffineVAE(restored.model, { seed: 999 });
   const t3 = new Trainer(resumed, split, restored.train);
   t3.restore(restored.snapshot);
   await t3.run();

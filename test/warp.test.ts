@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { AffineVAE } from '../src/model/vae.ts';
-import { WARP_DIMS, type WarpKind, gridValues, linspace, warpAffine, warpGrid, warpLatentNames } from '../src/model/warp.ts';
+import { Rng } from '../src/model/rng.ts';
+import { objective, priorScales } from '../src/objective/objective.ts';
+import { gridValues, linspace, warpAffine, warpGrid } from '../src/model/warp.ts';
+import type { WarpFamily } from '../src/model/warps/family.ts';
+import { BUILTIN_WARPS, registerWarpFamily, warpFamily, warpFamilyNames } from '../src/model/warps/registry.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -40,7 +44,7 @@ test('p[2] and p[5] are inert in the seed preset (coordinates and decoded images
   const c = warpGrid(grid, warpAffine('seed', tf.tensor2d([[0.3, -0.2, 0, 0.5, 0.4, 0]]), 0.1)).dataSync();
   assert.ok(maxAbsDiff(a, c) > 0.01, 'p[4] does act');
 
-  const model = new AffineVAE(tinyConfig(8), 3);
+  const model = new AffineVAE(tinyConfig(8), { seed: 3 });
   const z = tf.randomNormal([2, 16], 0, 1, 'float32', 5).arraySync() as number[][];
   const z2 = z.map((row) => row.map((v, i) => (i === 10 + 2 || i === 10 + 5 ? v + 5 : v)));
   const d1 = model.decode(tf.tensor2d(z), true).dataSync();
@@ -50,7 +54,7 @@ test('p[2] and p[5] are inert in the seed preset (coordinates and decoded images
 });
 
 test('normalization ignores the warp; reconstruction uses it', () => {
-  const model = new AffineVAE(tinyConfig(8), 4);
+  const model = new AffineVAE(tinyConfig(8), { seed: 4 });
   const z = tf.tensor2d([[...Array(10).fill(0.2), 3, -2, 0, 1, 2, 0]]);
   const zNoWarp = tf.tensor2d([[...Array(10).fill(0.2), 0, 0, 0, 0, 0, 0]]);
   assert.equal(maxAbsDiff(model.decode(z, false).dataSync(), model.decode(zNoWarp, true).dataSync()), 0);
@@ -81,7 +85,7 @@ test('the seed warp passes no gradient to p2 and p5', () => {
 });
 
 test('rendering at 28 equals normal decoding; at 55 it keeps the training pixels on its even grid points', () => {
-  const model = new AffineVAE(tinyConfig(8), 6);
+  const model = new AffineVAE(tinyConfig(8), { seed: 6 });
   const x = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7);
   assert.deepEqual(Array.from(model.render(x, 28, false)), Array.from(model.normalize(x)));
   assert.deepEqual(Array.from(model.render(x, 28, true)), Array.from(model.reconstruct(x)));
@@ -93,17 +97,64 @@ test('rendering at 28 equals normal decoding; at 55 it keeps the training pixels
   model.dispose();
 });
 
-test('warpLatentNames names exactly the warp latents that move the affine map', () => {
-  for (const kind of Object.keys(WARP_DIMS) as WarpKind[]) {
-    const names = warpLatentNames(kind);
-    assert.equal(names.length, WARP_DIMS[kind], kind);
-    const base = warpAffine(kind, tf.zeros([1, WARP_DIMS[kind]]), 0.1).dataSync();
-    names.forEach((name, k) => {
-      const p = new Float32Array(WARP_DIMS[kind]);
+test('each family names exactly the warp latents that move the affine map, and offers sliders only for those', () => {
+  for (const name of BUILTIN_WARPS) {
+    const family = warpFamily(name);
+    const dims = family.latents.length;
+    const base = family.toAffine(tf.zeros([1, dims]), 0.1).dataSync();
+    family.latents.forEach((latent, k) => {
+      const p = new Float32Array(dims);
       p[k] = 0.5;
-      const moved = warpAffine(kind, tf.tensor2d(p, [1, p.length]), 0.1).dataSync();
+      const moved = family.toAffine(tf.tensor2d(p, [1, dims]), 0.1).dataSync();
       const acts = moved.some((v, i) => Math.abs(v - base[i]) > 1e-6);
-      assert.equal(acts, name !== null, `${kind} latent ${k} (${name})`);
+      assert.equal(acts, latent.name !== null, `${name} latent ${k} (${latent.name})`);
+      assert.equal(latent.slider !== null, latent.name !== null, `${name} latent ${k}: a slider only for a latent that acts`);
     });
+    // The angle latent, where there is one, turns the map by exactly the offset.
+    if (family.angle !== null) {
+      const p = new Float32Array(dims);
+      p[family.angle] = Math.PI / 2;
+      const a = family.toAffine(tf.tensor2d(p, [1, dims]), 0.1).dataSync();
+      assert.ok(Math.abs(a[0]) < 1e-6 && Math.abs(a[1] + 1) < 1e-6, `${name}: ${a}`);
+    }
   }
+});
+
+test('a family is one object: a toy one registers, builds, trains a step and reports its prior', async () => {
+  // A pure isotropic scale: a0 = a3 = exp(p0). One object, one registration call.
+  const zoom: WarpFamily = {
+    name: 'toy-zoom',
+    latents: [{ name: 'log scale', prior: 'translation', slider: { min: -1, max: 1 } }],
+    angle: null,
+    toAffine: (warp) =>
+      tf.tidy(() => {
+        const s = tf.exp(warp);
+        const z = tf.zerosLike(s);
+        return tf.concat([s, z, z, s, z, z], 1) as tf.Tensor2D;
+      }),
+  };
+  registerWarpFamily(zoom);
+  registerWarpFamily(zoom); // the same object again: nothing happens
+  assert.ok(warpFamilyNames().includes('toy-zoom'));
+  assert.throws(() => registerWarpFamily({ ...zoom }), /already registered/);
+  assert.throws(() => registerWarpFamily({ ...zoom, name: 'Bad Name' }), /lower-case/);
+  assert.throws(() => registerWarpFamily({ ...zoom, name: 'toy-angle', angle: 3 }), /not one of its latents/);
+  assert.throws(() => warpFamily('no-such-warp'), /unknown warp 'no-such-warp' \(known: seed, affine, rotation, rotation-translation, toy-zoom\)/);
+
+  const config = { ...tinyConfig(8), warp: 'toy-zoom', warpDims: 1, priors: { rotation: 0.5, translation: 0.25 } };
+  const model = new AffineVAE(config, { seed: 2 });
+  assert.equal(model.latent, config.contentDims + 1);
+  assert.deepEqual(Array.from(priorScales(model)).slice(-2), [1, 0.25]);
+  // Its pose read-out goes through the same affine map: the decoder samples the canonical image
+  // at exp(0.3)·g, so the observed digit is the canonical one shrunk by exp(−0.3) on both axes.
+  const [pose] = model.poseOf(Float32Array.from([...new Array(config.contentDims).fill(0), 0.3]));
+  assert.ok(Math.abs(pose.scaleX - Math.exp(-0.3)) < 1e-5 && Math.abs(pose.scaleY - Math.exp(-0.3)) < 1e-5, JSON.stringify(pose));
+  assert.throws(() => new AffineVAE({ ...config, warpDims: 2 }, { seed: 2 }), /reads 1 warp latents/);
+  // The objective trains through it: a finite loss, and a gradient that reaches the encoder.
+  const x = tf.tensor2d(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 9) / 9), [2, 784]);
+  const eps = tf.tensor2d(new Rng(1).normals(2 * model.latent), [2, model.latent]);
+  const { value, grads } = tf.variableGrads(() => objective(model, x, tf.tensor1d([1, 2], 'int32'), eps, 2).total, model.variables);
+  assert.ok(Number.isFinite(value.dataSync()[0]));
+  assert.ok(tf.max(tf.abs(grads[model.encoderMean.kernel.name])).dataSync()[0] > 0);
+  model.dispose();
 });

@@ -4,6 +4,7 @@ import { UserError } from '../io/files.ts';
 import { readIdxImages, writeIdxImages } from '../io/idx-file.ts';
 import { MAX_IMAGE_PIXELS, readPngAsInput, writeGreyPng } from '../io/png.ts';
 import { tile, upscale } from '../render/figure.ts';
+import { toBytes } from '../data/pixels.ts';
 
 /**
  * Reads `.idx` (uint8 N×H×W, gzipped or not) or `.png` input as images of the model's size; a
@@ -33,19 +34,10 @@ export function readInputImages(path: string, height: number, width: number, war
 export function writeOutputImages(path: string, pixels: Float32Array, n: number, height: number, width: number, scale = 1): void {
   const ext = extname(path).toLowerCase();
   if (ext === '.idx') {
-    const bytes = new Uint8Array(pixels.length);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(255 * Math.min(1, Math.max(0, pixels[i])));
-    writeIdxImages(path, bytes, n, height, width);
+    writeIdxImages(path, toBytes(pixels), n, height, width);
   } else if (ext === '.png') {
     writeGreyPng(path, upscale(tile(pixels, n, height, width, Math.min(n, 10), n > 1 ? 1 : 0), scale));
   } else {
     throw new UserError(`${path}: unknown output type '${ext}' (use .idx or .png)`);
   }
-}
-
-/** Uint8 pixels to floats in [0, 1]. */
-export function toUnit(images: Uint8Array): Float32Array {
-  const out = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i++) out[i] = images[i] / 255;
-  return out;
 }

@@ -5,7 +5,8 @@ import { MAX_IMAGE_PIXELS } from '../io/png.ts';
 import { shippedModelDir } from '../io/shipped.ts';
 import { PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
-import { type EngineChoice, useEngine } from '../native/select.ts';
+import { type EngineChoice, chooseEngine } from '../native/select.ts';
+import { CommandContext } from './context.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import { registerGradients } from '../train/gradients.ts';
 import { decodeCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
@@ -37,22 +38,20 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const withBackend = <T>(f: (o: T) => Promise<number>) => async (o: T) => {
+  /** Starts the backend, chooses the engine, and runs a command with the context they make. */
+  const withBackend = (f: (ctx: CommandContext) => Promise<number>) => async () => {
     const opts = program.opts();
-    // Global options every command that reads images honours.
-    if (opts.maxImagePixels) Object.assign(o as object, { maxImagePixels: opts.maxImagePixels });
     const choice = await selectBackend(undefined, opts.backend);
     let engine: EngineChoice;
     try {
-      engine = useEngine(opts.engine, opts.threads);
+      engine = chooseEngine(opts.engine, opts.threads);
     } catch (err) {
       throw new UserError((err as Error).message);
     }
     if (engine.warning) log(`warning: ${engine.warning}`);
     const skipped = choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.name).join(', ')})` : '';
-    const native = engine.native ? ` (${engine.native.kernel}, ${engine.native.source}, ${engine.threads} threads)` : '';
-    log(`backend: ${choice.name}${skipped}; decoder engine: ${engine.name}${native}`);
-    return f(o);
+    log(`backend: ${choice.name}${skipped}`);
+    return f(new CommandContext(log, engine, opts.maxImagePixels));
   };
 
   program
@@ -88,7 +87,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--force', 'replace a model already in --out (one without a checkpoint)')
     .action((o, command: Command) =>
       run(
-        withBackend(() =>
+        withBackend((ctx) =>
           trainCommand(
             {
               ...o,
@@ -98,9 +97,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
               // What was typed, as against defaults: --resume refuses typed options that contradict the run.
               given: Object.keys(o).filter((k) => command.getOptionValueSource(k) === 'cli'),
             },
-            log,
+            ctx,
           ),
-        )(o),
+        )(),
       ),
     );
 
@@ -125,7 +124,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
           positiveInt,
         );
     }
-    command.action((input: string, output: string, o) => run(withBackend(() => decodeCommand(mode, input, output, o, log))(o)));
+    command.action((input: string, output: string, o) => run(withBackend((ctx) => decodeCommand(mode, input, output, o, ctx))()));
   }
 
   program
@@ -138,7 +137,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
-    .action((input: string, output: string, o) => run(withBackend(() => renderCommand(input, output, o, log))(o)));
+    .action((input: string, output: string, o) => run(withBackend((ctx) => renderCommand(input, output, o, ctx))()));
 
   program
     .command('traverse')
@@ -150,7 +149,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--steps <n>', 'images per row', positiveInt, 9)
     .option('--gif <file.gif>', 'also write an animation of the digit turned through each warp latent')
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
-    .action((o) => run(withBackend(() => traverseCommand(o, log))(o)));
+    .action((o) => run(withBackend((ctx) => traverseCommand(o, ctx))()));
 
   program
     .command('interpolate <a> <b>')
@@ -159,7 +158,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
-    .action((a: string, b: string, o) => run(withBackend(() => interpolateCommand(a, b, o, log))(o)));
+    .action((a: string, b: string, o) => run(withBackend((ctx) => interpolateCommand(a, b, o, ctx))()));
 
   program
     .command('figure')
@@ -169,7 +168,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .option('--scale <n>', 'upscale factor (nearest)', positiveInt, 4)
-    .action((o) => run(withBackend(() => figureCommand(o, log))(o)));
+    .action((o) => run(withBackend((ctx) => figureCommand(o, ctx))()));
 
   program
     .command('transforms <in> <out>')
@@ -177,7 +176,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(modelOption())
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
-    .action((input: string, output: string, o) => run(withBackend(() => transformsCommand(input, output, o, log))(o)));
+    .action((input: string, output: string, o) => run(withBackend((ctx) => transformsCommand(input, output, o, ctx))()));
 
   program
     .command('evaluate')
@@ -191,7 +190,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--references <n>', '1-NN reference images (the first N of the training set)', positiveInt, 10000)
     .option('--range <rot,shear,scale>', 'add a custom transform setting: rotation ±deg, shear ±s, scale ±f (repeatable)', collectRange, [])
     .option('--no-defaults', 'leave out the natural (±20°, shear ±0.2) and hard (±45°) settings')
-    .action((o) => run(withBackend(() => evaluateCommand(o, log))(o)));
+    .action((o) => run(withBackend((ctx) => evaluateCommand(o, ctx))()));
 
   program
     .command('serve')

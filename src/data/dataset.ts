@@ -1,3 +1,5 @@
+import { toUnit } from './pixels.ts';
+
 /**
  * In-memory image datasets. Pixels stay `Uint8Array` outside the TF.js engine; float batches are
  * made on demand, one batch at a time.
@@ -47,10 +49,7 @@ export function validationSplit(set: ImageSet, fraction: number): Split {
 export function gatherPixels(set: ImageSet, indices: ArrayLike<number>): Float32Array {
   const p = pixelsOf(set);
   const out = new Float32Array(indices.length * p);
-  for (let b = 0; b < indices.length; b++) {
-    const src = indices[b] * p;
-    for (let i = 0; i < p; i++) out[b * p + i] = set.images[src + i] / 255;
-  }
+  for (let b = 0; b < indices.length; b++) toUnit(set.images.subarray(indices[b] * p, (indices[b] + 1) * p), out, b * p);
   return out;
 }
 

@@ -1,13 +1,21 @@
 import type { ImageSet } from '../data/dataset.ts';
+import { toUnit } from '../data/pixels.ts';
 import { compose } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import { type AffineVAE, UNWARP_PASSES } from '../model/vae.ts';
 import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
-import { evaluateSet, meanLatentAccuracy } from './metrics.ts';
+import { evaluateSet } from '../objective/metrics.ts';
+import { meanLatentAccuracy } from './classifier.ts';
 import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invarianceOf, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
 import { transformImages } from '../model/transform-images.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
+
+/** The transform settings the suite measures when none are given: natural and hard. */
+export const EVALUATION_DEFAULTS: { name: string; ranges: TransformRanges }[] = [
+  { name: 'natural', ranges: NATURAL_RANGES },
+  { name: 'hard', ranges: HARD_RANGES },
+];
 
 /** What {@link evaluationReport} measures on. */
 export interface ReportOptions {
@@ -18,6 +26,7 @@ export interface ReportOptions {
   /** Training images, the 1-NN references. */
   references: ImageSet;
   seed: number;
+  /** Default: {@link EVALUATION_DEFAULTS}. */
   settings?: { name: string; ranges: TransformRanges }[];
 }
 
@@ -67,7 +76,7 @@ export function evaluationReport(
     'model resampled': modelNormalizer(model, 'resampled'),
     ...baselines(h, w),
   };
-  const unit = (s: ImageSet) => Float32Array.from(s.images, (v) => v / 255);
+  const unit = (s: ImageSet) => toUnit(s.images);
   const testX = unit(test);
   const refX = unit(references);
 
@@ -93,7 +102,7 @@ export function evaluationReport(
   const settings: SettingResult[] = [];
   const inferredRotations: Record<string, number[]> = {};
   const charts: Record<string, string> = {};
-  for (const [k, s] of (o.settings ?? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }]).entries()) {
+  for (const [k, s] of (o.settings ?? EVALUATION_DEFAULTS).entries()) {
     const t = transformSet(test, s.ranges, o.seed + 17 * (k + 1)); // t.original holds testX's values
     const transformedBy = normalizeAll(t.transformed, t.n);
     const inv = Object.fromEntries(Object.keys(normalizers).map((name) => [name, invarianceOf(uprightBy[name], transformedBy[name], t)]));
@@ -160,10 +169,24 @@ function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: numb
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
-/** The report as Markdown tables. */
-export function reportMarkdown(r: EvaluationReport, model: string): string {
+/**
+ * The normalization table: 1-NN accuracy and invariance per setting, one column per normalizer
+ * (Markdown; `evaluate --report` prints it on stdout).
+ */
+export function summaryTable(r: EvaluationReport): string[] {
   const names = Object.keys(r.nearestNeighbourUpright);
   const row = (label: string, values: Record<string, number>) => `| ${label} | ${names.map((n) => fmt(values[n])).join(' | ')} |`;
+  const lines = [`| measure | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`, row('1-NN accuracy, upright digits', r.nearestNeighbourUpright)];
+  for (const s of r.settings) {
+    const range = `rotation ±${s.ranges.rotation}°, shear ±${s.ranges.shear}, scale ±${s.ranges.scale}`;
+    lines.push(row(`invariance, ${s.name} (${range}); lower is better`, s.invariance));
+    lines.push(row(`1-NN accuracy, transformed, ${s.name}`, s.nearestNeighbourTransformed));
+  }
+  return lines;
+}
+
+/** The report as Markdown tables. */
+export function reportMarkdown(r: EvaluationReport, model: string): string {
   const lines = [
     `# Evaluation of ${model}`,
     '',
@@ -183,15 +206,8 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
       `from the latent of the input first straightened in ${UNWARP_PASSES} encoder passes (\`normalize --passes ${UNWARP_PASSES + 1}\`). ` +
       `\`model resampled\`: the input's own pixels moved by the inverse of the pose read in ${UNWARP_PASSES} passes (\`normalize --resample\`).`,
     '',
-    `| measure | ${names.join(' | ')} |`,
-    `|---|${names.map(() => '---').join('|')}|`,
-    row('1-NN accuracy, upright digits', r.nearestNeighbourUpright),
+    ...summaryTable(r),
   ];
-  for (const s of r.settings) {
-    const range = `rotation ±${s.ranges.rotation}°, shear ±${s.ranges.shear}, scale ±${s.ranges.scale}`;
-    lines.push(row(`invariance, ${s.name} (${range}); lower is better`, s.invariance));
-    lines.push(row(`1-NN accuracy, transformed, ${s.name}`, s.nearestNeighbourTransformed));
-  }
   lines.push('', '## Pose recovery (the model)', '', '| setting | rotation error (°) | rotation circular corr. | shear error | shear corr. | scale error | scale corr. |', '|---|---|---|---|---|---|---|');
   for (const s of r.settings) {
     const p = s.pose;

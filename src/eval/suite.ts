@@ -7,6 +7,7 @@ import { valuesOf } from '../tensors/read.ts';
 import { momentNormalize } from './moments.ts';
 import { transformImages } from '../model/transform-images.ts';
 import { type TransformRanges, sampleTransforms } from './transforms.ts';
+import { toUnit } from '../data/pixels.ts';
 
 /** Anything that maps `n × P` images in [0, 1] to normalized `n × P` images. */
 export type Normalizer = (images: Float32Array, n: number) => Float32Array;
@@ -40,7 +41,7 @@ export interface TransformedSet {
 
 /** Draws one known random transform per image (seeded) and applies it. */
 export function transformSet(set: ImageSet, ranges: TransformRanges, seed: number): TransformedSet {
-  const original = Float32Array.from(set.images, (v) => v / 255);
+  const original = toUnit(set.images);
   const applied = sampleTransforms(set.n, ranges, new Rng(seed));
   return { original, transformed: transformImages(original, set.n, set.height, set.width, applied.map((a) => a.matrix)), applied, n: set.n };
 }

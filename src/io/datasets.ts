@@ -8,6 +8,7 @@ import { UserError, readFileOrFail } from './files.ts';
 import { readIdxImages } from './idx-file.ts';
 import { loadMnist } from './mnist.ts';
 import { MAX_IMAGE_PIXELS, decodeImage } from './png.ts';
+import { toBytes, toUnit } from '../data/pixels.ts';
 
 /** Where Debian's `dataset-fashion-mnist` package puts its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -75,9 +76,8 @@ export function rotatedSet(set: ImageSet, degrees: number, seed: number): ImageS
 
 /** A copy of `set` with image `i` turned by `angles[i]` degrees (bilinear, black outside). */
 export function turnedSet(set: ImageSet, angles: number[]): ImageSet {
-  const unit = Float32Array.from(set.images, (v) => v / 255);
-  const turned = transformImages(unit, set.n, set.height, set.width, angles.map(rotationMatrix));
-  return { ...set, images: Uint8Array.from(turned, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) };
+  const turned = transformImages(toUnit(set.images), set.n, set.height, set.width, angles.map(rotationMatrix));
+  return { ...set, images: toBytes(turned) };
 }
 
 /** Reads every PNG/JPEG under `dir` (one level of sub-folders), `size × size`, white on black. */

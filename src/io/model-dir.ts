@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError, checkWeightSpecs, configOf, fromArtifacts, toArtifacts } from '../model/serialize.ts';
-import type { AffineVAE } from '../model/vae.ts';
+import type { AffineVAE, ModelOptions } from '../model/vae.ts';
 import { MAX_MODEL_JSON_BYTES, UserError, isPlainFileName, listDirectory, readFileOrFail, realPathInside, regularFileSize, writeFileAtomic } from './files.ts';
 
 /**
@@ -98,11 +98,14 @@ export async function saveModelDir(model: AffineVAE, dir: string, metadata: Reco
   await modelDirHandler(dir).save!(await toArtifacts(model, metadata));
 }
 
-/** Loads a model directory; a missing, corrupt or foreign one is a {@link UserError} that says why. */
-export async function loadModelDir(dir: string): Promise<AffineVAE> {
+/**
+ * Loads a model directory; a missing, corrupt or foreign one is a {@link UserError} that says why.
+ * @param options the engine to run it on (default: TF.js).
+ */
+export async function loadModelDir(dir: string, options: Omit<ModelOptions, 'seed'> = {}): Promise<AffineVAE> {
   const artifacts = await modelDirHandler(dir).load!();
   try {
-    return fromArtifacts(artifacts, dir);
+    return fromArtifacts(artifacts, dir, options);
   } catch (err) {
     if (err instanceof ModelFormatError) throw new UserError(err.message);
     throw err;

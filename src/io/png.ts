@@ -3,6 +3,7 @@ import { PNG } from 'pngjs';
 import { rgbaToInput } from '../data/resize.ts';
 import type { GreyImage } from '../render/figure.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
+import { toBytes } from '../data/pixels.ts';
 
 /** The most pixels an input image may declare, by default (4096 × 4096); `--max-image-pixels` raises it. */
 export const MAX_IMAGE_PIXELS = 4096 * 4096;
@@ -51,9 +52,7 @@ export function decodeImage(bytes: Uint8Array, path: string, maxPixels = MAX_IMA
 /** Encodes a grey picture (values in [0, 1], clamped) as an 8-bit PNG. */
 export function encodeGreyPng(img: GreyImage): Uint8Array {
   const png = new PNG({ width: img.width, height: img.height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
-  const data = Buffer.alloc(img.width * img.height);
-  for (let i = 0; i < data.length; i++) data[i] = Math.round(255 * Math.min(1, Math.max(0, img.pixels[i])));
-  png.data = data;
+  png.data = Buffer.from(toBytes(img.pixels.subarray(0, img.width * img.height)));
   return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
 }
 

@@ -1,4 +1,4 @@
-import { WARP_DIMS, type WarpKind } from './warp.ts';
+import { BUILTIN_WARPS, warpFamily } from './warps/registry.ts';
 
 /**
  * Model configuration and presets. The `seed` preset is the original code's model, number for
@@ -40,8 +40,8 @@ export interface ModelConfig {
   predictorHidden: number[];
   /** Content latents `c` (the first ones in `z`). */
   contentDims: number;
-  /** The warp family (see `model/warp.ts`). */
-  warp: WarpKind;
+  /** The warp family's name (see `model/warps/`). */
+  warp: string;
   /** Warp latents `p` (the last ones in `z`): as many as the family reads. */
   warpDims: number;
   /** Priors of the `rotation` and `rotation-translation` warps' latents. */
@@ -130,17 +130,14 @@ export const SEED_TRAIN: TrainConfig = Object.freeze({
 });
 
 /** A preset that differs from `seed` only in its warp family. */
-function warpPreset(warp: WarpKind): { model: ModelConfig; train: TrainConfig } {
-  return { model: Object.freeze({ ...SEED_MODEL, preset: warp, warp, warpDims: WARP_DIMS[warp] }) as ModelConfig, train: SEED_TRAIN };
+function warpPreset(warp: string): { model: ModelConfig; train: TrainConfig } {
+  return { model: Object.freeze({ ...SEED_MODEL, preset: warp, warp, warpDims: warpFamily(warp).latents.length }) as ModelConfig, train: SEED_TRAIN };
 }
 
-/** Named presets: `seed` is the original; the others change the warp family only. */
-export const PRESETS: Record<string, { model: ModelConfig; train: TrainConfig }> = {
-  seed: { model: SEED_MODEL, train: SEED_TRAIN },
-  affine: warpPreset('affine'),
-  rotation: warpPreset('rotation'),
-  'rotation-translation': warpPreset('rotation-translation'),
-};
+/** Named presets: `seed` is the original; one more per shipped warp family, which changes only the warp. */
+export const PRESETS: Record<string, { model: ModelConfig; train: TrainConfig }> = Object.fromEntries(
+  BUILTIN_WARPS.map((warp) => [warp, warp === 'seed' ? { model: SEED_MODEL, train: SEED_TRAIN } : warpPreset(warp)]),
+);
 
 /** Total latent size. */
 export function latentDims(config: ModelConfig): number {
@@ -218,8 +215,8 @@ export function validateModelConfig(c: ModelConfig): void {
     if (!Array.isArray(ws)) throw new Error(`${name} must be a list of widths`);
     ws.forEach((w, i) => positiveInt(w, `${name}[${i}]`));
   }
-  if (!(c.warp in WARP_DIMS)) throw new Error(`unknown warp '${c.warp}' (known: ${Object.keys(WARP_DIMS).join(', ')})`);
-  if (c.warpDims !== WARP_DIMS[c.warp]) throw new Error(`the ${c.warp} warp reads ${WARP_DIMS[c.warp]} warp latents, got warpDims ${c.warpDims}`);
+  const dims = warpFamily(c.warp).latents.length;
+  if (c.warpDims !== dims) throw new Error(`the ${c.warp} warp reads ${dims} warp latents, got warpDims ${c.warpDims}`);
   if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
   if (!['mse', 'bce', 'gaussian'].includes(c.loss.likelihood)) throw new Error(`unknown likelihood '${c.loss.likelihood}'`);

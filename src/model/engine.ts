@@ -4,7 +4,8 @@ import type { CoordinateDecoder } from './decoder.ts';
 /**
  * Who runs the per-pixel decoder, 99.7% of the model's work. The model's math is defined once,
  * in TF.js ({@link tfjsEngine}); an engine may run the same function faster (the native addon
- * in Node) and must give the same numbers.
+ * in Node) and must give the same numbers. A model is given its engine when it is built
+ * (`new AffineVAE(config, { engine })`); nothing here is global.
  */
 export interface DecoderEngine {
   readonly name: string;
@@ -13,8 +14,8 @@ export interface DecoderEngine {
    * (undefined: size chunks by the TF.js decoder's `B·P × H` activations).
    */
   readonly preferredChunk?: number;
-  /** Whether this engine can run a decoder of this shape. */
-  supports(decoder: CoordinateDecoder): boolean;
+  /** Why this engine cannot run a decoder of this shape, or null when it can. */
+  unsupported(decoder: CoordinateDecoder): string | null;
   /**
    * Decoded images, `B × P`, on `grid` (`P × 2`, any resolution).
    * @param affine `B × 6` per-image maps (see `warpAffine`), or null to decode unwarped.
@@ -52,7 +53,7 @@ export function binaryCrossEntropySum(image: tf.Tensor, target: tf.Tensor): tf.S
 /** The reference engine: plain TF.js ops, autograd for the gradients. */
 export const tfjsEngine: DecoderEngine = {
   name: 'tfjs',
-  supports: () => true,
+  unsupported: () => null,
   decode: (decoder, content, affine, grid) => decoder.decode(content, affine, grid),
   imageLoss: (decoder, content, affine, grid, target, kind) => {
     const image = decoder.decode(content, affine, grid);
@@ -60,20 +61,3 @@ export const tfjsEngine: DecoderEngine = {
     return { loss: kind === 'bce' ? binaryCrossEntropySum(image, target) : sse, sse };
   },
 };
-
-let current: DecoderEngine = tfjsEngine;
-
-/** Makes `engine` the one every model uses (where it supports the model; else TF.js). */
-export function setDecoderEngine(engine: DecoderEngine): void {
-  current = engine;
-}
-
-/** The engine in use for this decoder. */
-export function engineFor(decoder: CoordinateDecoder): DecoderEngine {
-  return current.supports(decoder) ? current : tfjsEngine;
-}
-
-/** The name of the engine set with {@link setDecoderEngine}. */
-export function decoderEngineName(): string {
-  return current.name;
-}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, upgradeModelConfig, validateModelConfig } from './config.ts';
-import { AffineVAE, layerShapes } from './vae.ts';
+import { AffineVAE, type ModelOptions, layerShapes } from './vae.ts';
 
 /** The `format` field of our `model.json`. */
 export const MODEL_FORMAT = 'affine-vae';
@@ -85,8 +85,11 @@ export function firstNonFinite(values: Float32Array, from = 0, to = values.lengt
   return -1;
 }
 
-/** Builds a model from artifacts (from any `tf.io` handler: files, http, memory). */
-export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model'): AffineVAE {
+/**
+ * Builds a model from artifacts (from any `tf.io` handler: files, http, memory).
+ * @param options the engine to run it on (its seed is unused: the weights are loaded).
+ */
+export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model', options: Omit<ModelOptions, 'seed'> = {}): AffineVAE {
   const config = configOf(artifacts, source);
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError(source, 'no weights');
   const expected = checkWeightSpecs(config, artifacts.weightSpecs, source);
@@ -104,7 +107,7 @@ export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model')
     offset += n;
   }
   const weights = tf.io.decodeWeights(bytes, artifacts.weightSpecs);
-  const model = new AffineVAE(config);
+  const model = new AffineVAE(config, options);
   try {
     model.setNamedWeights(weights);
   } catch (err) {
@@ -117,7 +120,7 @@ export function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 'model')
 }
 
 /** Loads a model through any TF.js IO handler, e.g. `tf.io.http('/models/mnist-seed/model.json')`. */
-export async function loadModel(handler: tf.io.IOHandler, source = 'model'): Promise<AffineVAE> {
+export async function loadModel(handler: tf.io.IOHandler, source = 'model', options: Omit<ModelOptions, 'seed'> = {}): Promise<AffineVAE> {
   if (!handler.load) throw new ModelFormatError(source, 'the handler cannot load');
-  return fromArtifacts(await handler.load(), source);
+  return fromArtifacts(await handler.load(), source, options);
 }

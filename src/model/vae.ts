@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, latentDims, validateModelConfig } from './config.ts';
 import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
-import { engineFor } from './engine.ts';
-import { type LossParts, lossParts } from './loss.ts';
+import { type DecoderEngine, tfjsEngine } from './engine.ts';
 import { Rng } from './rng.ts';
 import { type Mat2, type Transform, decompose, invert, multiply, poseFromAffine } from './transform.ts';
-import { gridValues, warpAffine } from './warp.ts';
+import { gridValues } from './warp.ts';
+import type { WarpFamily } from './warps/family.ts';
+import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { transformImages } from './transform-images.ts';
 
@@ -24,28 +25,17 @@ export type Posterior = {
   scale: tf.Tensor2D;
 };
 
-/** Everything one forward pass produces. */
-export type ForwardResult = Posterior & {
-  /** `B × L` latent sample `mean + scale·eps`. */
-  z: tf.Tensor2D;
-  /** `B × P` reconstruction with the warp on. */
-  image: tf.Tensor2D;
-  /** `B × classes` predictor logits. */
-  logits: tf.Tensor2D;
-};
-
-/** Options of {@link AffineVAE.loss} beyond the batch itself. */
-export interface LossOptions {
-  /** Whether gradients will be taken (an engine may then compute them eagerly). Default true. */
-  training?: boolean;
-  /** Multiplies the KL weight (KL warm-up). Default 1. */
-  klFactor?: number;
-  /** What the decoder must reconstruct, when the encoder sees something else (augmentation). */
-  target?: tf.Tensor2D;
-  /** Added to the angle latent before decoding (`B`, radians): rotation augmentation. */
-  thetaOffset?: tf.Tensor1D;
-  /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
-  pixelIndices?: Int32Array;
+/** How a model is built: its initial weights' seed and who runs its decoder. */
+export interface ModelOptions {
+  /** Seed of the fresh Keras-style initial weights. Default 0. */
+  seed?: number;
+  /**
+   * Who runs the per-pixel decoder (default: {@link tfjsEngine}). An engine that cannot run this
+   * model's decoder is replaced by TF.js, and `warn` says why, once.
+   */
+  engine?: DecoderEngine;
+  /** Receives the one line saying why `engine` was replaced. Default: `console.warn`. */
+  warn?: (message: string) => void;
 }
 
 /** Where the latent comes from when decoding: the posterior mean, or a sample. */
@@ -72,12 +62,19 @@ export class AffineVAE {
   readonly predictorOutput: Dense;
   /** `P × 2` grid of `(y, x)` points. */
   readonly grid: tf.Tensor2D;
+  /** The warp family named by `config.warp`. */
+  readonly warpFamily: WarpFamily;
+  /** The engine that runs the decoder: the one asked for, or TF.js when that one cannot. */
+  readonly engine: DecoderEngine;
+  /** Why the engine asked for is not the one that runs (null when it is). */
+  readonly engineFallback: string | null;
 
-  /** Builds a model with fresh Keras-style initial weights drawn from `seed`. */
-  constructor(config: ModelConfig, seed = 0) {
+  /** Builds a model with fresh Keras-style initial weights drawn from `options.seed`. */
+  constructor(config: ModelConfig, options: ModelOptions = {}) {
     validateModelConfig(config);
     this.config = structuredClone(config);
-    const rng = new Rng(seed);
+    this.warpFamily = warpFamily(config.warp);
+    const rng = new Rng(options.seed ?? 0);
     const pixels = config.height * config.width;
     const latent = latentDims(config);
     this.encoderHidden = makeStack('encoder', pixels, config.encoderHidden, rng);
@@ -89,6 +86,11 @@ export class AffineVAE {
     this.predictorHidden = makeStack('predictor', predIn, config.predictorHidden, rng);
     this.predictorOutput = new Dense(`predictor/dense${config.predictorHidden.length + 1}`, config.predictorHidden.at(-1) ?? predIn, config.classes, rng);
     this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
+    const wanted = options.engine ?? tfjsEngine;
+    const why = wanted.unsupported(this.decoder);
+    this.engine = why === null ? wanted : tfjsEngine;
+    this.engineFallback = why === null ? null : `the ${wanted.name} engine cannot run this model (${why}); using the tfjs decoder`;
+    if (this.engineFallback) (options.warn ?? console.warn)(this.engineFallback);
   }
 
   /** Pixels per image. */
@@ -144,7 +146,7 @@ export class AffineVAE {
 
   /** The per-image affine maps (`B × 6`, see `model/warp.ts`) of warp latents `B × Zp`. */
   affineOf(warp: tf.Tensor2D): tf.Tensor2D {
-    return warpAffine(this.config.warp, warp, this.config.warpScale);
+    return this.warpFamily.toAffine(warp, this.config.warpScale);
   }
 
   /**
@@ -155,7 +157,7 @@ export class AffineVAE {
   decode(z: tf.Tensor2D, applyWarp: boolean, grid: tf.Tensor2D = this.grid): tf.Tensor2D {
     return tf.tidy(() => {
       const { content, warp } = this.split(z);
-      return engineFor(this.decoder).decode(this.decoder, content, applyWarp ? this.affineOf(warp) : null, grid);
+      return this.engine.decode(this.decoder, content, applyWarp ? this.affineOf(warp) : null, grid);
     });
   }
 
@@ -167,58 +169,6 @@ export class AffineVAE {
       const input = this.config.predictorInput === 'seed' ? tf.slice(z, [0, 0], [b, l - 1]) : tf.slice(z, [0, 0], [b, zc]);
       return this.predictorOutput.apply(reluStack(this.predictorHidden, input));
     });
-  }
-
-  /** One pass: encode, sample with the given `eps` (`B × L`), decode warped, predict. */
-  forward(x: tf.Tensor2D, eps: tf.Tensor2D): ForwardResult {
-    return tf.tidy(() => {
-      const { mean, scale } = this.encode(x);
-      const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
-      return { mean, scale, z, image: this.decode(z, true), logits: this.predict(z) };
-    });
-  }
-
-  /**
-   * The loss parts of a chunk of a batch of size `batch` (see {@link lossParts}). The image term
-   * goes through the decoder engine's fused squared error, so no `B × P` image is kept for it.
-   */
-  loss(x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number, o: LossOptions = {}): LossParts {
-    return tf.tidy(() => {
-      const { mean, scale } = this.encode(x);
-      const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
-      const { content } = this.split(z);
-      let { warp } = this.split(z);
-      if (o.thetaOffset) {
-        if (this.config.warp !== 'rotation' && this.config.warp !== 'rotation-translation') throw new Error(`the ${this.config.warp} warp has no angle latent`);
-        const b = warp.shape[0];
-        const theta = tf.add(tf.slice(warp, [0, 0], [b, 1]), tf.reshape(o.thetaOffset, [b, 1]));
-        warp = tf.concat([theta, tf.slice(warp, [0, 1], [b, warp.shape[1] - 1])], 1) as tf.Tensor2D;
-      }
-      let target = o.target ?? x;
-      let grid = this.grid;
-      if (o.pixelIndices) {
-        const idx = tf.tensor1d(o.pixelIndices, 'int32');
-        grid = tf.gather(this.grid, idx);
-        target = tf.gather(target, idx, 1);
-      }
-      const kind = this.config.loss.likelihood === 'bce' ? 'bce' : 'sse';
-      const image = engineFor(this.decoder).imageLoss(this.decoder, content, this.affineOf(warp), grid, target, kind, o.training ?? true);
-      const config = o.klFactor === undefined ? this.config.loss : { ...this.config.loss, kl: this.config.loss.kl * o.klFactor };
-      return lossParts(config, image, grid.shape[0], mean, scale, this.predict(z), labels, batch, this.priorScales());
-    });
-  }
-
-  /**
-   * The prior's standard deviation per latent: 1 for content and for the `seed` and `affine`
-   * warps; σθ for an angle, σt for a translation.
-   */
-  priorScales(): Float32Array {
-    const sigma = new Float32Array(this.latent).fill(1);
-    const zc = this.config.contentDims;
-    const { rotation, translation } = this.config.priors;
-    if (this.config.warp === 'rotation' || this.config.warp === 'rotation-translation') sigma[zc] = rotation;
-    if (this.config.warp === 'rotation-translation') sigma.fill(translation, zc + 1, zc + 3);
-    return sigma;
   }
 
   /** The latent used for decoding: the posterior mean, or a sample when asked. */

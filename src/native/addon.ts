@@ -3,63 +3,9 @@ import { sep } from 'node:path';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type NativeKernel, type NativeRunArgs, type NativeRunResult, contractMismatch } from './contract.ts';
 
-/** Arguments of the addon's `run`: sizes, inputs and weights as Float32Arrays (row-major). */
-export interface NativeRunArgs {
-  B: number;
-  P: number;
-  Zc: number;
-  H1: number;
-  H2: number;
-  threads: number;
-  /** 1 to return gradients (needs `target` or `dimage`). */
-  grad: 0 | 1;
-  content: Float32Array;
-  /** `B × 6` per-image affine maps `[a0..a5]` (see `model/warp.ts`), or null for none. */
-  affine: Float32Array | null;
-  grid: Float32Array;
-  /** With a target, the gradient is that of `Σ (image − target)²`, returned as `sse`. */
-  target?: Float32Array | null;
-  /** With a target: 1 to take the gradient of `Σ BCE(target, image)` instead of the squared error. */
-  bce?: 0 | 1;
-  /** Else the incoming gradient `dL/dimage`. */
-  dimage?: Float32Array | null;
-  /** The compiled variant to run, one of {@link NativeAddon.kernels} (default: the first). */
-  kernel?: NativeKernel;
-  W1: Float32Array;
-  b1: Float32Array;
-  W2: Float32Array;
-  b2: Float32Array;
-  W3: Float32Array;
-  b3: Float32Array;
-}
-
-/** What `run` returns: the image, the squared error (0 without a target), and gradients if asked. */
-export interface NativeRunResult {
-  image: Float32Array;
-  sse: number;
-  /** `Σ −(t log y + (1 − t) log(1 − y))`, y clipped to [1e-7, 1 − 1e-7] (0 without a target). */
-  bce: number;
-  /** Multiply-adds the H1 × H2 products executed: relu zeros are skipped (native/gemm.c). */
-  macs: number;
-  /** What the dense products would take: `B·P·H1·H2`, three times over with gradients. */
-  denseMacs: number;
-  dcontent?: Float32Array;
-  daffine?: Float32Array;
-  dW1?: Float32Array;
-  db1?: Float32Array;
-  dW2?: Float32Array;
-  db2?: Float32Array;
-  dW3?: Float32Array;
-  db3?: Float32Array;
-}
-
-/**
- * The decoder's compiled variants (native/variant.h): `avx2` (AVX2 and FMA) and `generic`
- * (any x86-64 CPU): the same algorithm and the same products' summation order; results agree
- * to float rounding.
- */
-export type NativeKernel = 'avx2' | 'generic';
+export type { NativeKernel, NativeRunArgs, NativeRunResult } from './contract.ts';
 
 /** The compiled addon (native/decoder.c). */
 export interface NativeAddon {
@@ -69,6 +15,8 @@ export interface NativeAddon {
   /** GFLOP/s of an FMA-only loop on `threads` threads: this machine's FP32 peak. */
   fmaPeak(threads: number, iterations: number): number;
   maxThreads(): number;
+  /** The addon's table of what `run` takes and returns (see `NATIVE_CONTRACT`). */
+  contract(): unknown;
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,6 +55,8 @@ export function loadNativeAddon(): NativeLoad {
   }
   try {
     const addon = require(path) as NativeAddon;
+    const mismatch = typeof addon.contract === 'function' ? contractMismatch(addon.contract()) : 'it has no contract() (an older build: npm run build:native rebuilds it)';
+    if (mismatch) return (cached = none(`${path} does not fit: ${mismatch}`));
     return (cached = { addon, source: path.includes(`${sep}prebuilds${sep}`) ? 'prebuilt' : 'built', reason: null });
   } catch (err) {
     return (cached = none(`${path} failed to load: ${(err as Error).message.split('\n')[0]}`));

@@ -5,6 +5,7 @@ import * as gifenc from 'gifenc';
 const { GIFEncoder } = ('GIFEncoder' in gifenc ? gifenc : (gifenc as unknown as { default: typeof gifenc }).default) as typeof gifenc;
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
+import { toBytes } from '../data/pixels.ts';
 
 /**
  * Looking inside the latent space: sweeping one latent at a time, and walking between two
@@ -79,13 +80,11 @@ export function greyGif(frames: Float32Array, n: number, w: number, h: number, s
   const palette = Array.from({ length: 256 }, (_, v) => [v, v, v]);
   const gif = GIFEncoder();
   const [W, H] = [w * scale, h * scale];
+  const grey = toBytes(frames); // the palette is 256 greys: the byte is the index
   for (let f = 0; f < n; f++) {
     const index = new Uint8Array(W * H);
     for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const v = frames[f * w * h + Math.floor(y / scale) * w + Math.floor(x / scale)];
-        index[y * W + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
-      }
+      for (let x = 0; x < W; x++) index[y * W + x] = grey[f * w * h + Math.floor(y / scale) * w + Math.floor(x / scale)];
     }
     gif.writeFrame(index, W, H, { palette, delay: delayMs, repeat: 0 });
   }

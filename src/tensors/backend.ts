@@ -21,18 +21,35 @@ const LOADERS: Record<BackendName, () => Promise<unknown>> = {
 };
 
 /** The default order in Node: native TensorFlow, then WASM, then plain JavaScript. */
-export const NODE_BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const NODE_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** How {@link selectBackend} loads and screens backends, where the defaults do not fit. */
+export interface BackendOptions {
+  /**
+   * How to load a backend's module, by name (default: a dynamic import of its package). A page
+   * whose bundle already holds its backends passes loaders that do nothing.
+   */
+  loaders?: Partial<Record<BackendName, () => Promise<unknown>>>;
+  /** A reason to pass a backend over without trying it (not applied to a forced one), or null. */
+  passOver?: (name: BackendName) => string | null;
+}
 
 /**
- * Starts the first backend of `order` that loads and initializes.
+ * Starts the first backend of `order` that loads and initializes: the one place, for Node and
+ * the browser alike, that picks a TF.js backend and says why the faster ones were passed over.
  * @param forced use exactly this backend (an error when it cannot start).
  */
-export async function selectBackend(order: BackendName[] = NODE_BACKENDS, forced?: string): Promise<BackendChoice> {
+export async function selectBackend(order: readonly BackendName[] = NODE_BACKENDS, forced?: string, options: BackendOptions = {}): Promise<BackendChoice> {
   const candidates = forced ? [forced as BackendName] : order;
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {
-    const loader = LOADERS[name];
+    const loader = options.loaders?.[name] ?? LOADERS[name];
     if (!loader) throw new Error(`unknown backend '${name}' (known: ${Object.keys(LOADERS).join(', ')})`);
+    const reason = forced ? null : (options.passOver?.(name) ?? null);
+    if (reason) {
+      skipped.push({ name, reason });
+      continue;
+    }
     try {
       await loader();
       if (await tf.setBackend(name)) {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../model/config.ts';
 import { type ImageSet, type Split, gatherLabels, gatherPixels } from '../data/dataset.ts';
-import { MetricSums, type Metrics, evaluateSet } from '../eval/metrics.ts';
+import { MetricSums, type Metrics, evaluateSet } from '../objective/metrics.ts';
+import { objective } from '../objective/objective.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
 import { rotationMatrix, transformImages } from '../model/transform-images.ts';
-import { engineFor } from '../model/engine.ts';
 
 /** One epoch's record in the training history. */
 export interface EpochRecord {
@@ -105,7 +105,7 @@ export class Trainer {
     this.optimizer = new Adam(config, model.variables);
     const widest = Math.max(...model.config.decoderHidden);
     this.microBatch =
-      options.microBatch ?? engineFor(model.decoder).preferredChunk ?? Math.max(1, Math.floor(256e6 / (model.pixels * widest * 4 * 4)));
+      options.microBatch ?? model.engine.preferredChunk ?? Math.max(1, Math.floor(256e6 / (model.pixels * widest * 4 * 4)));
     // Two streams, so the order of the data does not depend on how many samples were drawn.
     this.shuffle = new Rng(config.seed * 2 + 1);
     this.noise = new Rng(config.seed * 2 + 2);
@@ -157,7 +157,8 @@ export class Trainer {
       const e = Math.min(b, c + this.microBatch);
       let extra: tf.Tensor1D | null = null;
       const { value, grads: g } = tf.variableGrads(() => {
-        const parts = model.loss(
+        const parts = objective(
+          model,
           tf.tensor2d(input.subarray(c * pixels, e * pixels), [e - c, pixels]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { type BackendChoice, selectBackend } from '../../src/index.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -10,14 +10,6 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wa
 /** The browser's backends, fastest first. */
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-// The WASM binaries are part of the build, so the page never fetches them from a CDN.
-setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
-
-/** The backend in use and why the faster ones were passed over. */
-export interface BrowserBackend {
-  name: string;
-  skipped: { name: string; reason: string }[];
-}
 
 /**
  * The WebGL renderer's name when it is a CPU emulation (SwiftShader, llvmpipe: what a browser
@@ -32,30 +24,22 @@ export function softwareWebGL(): string | null {
   return /swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? renderer : null;
 }
 
+const bundled = async () => undefined;
+
 /**
  * Starts the first backend that initializes: WebGPU, then WebGL (unless it is emulated on the
- * CPU), then WASM, then plain JS.
+ * CPU), then WASM, then plain JS, through the package's own {@link selectBackend}.
  * @param forced only this one (the page's `?backend=` parameter).
  */
-export async function startBackend(forced?: string | null): Promise<BrowserBackend> {
-  const order: readonly string[] = forced ? [forced] : BROWSER_BACKENDS;
-  const skipped: BrowserBackend['skipped'] = [];
-  for (const name of order) {
-    const software = name === 'webgl' && !forced ? softwareWebGL() : null;
-    if (software) {
-      const short = /swiftshader/i.test(software) ? 'SwiftShader' : software;
-      skipped.push({ name, reason: `emulated on the CPU (${short}), slower than wasm` });
-      continue;
-    }
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return { name, skipped };
-      }
-    } catch {
-      // setBackend rejects for an unknown name; it returns false for one that fails to start.
-    }
-    skipped.push({ name, reason: 'not available' });
-  }
-  throw new Error(`no TF.js backend could start (tried ${order.join(', ')})`);
+export function startBackend(forced?: string | null): Promise<BackendChoice> {
+  // The WASM binaries are part of the build, so the page never fetches them from a CDN.
+  setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+  return selectBackend(BROWSER_BACKENDS, forced ?? undefined, {
+    // This bundle holds every backend (imported above): nothing to load.
+    loaders: { webgpu: bundled, webgl: bundled, wasm: bundled, cpu: bundled },
+    passOver: (name) => {
+      const software = name === 'webgl' ? softwareWebGL() : null;
+      return software ? `emulated on the CPU (${/swiftshader/i.test(software) ? 'SwiftShader' : software}), slower than wasm` : null;
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import * as gallery from 'virtual:gallery';
-import { type AffineVAE, centerLikeMnist, warpLatentNames } from '../../src/index.ts';
+import { type AffineVAE, centerLikeMnist, toUnit } from '../../src/index.ts';
 import { startBackend } from './backend.ts';
 import { DrawingPad } from './pad.ts';
 import { fromBase64, paintGrey } from './pixels.ts';
@@ -38,7 +38,7 @@ function showError(err: unknown, fatal = false): void {
 /** The pad's drawing framed as MNIST frames its digits, in [0, 1]. */
 function padInput(pad: DrawingPad): Float32Array {
   const { grey, width, height } = pad.read();
-  return centerLikeMnist(grey, width, height).map((v) => v / 255);
+  return toUnit(centerLikeMnist(grey, width, height));
 }
 
 /** A signed number, with no "−0" for values that round to zero. */
@@ -101,11 +101,9 @@ function buildSliders(m: AffineVAE): void {
     rows.push(`<label><span>${label}</span><input type="range" min="${min}" max="${max}" step="0.01" value="0"
       data-index="${index}" ${angle ? 'data-angle="1"' : ''} aria-label="${label}"><output></output></label>`);
   rows.push('<h3>warp</h3>');
-  warpLatentNames(m.config.warp).forEach((name, k) => {
-    if (name === null) return;
-    if (name.startsWith('θ')) row(zc + k, 'rotation θ', -Math.PI, Math.PI, true);
-    else if (name.includes('shift') && m.config.warp === 'rotation-translation') row(zc + k, name, -0.5, 0.5);
-    else row(zc + k, name, -4, 4);
+  // The warp family says which of its latents are worth a slider, and over what range.
+  m.warpFamily.latents.forEach((latent, k) => {
+    if (latent.slider) row(zc + k, latent.slider.angle ? 'rotation θ' : latent.name ?? `p${k}`, latent.slider.min, latent.slider.max, latent.slider.angle);
   });
   rows.push('<h3>content</h3>');
   for (let k = 0; k < zc; k++) row(k, `c${k + 1}`, -4, 4);
@@ -153,7 +151,7 @@ function showGallery(m: AffineVAE): void {
   const n = gallery.labels.length;
   for (const kind of ['upright', 'rotated'] as const) {
     const bytes = fromBase64(gallery[kind]);
-    const x = Float32Array.from(bytes, (v) => v / 255);
+    const x = toUnit(bytes);
     const normalized = m.normalize(x);
     const row = $(`gallery-${kind}`);
     row.innerHTML = '';

@@ -1,11 +1,12 @@
 import { slice } from '../../data/dataset.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
-import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
 import { Rng } from '../../model/rng.ts';
 import { normalizationFigure } from '../../render/figure.ts';
-import { readInputImages, toUnit, writeOutputImages } from '../images.ts';
+import type { CommandContext } from '../context.ts';
+import { toUnit } from '../../data/pixels.ts';
+import { readInputImages, writeOutputImages } from '../images.ts';
 
 /** Options shared by the commands that decode images. */
 export interface DecodeCommandOptions {
@@ -13,8 +14,6 @@ export interface DecodeCommandOptions {
   sample?: boolean;
   seed: number;
   scale: number;
-  /** The most pixels an input PNG may declare (`--max-image-pixels`). */
-  maxImagePixels?: number;
 }
 
 /**
@@ -27,12 +26,13 @@ export async function decodeCommand(
   input: string,
   output: string,
   o: DecodeCommandOptions & { resample?: boolean; passes?: number },
-  log: (msg: string) => void,
+  ctx: CommandContext,
 ): Promise<number> {
-  const model = await loadModelDir(o.model);
+  const { log } = ctx;
+  const model = await ctx.loadModel(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`), o.maxImagePixels);
+    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels);
     const options = { sample: o.sample, rng: new Rng(o.seed) };
     const x = toUnit(set.images);
     const out =
@@ -56,11 +56,12 @@ export async function decodeCommand(
  */
 export const MAX_RENDER_SIZE = 512;
 
-export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean }, log: (msg: string) => void): Promise<number> {
+export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean }, ctx: CommandContext): Promise<number> {
+  const { log } = ctx;
   if (o.size > MAX_RENDER_SIZE) throw new UserError(`--size ${o.size}: render draws at most ${MAX_RENDER_SIZE}×${MAX_RENDER_SIZE} (upscale the PNG with --scale for a bigger picture)`);
-  const model = await loadModelDir(o.model);
+  const model = await ctx.loadModel(o.model);
   try {
-    const set = readInputImages(input, model.config.height, model.config.width, (w) => log(`warning: ${w}`), o.maxImagePixels);
+    const set = readInputImages(input, model.config.height, model.config.width, ctx.warn, ctx.maxImagePixels);
     const out = model.render(toUnit(set.images), o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
     writeOutputImages(output, out, set.n, o.size, o.size, o.scale);
     log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${o.reconstructed ? 'reconstructed' : 'normalized'}) to ${output}`);
@@ -71,8 +72,9 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
 }
 
 /** `affine-vae figure`: the original's picture from the first 12 training images. */
-export async function figureCommand(o: DecodeCommandOptions & { out: string }, log: (msg: string) => void): Promise<number> {
-  const model = await loadModelDir(o.model);
+export async function figureCommand(o: DecodeCommandOptions & { out: string }, ctx: CommandContext): Promise<number> {
+  const { log } = ctx;
+  const model = await ctx.loadModel(o.model);
   try {
     const first = slice(loadMnist('train'), 0, 12);
     const x = toUnit(first.images);
@@ -86,11 +88,12 @@ export async function figureCommand(o: DecodeCommandOptions & { out: string }, l
 }
 
 /** `affine-vae transforms`: one CSV row per image with the inferred pose. */
-export async function transformsCommand(input: string, output: string, o: { model: string; sample?: boolean; seed: number; maxImagePixels?: number }, log: (msg: string) => void): Promise<number> {
-  const model = await loadModelDir(o.model);
+export async function transformsCommand(input: string, output: string, o: { model: string; sample?: boolean; seed: number }, ctx: CommandContext): Promise<number> {
+  const { log } = ctx;
+  const model = await ctx.loadModel(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, (w) => log(`warning: ${w}`), o.maxImagePixels);
+    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels);
     const poses = model.inferTransform(toUnit(set.images), { sample: o.sample, rng: new Rng(o.seed) });
     const rows = poses.map((t, i) =>
       [i, t.rotation, t.scaleX, t.scaleY, t.shear, t.translateX, t.translateY, ...t.matrix].map((v) => (Number.isInteger(v) ? v : v.toFixed(6))).join(','),

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { slice } from '../../data/dataset.ts';
-import { evaluateSet, meanLatentAccuracy } from '../../eval/metrics.ts';
-import { evaluationReport, reportMarkdown } from '../../eval/report.ts';
-import { HARD_RANGES, NATURAL_RANGES } from '../../eval/transforms.ts';
+import { meanLatentAccuracy } from '../../eval/classifier.ts';
+import { evaluateSet } from '../../objective/metrics.ts';
+import { EVALUATION_DEFAULTS, evaluationReport, reportMarkdown, summaryTable } from '../../eval/report.ts';
 import { loadDataset } from '../../io/datasets.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
-import { loadModelDir } from '../../io/model-dir.ts';
 import { writeGreyPng } from '../../io/png.ts';
+import type { CommandContext } from '../context.ts';
 
 /**
  * `affine-vae evaluate`: test-set metrics as JSON on stdout; with `--report DIR`, the whole
@@ -15,24 +15,25 @@ import { writeGreyPng } from '../../io/png.ts';
  * figures, and a summary table on stdout.
  */
 export async function evaluateCommand(
-  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean; maxImagePixels?: number },
-  log: (msg: string) => void,
+  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
+  ctx: CommandContext,
 ): Promise<number> {
-  const model = await loadModelDir(o.model);
+  const { log } = ctx;
+  const model = await ctx.loadModel(o.model);
   try {
-    const warn = (m: string) => log(`warning: ${m}`);
+    const { warn, maxImagePixels } = ctx;
     const size = model.config.height === model.config.width ? model.config.height : undefined;
-    let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels: o.maxImagePixels });
+    let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels });
     if (test.height !== model.config.height || test.width !== model.config.width) {
       throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
     }
     const fullTest = test;
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
     if (o.report) {
-      const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels: o.maxImagePixels }), 0, o.references);
+      const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
       const settings = [
-        ...(o.defaults ? [{ name: 'natural', ranges: NATURAL_RANGES }, { name: 'hard', ranges: HARD_RANGES }] : []),
+        ...(o.defaults ? EVALUATION_DEFAULTS : []),
         ...o.range.map(([rotation, shear, scale], i) => ({ name: `custom${o.range.length > 1 ? i + 1 : ''}`, ranges: { rotation, shear, scale } })),
       ];
       if (settings.length === 0) throw new UserError('no transform settings: --no-defaults needs at least one --range');
@@ -43,8 +44,7 @@ export async function evaluateCommand(
       writeFileAtomic(join(o.report, 'report.md'), md);
       for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
       for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(o.report, `${name}.svg`), svg);
-      const section = md.slice(md.indexOf('## Normalization'), md.indexOf('## Pose'));
-      process.stdout.write(section.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
+      process.stdout.write(summaryTable(report).join('\n') + '\n');
       log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);
       return 0;
     }

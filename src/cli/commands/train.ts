@@ -3,20 +3,19 @@ import { SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
-import { evaluateSet } from '../../eval/metrics.ts';
+import { evaluateSet } from '../../objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
 import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files.ts';
 import { hasTestPart, loadDataset } from '../../io/datasets.ts';
 import { saveModelDir } from '../../io/model-dir.ts';
+import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
 import { type ConfigOverrides, type ModelConfig, PRESETS, type TrainConfig, buildModelConfig } from '../../model/config.ts';
-import { AffineVAE } from '../../model/vae.ts';
 import { type EpochRecord, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
+import type { CommandContext } from '../context.ts';
 
 /** Options of `affine-vae train`. */
 export interface TrainCommandOptions extends ConfigOverrides {
   preset: string;
-  /** The most pixels a `dir:` image may declare (`--max-image-pixels`). */
-  maxImagePixels?: number;
   out: string;
   resume?: boolean;
   /** Replace a model already in `out` (one without a checkpoint). */
@@ -81,7 +80,8 @@ export function runFiles(out: string) {
 }
 
 /** `affine-vae train`: train on MNIST with checkpoints, resumable, Ctrl-C safe. */
-export async function trainCommand(o: TrainCommandOptions, log: (msg: string) => void): Promise<number> {
+export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext): Promise<number> {
+  const { log } = ctx;
   const files = runFiles(o.out);
   let modelConfig: ModelConfig;
   let trainConfig: TrainConfig;
@@ -124,23 +124,24 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
       rotationAugment: o.rotationAugment ?? 0,
       pixels: o.pixels ?? 0,
     };
-    if (trainConfig.rotationAugment! > 0 && !['rotation', 'rotation-translation'].includes(modelConfig.warp)) {
-      throw new UserError(`--rotation-augment needs a warp with an angle latent (--preset rotation or rotation-translation), not ${modelConfig.warp}`);
+    if (trainConfig.rotationAugment! > 0 && warpFamily(modelConfig.warp).angle === null) {
+      const withAngle = warpFamilyNames().filter((name) => warpFamily(name).angle !== null);
+      throw new UserError(`--rotation-augment needs a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
     }
   }
   mkdirSync(o.out, { recursive: true });
   // Temporary files of a write that was killed (they are never read).
   for (const name of removeStaleTempFiles(o.out)) log(`removed ${join(o.out, name)}, left by a killed run`);
 
-  const warn = (m: string) => log(`warning: ${m}`);
-  let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels: o.maxImagePixels });
+  const { warn, maxImagePixels } = ctx;
+  let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels });
   if (limit !== undefined) data = slice(data, 0, limit);
   if (!o.resume) modelConfig = { ...modelConfig, height: data.height, width: data.width };
   if (data.height !== modelConfig.height || data.width !== modelConfig.width) {
     throw new UserError(`${dataset} holds ${data.height}×${data.width} images, the model takes ${modelConfig.height}×${modelConfig.width}`);
   }
   const split = validationSplit(data, trainConfig.validationSplit);
-  const model = new AffineVAE(modelConfig, trainConfig.seed);
+  const model = ctx.newModel(modelConfig, trainConfig.seed);
   const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch });
   if (snapshot) {
     trainer.restore(snapshot);
@@ -205,7 +206,7 @@ export async function trainCommand(o: TrainCommandOptions, log: (msg: string) =>
     if (result.stopped) return 130;
     if (!existsSync(join(o.out, 'model.json'))) await saveModelDir(model, o.out, metadata());
     // Sources without a test part (idx:, dir:) are judged on their validation split.
-    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels: o.maxImagePixels }) : split.validation;
+    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
     const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
     log(`evaluating on ${evalSet.n} ${hasTestPart(dataset) ? 'test' : 'validation'} images…`);
     const metrics = evaluateSet(model, evalSet, trainConfig.batch, trainConfig.seed, trainer.microBatch);

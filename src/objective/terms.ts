@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossConfig } from './config.ts';
+import type { LossConfig } from '../model/config.ts';
 
 /**
  * The loss terms. Each returns a *sum* over the images it is given, divided by the normalizer

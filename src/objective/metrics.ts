@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageSet, gatherLabels, gatherPixels, range } from '../data/dataset.ts';
-import { klDivisor } from '../model/loss.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
+import { objective } from './objective.ts';
 
 /** Loss terms and accuracy over a set of images, each a per-image (or per-pixel) average. */
 export interface Metrics {
@@ -59,64 +59,42 @@ export class MetricSums {
 /**
  * Evaluates a model as Keras' `evaluate` does: batches of `batch`, one latent sample per image
  * (from a generator seeded with `seed`, so the figure is reproducible), averaged over images.
- * The KL term uses each batch's own size, as the original's loss did.
+ * The KL term uses each batch's own size, as the original's loss did. The loss is the
+ * {@link objective}'s total, chunk by chunk (`chunk` images at a time bound the memory).
  */
 export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed: number, chunk = batch): Metrics {
   const rng = new Rng(seed);
   const sums = new MetricSums();
   const { latent, pixels } = model;
-  const w = model.config.loss;
   for (let start = 0; start < set.n; start += batch) {
     const idx = range(start, Math.min(set.n, start + batch));
     const b = idx.length;
     const x = gatherPixels(set, idx);
     const labels = gatherLabels(set, idx);
     const eps = rng.normals(b * latent);
-    const acc = { mse: 0, reconstruction: 0, klSum: 0, ce: 0, correct: 0 };
+    // Each chunk's parts are already divided by the whole batch's normalizers: they add up.
+    const acc = { loss: 0, mse: 0, kl: 0, klSum: 0, crossEntropy: 0, correct: 0 };
     for (let c = 0; c < b; c += chunk) {
       const e = Math.min(b, c + chunk);
       const values = valuesOf(() => {
-        const parts = model.loss(
+        const parts = objective(
+          model,
           tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
           { training: false },
         );
-        return tf.stack([parts.mse, parts.klNats, parts.crossEntropy, parts.correct, parts.reconstruction]);
+        return tf.stack([parts.total, parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]);
       });
-      acc.mse += values[0];
-      acc.klSum += values[1] * b;
-      acc.ce += values[2];
-      acc.correct += values[3];
-      acc.reconstruction += values[4];
+      acc.loss += values[0];
+      acc.mse += values[1];
+      acc.kl += values[2];
+      acc.klSum += values[3] * b;
+      acc.crossEntropy += values[4];
+      acc.correct += values[5];
     }
-    const kl = acc.klSum / klDivisor(w.klScaling, b, latent);
-    sums.add(b, {
-      loss: w.crossEntropy * acc.ce + w.mse * acc.reconstruction + w.kl * kl,
-      mse: acc.mse,
-      kl,
-      klNats: acc.klSum / b,
-      crossEntropy: acc.ce,
-      correct: acc.correct,
-    });
+    sums.add(b, { loss: acc.loss, mse: acc.mse, kl: acc.kl, klNats: acc.klSum / b, crossEntropy: acc.crossEntropy, correct: acc.correct });
   }
   return sums.mean();
-}
-
-/**
- * The classifier as one would deploy it: the predictor on the posterior mean (no sampling), the
- * fraction of `set` whose class it gets right. {@link evaluateSet}'s accuracy samples `z` as the
- * original's Keras `evaluate` did, which costs a little accuracy.
- */
-export function meanLatentAccuracy(model: AffineVAE, set: ImageSet, chunk = 500): number {
-  let correct = 0;
-  for (let start = 0; start < set.n; start += chunk) {
-    const idx = range(start, Math.min(set.n, start + chunk));
-    const x = gatherPixels(set, idx);
-    const labels = gatherLabels(set, idx);
-    const predicted = valuesOf(() => tf.argMax(model.predict(model.encode(tf.tensor2d(x, [idx.length, model.pixels])).mean), 1));
-    for (let i = 0; i < idx.length; i++) correct += predicted[i] === labels[i] ? 1 : 0;
-  }
-  return correct / set.n;
 }

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AffineVAE } from '../model/vae.ts';
+import { warpFamily, warpPriorScales } from '../model/warps/registry.ts';
+import { type LossParts, lossParts } from './terms.ts';
+
+/**
+ * The training objective in one place: what `Trainer` minimizes and what `evaluateSet` reports.
+ * Like spatial-VAE's `eval_minibatch`, it reads top to bottom: encode, sample, apply the training
+ * aids to the latent and the target, score the reconstruction, then the KL and the classifier.
+ */
+
+/** Options of {@link objective} beyond the minibatch itself. */
+export interface ObjectiveOptions {
+  /** Whether gradients will be taken (an engine may then compute them eagerly). Default true. */
+  training?: boolean;
+  /** Multiplies the KL weight (KL warm-up). Default 1. */
+  klFactor?: number;
+  /** What the decoder must reconstruct, when the encoder sees something else (augmentation). */
+  target?: tf.Tensor2D;
+  /** Added to the angle latent before decoding (`B`, radians): rotation augmentation. */
+  thetaOffset?: tf.Tensor1D;
+  /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
+  pixelIndices?: Int32Array;
+}
+
+/**
+ * The prior's standard deviation per latent: 1 for the content, and what the warp family says
+ * for each warp latent (σθ for an angle, σt for a translation, 1 otherwise).
+ */
+export function priorScales(model: AffineVAE): Float32Array {
+  const { contentDims, warp, priors } = model.config;
+  return Float32Array.from([...new Array<number>(contentDims).fill(1), ...warpPriorScales(warpFamily(warp), priors)]);
+}
+
+/**
+ * The loss parts of a chunk of a batch of `batch` images (see {@link lossParts}): each is a sum
+ * over the chunk divided by the whole batch's normalizer, so chunks add up to the batch exactly.
+ * @param x `n × P` images the encoder sees, in [0, 1].
+ * @param labels `n` class labels.
+ * @param eps `n × L` standard normal draws: `z = mean + scale·eps`.
+ */
+export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D, eps: tf.Tensor2D, batch: number, o: ObjectiveOptions = {}): LossParts {
+  return tf.tidy(() => {
+    const { mean, scale } = model.encode(x);
+    const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
+    const { content } = model.split(z);
+    let { warp } = model.split(z);
+    if (o.thetaOffset) warp = offsetAngle(model, warp, o.thetaOffset);
+
+    let target = o.target ?? x;
+    let grid = model.grid;
+    if (o.pixelIndices) {
+      const idx = tf.tensor1d(o.pixelIndices, 'int32');
+      grid = tf.gather(model.grid, idx);
+      target = tf.gather(target, idx, 1);
+    }
+    // The engine's fused reconstruction error: no `n × P` image is kept for it.
+    const kind = model.config.loss.likelihood === 'bce' ? 'bce' : 'sse';
+    const image = model.engine.imageLoss(model.decoder, content, model.affineOf(warp), grid, target, kind, o.training ?? true);
+
+    const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
+    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model));
+  });
+}
+
+/** `warp` with `offset` (`B`, radians) added to the family's angle latent. */
+function offsetAngle(model: AffineVAE, warp: tf.Tensor2D, offset: tf.Tensor1D): tf.Tensor2D {
+  const family = warpFamily(model.config.warp);
+  if (family.angle === null) throw new Error(`the ${family.name} warp has no angle latent`);
+  const [b, d, k] = [warp.shape[0], warp.shape[1], family.angle];
+  const angle = tf.add(tf.slice(warp, [0, k], [b, 1]), tf.reshape(offset, [b, 1]));
+  const parts = [k > 0 ? tf.slice(warp, [0, 0], [b, k]) : null, angle, k + 1 < d ? tf.slice(warp, [0, k + 1], [b, d - k - 1]) : null];
+  return tf.concat(parts.filter((t) => t !== null), 1) as tf.Tensor2D;
+}
