@@ -1,6 +1,12 @@
 #ifndef AFFINE_VAE_DECODER_H
 #define AFFINE_VAE_DECODER_H
 
+/*
+ * The decoder's sizes, weights and buffers. addon.c fills them from one table (ARRAYS, SIZES),
+ * which src/native/contract.ts mirrors and checks when the addon loads; a new field here needs a
+ * row there. Two hidden layers: W1 (2+Zc)×H1, W2 H1×H2, W3 H2×1.
+ */
+
 typedef struct {
   int B, P, Zc, H1, H2;
 } DecoderShape;
