@@ -28,6 +28,7 @@ const o = new Command('bench')
   .option('--batch <n>', 'batch size', Number, 1000)
   .option('--steps <n>', 'timed training steps after one warm-up', Number, 5)
   .option('--hidden <n>', 'override every hidden width', Number)
+  .option('--pixels <n>', 'decode and score this many random pixels per training step (0: all)', Number, 0)
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
@@ -59,10 +60,10 @@ const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
 const data = validationSplit(ownCopy(slice(loadMnist('train'), 0, o.batch)), 0);
-const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch });
+const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -132,7 +133,9 @@ const peak = addon ? addon.fmaPeak(engine.threads, 3e8) : null;
 const flops = forwardFlops(config);
 console.error(`  FMA probe: ${peak?.toFixed(1)} GFLOP/s, peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 console.error(`  products executed: ${(100 * executed(trainMacs)).toFixed(1)}% of dense in training, ${(100 * executed(decodeMacs)).toFixed(1)}% in decoding`);
-const trainFlopsPerImage = 3 * (flops.decoder + flops.rest);
+// With pixel subsampling the decoder runs on that share of the grid.
+const pixelShare = o.pixels > 0 && o.pixels < model.pixels ? o.pixels / model.pixels : 1;
+const trainFlopsPerImage = 3 * (flops.decoder * pixelShare + flops.rest);
 const train = o.batch / median(stepSeconds);
 const gflops = (train * trainFlopsPerImage) / 1e9;
 // What the CPU actually did: the skipped multiply-adds (2 FLOPs each) taken off the model's count.
@@ -142,6 +145,7 @@ const result = {
   preset: o.preset,
   hidden: config.decoderHidden,
   batch: o.batch,
+  pixels: o.pixels || model.pixels,
   steps: o.steps,
   backend: backend.name,
   engine: engine.name,

@@ -15,7 +15,7 @@
 // Models and their configuration.
 export { AffineVAE, UNWARP_PASSES, type DecodeOptions, type ModelOptions, type Posterior } from './model/vae.ts';
 export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, validateModelConfig } from './model/config.ts';
-export type { ConfigOverrides, KlScaling, Likelihood, LossConfig, ModelConfig, PredictorInput, PriorConfig, TrainConfig } from './model/config.ts';
+export type { ConfigOverrides, KlScaling, Likelihood, LossConfig, ModelConfig, PredictorInput, PriorConfig, ScheduleKind, TrainConfig } from './model/config.ts';
 export { ModelFormatError, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
 export type { Transform } from './model/transform.ts';
 export { type Matrix2, rotationMatrix, transformImages } from './model/transform-images.ts';
@@ -41,6 +41,7 @@ export { type ObjectiveOptions, objective } from './objective/objective.ts';
 export type { LossParts } from './objective/terms.ts';
 export { type Metrics, evaluateSet } from './objective/metrics.ts';
 export { type EpochRecord, type RunHooks, type StepReport, Trainer, TrainingDivergedError, type TrainerOptions, type TrainerSnapshot, type TrainerState } from './train/trainer.ts';
+export { RECIPES, type Recipe, recipe } from './train/recipes.ts';
 
 // Evaluation against the moment baselines.
 export { EVALUATION_DEFAULTS, type EvaluationReport, type ReportOptions, evaluationReport, reportMarkdown, summaryTable } from './eval/report.ts';

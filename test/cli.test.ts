@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
@@ -174,6 +174,55 @@ test('the CLI names the engine that really runs: a decoder the native engine can
   assert.match(deep.stderr, /decoder engine: tfjs \(the native engine cannot run this model \(it runs decoders of exactly two hidden layers; this one has 3\); using the tfjs decoder\)/);
   const shipped = cli('--engine', 'native', 'normalize', join(dir, 'in.idx'), join(dir, 'out.idx'));
   assert.match(shipped.stderr, /decoder engine: native \((avx2|generic), (built|prebuilt), \d+ threads\)/);
+});
+
+test('--init starts from a trained model and refuses another architecture; --minutes ends the whole command within its budget', () => {
+  const dir = tempDir();
+  const common = ['--limit', '600', '--batch', '50', '--seed', '3'];
+  const base = join(dir, 'base');
+  assert.equal(cli('train', '--out', base, '--hidden', '8', '--epochs', '3', ...common).status, 0);
+  const scratch = join(dir, 'scratch');
+  assert.equal(cli('train', '--out', scratch, '--hidden', '8', '--epochs', '1', ...common).status, 0);
+  const tuned = join(dir, 'tuned');
+  const t = cli('train', '--out', tuned, '--init', base, '--epochs', '1', ...common);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stderr, /starting from .*base/);
+  const firstValidationMse = (run: string) => JSON.parse(readFileSync(join(run, 'training-log.json'), 'utf8'))[0].validation.mse;
+  assert.ok(firstValidationMse(tuned) < firstValidationMse(scratch), `${firstValidationMse(tuned)} vs ${firstValidationMse(scratch)}`);
+  assertUserError(
+    cli('train', '--out', join(dir, 'x'), '--init', base, '--hidden', '16', '--epochs', '1', ...common),
+    /--init .*base: its architecture differs from this run's \(encoder widths 8\/8 vs 16\/16; decoder widths 8\/8 vs 16\/16; classifier widths 8 vs 16\)/,
+  );
+  assertUserError(cli('train', '--out', join(dir, 'y'), '--init', base, '--preset', 'rotation', '--hidden', '8', ...common), /warp seed vs rotation/);
+  assertUserError(cli('train', '--out', join(dir, 'z'), '--init', join(dir, 'none'), ...common), /model directory .*none does not exist/);
+
+  const timed = cli('train', '--out', join(dir, 'timed'), '--hidden', '8', '--minutes', '0.25', ...common);
+  assert.equal(timed.status, 0, timed.stderr);
+  const done = /done in (\d+\.\d+) of 0\.25 minutes/.exec(timed.stderr);
+  assert.ok(done, timed.stderr);
+  assert.ok(Number(done[1]) <= 0.25, `took ${done[1]} minutes`);
+  assert.ok(existsSync(join(dir, 'timed', 'model.json')));
+});
+
+test('a folder of images without class labels trains with the classifier off, unless --ce-weight says otherwise', () => {
+  const dir = tempDir();
+  const folder = join(dir, 'mine');
+  mkdirSync(folder);
+  const digits = loadMnist('test').images;
+  for (let i = 0; i < 12; i++) {
+    const png = new PNG({ width: 28, height: 28 });
+    for (let p = 0; p < 784; p++) png.data.set([digits[i * 784 + p], digits[i * 784 + p], digits[i * 784 + p], 255], 4 * p);
+    writeFileSync(join(folder, `d${i}.png`), PNG.sync.write(png));
+  }
+  const crossEntropyOf = (run: string) => JSON.parse(readFileSync(join(run, 'model.json'), 'utf8')).modelTopology.config.loss.crossEntropy;
+  const off = cli('train', '--out', join(dir, 'off'), '--dataset', `dir:${folder}`, '--hidden', '8', '--epochs', '1', '--batch', '6', '--validation-split', '0.25');
+  assert.equal(off.status, 0, off.stderr);
+  assert.match(off.stderr, /has no class labels \(one class\): the classifier's loss is off/);
+  assert.equal(crossEntropyOf(join(dir, 'off')), 0);
+  const on = cli('train', '--out', join(dir, 'on'), '--dataset', `dir:${folder}`, '--hidden', '8', '--epochs', '1', '--batch', '6', '--validation-split', '0.25', '--ce-weight', '0.01');
+  assert.equal(on.status, 0, on.stderr);
+  assert.doesNotMatch(on.stderr, /no class labels/);
+  assert.equal(crossEntropyOf(join(dir, 'on')), 0.01);
 });
 
 test('Ctrl-C saves a checkpoint and exits; --resume continues', async () => {

@@ -83,7 +83,8 @@ test('--resume refuses options that contradict the checkpoint; a corrupt checkpo
     ['--hidden', '16', /--hidden 16 contradicts the checkpoint's 8/],
     ['--preset', 'rotation', /--preset rotation contradicts the checkpoint's seed/],
     ['--dataset', 'fashion-mnist', /--dataset fashion-mnist contradicts the checkpoint's mnist/],
-    ['--learning-rate', '0.01', /--learning-rate 0.01 contradicts the checkpoint's 0.001/],
+    ['--learning-rate', '0.01', /--learning-rate 0.01 contradicts the checkpoint's 0.002/],
+    ['--recipe', 'seed', /--recipe seed contradicts the checkpoint's fast/],
   ] as const) {
     const r = train(out, ['--resume', '--epochs', '2', flag, value]);
     assert.equal(r.status, 1, r.stderr);
@@ -111,5 +112,23 @@ test('a checkpoint whose body holds NaN is refused even with a valid checksum', 
   const state = { epoch: 0, step: 1 } as never;
   await writeCheckpoint(path, { model: buildModelConfig('seed', { hidden: 8 }), train: SEED_TRAIN, extra: {} }, { state, weights, optimizer: {} });
   assert.throws(() => readCheckpoint(path), /corrupt checkpoint: it holds a non-finite value \(NaN\)/);
+  tf.dispose(Object.values(weights));
+});
+
+test('a checkpoint whose schedule or plan is not what a run writes is refused', async () => {
+  const { writeCheckpoint } = await import('../src/io/checkpoint.ts');
+  const { buildModelConfig, SEED_TRAIN } = await import('../src/model/config.ts');
+  const path = join(tempDir(), 'plan.ckpt');
+  const weights = { 'a/kernel': tf.tensor1d([1, 2, 3]) };
+  const model = buildModelConfig('seed', { hidden: 8 });
+  for (const [train, state, message] of [
+    [SEED_TRAIN, { epoch: 0, step: 1, plannedSteps: -3 }, /corrupt checkpoint: bad plan \(-3 steps/],
+    [SEED_TRAIN, { epoch: 0, step: 1, decayFrom: 1e300 }, /corrupt checkpoint: bad plan/],
+    [{ ...SEED_TRAIN, schedule: 'sideways' }, { epoch: 0, step: 1 }, /corrupt checkpoint: unknown schedule 'sideways'/],
+    [{ ...SEED_TRAIN, minutes: -1 }, { epoch: 0, step: 1 }, /corrupt checkpoint: bad minutes -1/],
+  ] as const) {
+    await writeCheckpoint(path, { model, train: train as never, extra: {} }, { state: state as never, weights, optimizer: {} });
+    assert.throws(() => readCheckpoint(path), message);
+  }
   tf.dispose(Object.values(weights));
 });

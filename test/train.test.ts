@@ -5,9 +5,9 @@ import { slice, validationSplit } from '../src/data/dataset.ts';
 import { evaluateSet } from '../src/objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../src/io/checkpoint.ts';
 import { loadMnist } from '../src/io/mnist.ts';
-import { SEED_TRAIN, type TrainConfig } from '../src/model/config.ts';
+import { SEED_TRAIN, type TrainConfig, architectureDifferences } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { CALIBRATION_STEPS, Trainer } from '../src/train/trainer.ts';
 import { tempDir, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -126,4 +126,75 @@ test('a corrupt checkpoint is reported, not loaded', async () => {
   writeFileSync(path, 'AVAECKPT\x05\x00\x00\x00{"a"');
   assert.throws(() => readCheckpoint(path), /corrupt checkpoint/);
   assert.throws(() => readCheckpoint(join(dir, 'none.ckpt')), /no checkpoint at .*nothing to resume/);
+});
+
+test('a time budget plans the run once it has measured its speed, ends there, and a resumed run follows the plan exactly', async () => {
+  const split = data();
+  const config = tinyConfig(8);
+  const train: TrainConfig = { ...schedule(1000), schedule: 'cosine', warmupSteps: 5, minutes: 1, pixels: 100 };
+  const budget = () => ({ endsAt: performance.now() + 3000, finalImages: 100 });
+
+  // A run that plans its length, and stops (as Ctrl-C would) 6 steps after the plan.
+  const dir = tempDir();
+  const ckpt = join(dir, 'checkpoint.ckpt');
+  const killed = new AffineVAE(config, { seed: 5 });
+  const t1 = new Trainer(killed, split, train, { budget: budget() });
+  let plannedAt = -1;
+  let steps = 0;
+  const factors: number[] = [];
+  await t1.run({
+    onStep: (r) => {
+      steps++;
+      factors.push(r.learningRate / train.learningRate);
+      if (plannedAt < 0 && r.totalSteps !== null) plannedAt = steps;
+    },
+    shouldStop: () => plannedAt > 0 && steps === plannedAt + 6,
+    onStop: (snap) => writeCheckpoint(ckpt, { model: config, train, extra: {} }, snap),
+  });
+  // Planned after its calibration steps and a tenth of the budget; the decay starts there.
+  const decayFrom = t1.state.decayFrom!;
+  assert.equal(plannedAt, decayFrom + 1);
+  assert.ok(decayFrom >= CALIBRATION_STEPS, `planned at step ${decayFrom}`);
+  const planned = t1.state.plannedSteps!;
+  assert.ok(planned > decayFrom + 6, `plan of ${planned} steps`);
+  // A warm-up, then the full rate until the plan: no rate depended on the plan before it existed.
+  assert.deepEqual(
+    factors.slice(0, decayFrom + 1),
+    Array.from({ length: decayFrom + 1 }, (_, i) => Math.min(1, (i + 1) / CALIBRATION_STEPS)),
+  );
+  for (let i = decayFrom + 1; i < factors.length; i++) assert.ok(factors[i] < factors[i - 1], `decays at step ${i}`);
+  t1.dispose();
+  killed.dispose();
+
+  // Resumed from the checkpoint, it ends at the planned step, whatever the new budget.
+  const restored = readCheckpoint(ckpt);
+  assert.equal(restored.state.plannedSteps, planned);
+  const resumed = new AffineVAE(restored.model, { seed: 999 });
+  const t2 = new Trainer(resumed, split, restored.train, { budget: { endsAt: performance.now() + 60_000, finalImages: 100 } });
+  t2.restore(restored.snapshot);
+  await t2.run();
+  assert.equal(t2.optimizer.step, planned);
+  // 540 training images, batch 50: 11 steps an epoch, the last of 40 images.
+  const lastEpochSteps = planned - 11 * Math.floor((planned - 1) / 11);
+  assert.equal(t2.state.history.at(-1)!.images, lastEpochSteps === 11 ? undefined : lastEpochSteps * 50, 'a partial last epoch counts its images');
+
+  // The same run, uninterrupted and given the same plan, ends with the same weights.
+  const straight = new AffineVAE(config, { seed: 5 });
+  const t3 = new Trainer(straight, split, train, { budget: budget() });
+  t3.state.plannedSteps = planned;
+  t3.state.decayFrom = decayFrom;
+  await t3.run();
+  for (const [name, w] of Object.entries(straight.namedWeights())) {
+    assert.deepEqual(Array.from(resumed.namedWeights()[name].dataSync()), Array.from(w.dataSync()), name);
+  }
+  assert.deepEqual(t2.state.history.map((h) => h.train.loss), t3.state.history.map((h) => h.train.loss));
+  t2.dispose();
+  t3.dispose();
+});
+
+test('--init: a trained model of the same architecture is accepted, another is refused with the difference named', () => {
+  const a = tinyConfig(8);
+  assert.deepEqual(architectureDifferences(a, { ...a, loss: { ...a.loss, kl: 1 } }), []);
+  assert.deepEqual(architectureDifferences(a, tinyConfig(16)), ['encoder widths 8/8 vs 16/16', 'decoder widths 8/8 vs 16/16', 'classifier widths 8 vs 16']);
+  assert.deepEqual(architectureDifferences(a, { ...a, height: 32 }), ['image size 28×28 vs 32×28']);
 });

@@ -9,6 +9,7 @@ import { type EngineChoice, chooseEngine } from '../native/select.ts';
 import { CommandContext } from './context.ts';
 import { selectBackend } from '../tensors/backend.ts';
 import { registerGradients } from '../train/gradients.ts';
+import { RECIPES } from '../train/recipes.ts';
 import { decodeCommand, figureCommand, renderCommand, transformsCommand } from './commands/decode.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
@@ -59,12 +60,21 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('train on MNIST; writes model.json, its weights-HASH.bin, checkpoint.ckpt and training-log.json to --out')
     .requiredOption('--out <dir>', 'output directory')
     .option('--preset <name>', `model preset (${Object.keys(PRESETS).join(', ')})`, 'seed')
-    .option('--epochs <n>', 'epochs (seed: 50)', positiveInt)
-    .option('--batch <n>', 'batch size (seed: 1000)', positiveInt)
+    .addOption(
+      new Option('--recipe <name>', `how to train: ${Object.entries(RECIPES).map(([k, r]) => `${k} = ${r.description}`).join('; ')}`)
+        .choices(Object.keys(RECIPES))
+        .default('fast'),
+    )
+    .option('--minutes <m>', 'train to a time budget: the whole command ends within M minutes (fast: 5)', numberIn(0, 1e5, true))
+    .option('--epochs <n>', 'train for N epochs instead of a time budget (seed: 50)', positiveInt)
+    .option('--init <dir>', "start from a trained model's weights (same architecture; its preset and widths unless typed)")
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule (fast: cosine; seed: constant)').choices(['constant', 'cosine']))
+    .option('--warmup-steps <n>', 'steps of linear learning-rate warm-up (fast: 50)', nonNegativeInt)
+    .option('--batch <n>', 'batch size (fast: 100; seed: 1000)', positiveInt)
     .option('--limit <n>', 'use only the first N training images', positiveInt)
     .option('--dataset <spec>', 'mnist | fashion-mnist | mnist-rot:DEG | idx:IMAGES[,LABELS] | dir:PATH', 'mnist')
     .option('--size <n>', 'side that dir: images are resized to', positiveInt, 28)
-    .option('--hidden <n>', 'set every hidden width (seed: 512)', positiveInt)
+    .option('--hidden <n>', 'set every hidden width (fast: 256; seed: 512)', positiveInt)
     .option('--content-dims <n>', 'content latents (seed: 10)', positiveInt)
     .option('--ce-weight <w>', 'cross-entropy weight (seed: 1e-3)', numberIn(0, 1e4))
     .option('--mse-weight <w>', 'MSE weight (seed: 1)', numberIn(0, 1e4))
@@ -77,11 +87,11 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--rotation-prior <sigma>', 'σθ of the angle prior N(0, σθ²), radians (rotation presets; default π/4)', numberIn(0, 10, true))
     .option('--translation-prior <sigma>', 'σt of the translation prior, grid units (rotation-translation; default 0.1)', numberIn(0, 10, true))
     .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', numberIn(0, 0.9))
-    .option('--learning-rate <lr>', 'Adam learning rate (seed: 1e-3)', numberIn(0, 1, true))
+    .option('--learning-rate <lr>', 'Adam learning rate, the peak of a schedule (fast: 2e-3; seed: 1e-3)', numberIn(0, 1, true))
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
     .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', numberIn(0, 1e6))
     .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', numberIn(0, 180))
-    .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE)', positiveInt)
+    .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'replace a model already in --out (one without a checkpoint)')

@@ -55,6 +55,8 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   } catch (err) {
     throw bad((err as Error).message);
   }
+  const why = scheduleProblem(header);
+  if (why) throw bad(why);
   const size = (specs: tf.io.WeightsManifestEntry[]) => specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   const wBytes = size(header.weightSpecs);
   const oBytes = size(header.optimizerSpecs);
@@ -83,4 +85,17 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
       optimizer: tf.io.decodeWeights(optimizerBytes, header.optimizerSpecs),
     },
   };
+}
+
+/** What is wrong with a checkpoint's schedule and plan (hostile files lie), or null. */
+function scheduleProblem(h: Partial<CheckpointHeader>): string | null {
+  const t = h.train;
+  const st = h.state;
+  if (typeof t !== 'object' || t === null || typeof st !== 'object' || st === null) return 'no training config or state';
+  const count = (v: unknown) => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
+  if (t.schedule !== undefined && t.schedule !== 'constant' && t.schedule !== 'cosine') return `unknown schedule '${t.schedule}'`;
+  if (!count(t.warmupSteps)) return `bad warmupSteps ${t.warmupSteps}`;
+  if (t.minutes !== undefined && !(typeof t.minutes === 'number' && t.minutes > 0 && t.minutes <= 1e5)) return `bad minutes ${t.minutes}`;
+  if (!count(st.plannedSteps) || !count(st.decayFrom)) return `bad plan (${st.plannedSteps} steps, decay from ${st.decayFrom})`;
+  return null;
 }

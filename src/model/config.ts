@@ -77,8 +77,16 @@ export interface LossConfig {
   scaleEpsilon: number;
 }
 
-/** The original code's optimizer and schedule. */
+/** How the learning rate moves over a run (see `train/schedule.ts`). */
+export type ScheduleKind =
+  /** The original's: the same rate at every step. */
+  | 'constant'
+  /** A linear warm-up, then half a cosine down to 2% of the rate at the run's last step. */
+  | 'cosine';
+
+/** The optimizer and schedule (the `seed` preset's are the original code's). */
 export interface TrainConfig {
+  /** The run's length, unless `minutes` sets it. */
   epochs: number;
   batch: number;
   validationSplit: number;
@@ -97,6 +105,16 @@ export interface TrainConfig {
   rotationAugment?: number;
   /** Pixel subsampling: decode and score this many random pixels per step (0: all). */
   pixels?: number;
+  /** The learning-rate schedule (default `constant`). */
+  schedule?: ScheduleKind;
+  /** Steps over which the learning rate ramps up linearly (0: none). */
+  warmupSteps?: number;
+  /**
+   * A time budget: the run measures its step time, plans how many steps fit in this many minutes
+   * (counted from when the process started, with the final evaluation kept inside), and ends its
+   * schedule there. `epochs` is then only an upper bound.
+   */
+  minutes?: number;
 }
 
 /** The `seed` preset: the original post's model. */
@@ -164,7 +182,11 @@ export interface ConfigOverrides {
 export function buildModelConfig(preset: string, o: ConfigOverrides = {}): ModelConfig {
   const base = PRESETS[preset];
   if (!base) throw new Error(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
-  const m = base.model;
+  return applyOverrides(base.model, o);
+}
+
+/** `m` with overrides applied (a preset's config, or a trained model's); `hidden` sets every hidden width. */
+export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig {
   const widths = (ws: number[]) => (o.hidden !== undefined ? ws.map(() => o.hidden!) : [...ws]);
   const config: ModelConfig = {
     ...m,
@@ -187,6 +209,25 @@ export function buildModelConfig(preset: string, o: ConfigOverrides = {}): Model
   };
   validateModelConfig(config);
   return config;
+}
+
+/**
+ * How `b`'s architecture differs from `a`'s, one phrase per difference (empty: the weights of one
+ * fit the other). The loss weights may differ: they do not change the weights' shapes or meaning.
+ */
+export function architectureDifferences(a: ModelConfig, b: ModelConfig): string[] {
+  const fields: [string, (c: ModelConfig) => unknown][] = [
+    ['image size', (c) => `${c.height}×${c.width}`],
+    ['warp', (c) => c.warp],
+    ['content latents', (c) => c.contentDims],
+    ['encoder widths', (c) => c.encoderHidden.join('/')],
+    ['decoder widths', (c) => c.decoderHidden.join('/')],
+    ['classifier widths', (c) => c.predictorHidden.join('/')],
+    ['classifier input', (c) => c.predictorInput],
+    ['classes', (c) => c.classes],
+    ['warp scale', (c) => c.warpScale],
+  ];
+  return fields.filter(([, f]) => f(a) !== f(b)).map(([name, f]) => `${name} ${f(a)} vs ${f(b)}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Small SVG charts for reports: a histogram and a scatter plot with axes, ticks and labels.
+ * Small SVG charts for reports: a histogram, a scatter plot and a line chart with axes, ticks and
+ * labels.
  * Plain strings, no DOM, so they work in Node and the browser alike.
  */
 
@@ -24,8 +25,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v) || 1)))));
 
 function frame(title: string, xLabel: string, yLabel: string, x: [number, number], y: [number, number], body: string): string {
-  const sx = (v: number) => M.left + ((v - x[0]) / (x[1] - x[0])) * (W - M.left - M.right);
-  const sy = (v: number) => H - M.bottom - ((v - y[0]) / (y[1] - y[0])) * (H - M.top - M.bottom);
+  const { sx, sy } = scales(x, y);
   const xt = ticks(x[0], x[1]).map((v) => `<line x1="${sx(v)}" y1="${H - M.bottom}" x2="${sx(v)}" y2="${H - M.bottom + 4}" stroke="#333"/><text x="${sx(v)}" y="${H - M.bottom + 16}" text-anchor="middle">${num(v)}</text>`);
   const yt = ticks(y[0], y[1]).map((v) => `<line x1="${M.left - 4}" y1="${sy(v)}" x2="${M.left}" y2="${sy(v)}" stroke="#333"/><text x="${M.left - 6}" y="${sy(v) + 4}" text-anchor="end">${num(v)}</text>`);
   return [
@@ -77,4 +77,27 @@ export function scatterSvg(x: number[], y: number[], range: [number, number], ti
   const dots = x.map((v, i) => `<circle cx="${sx(clamp(v)).toFixed(1)}" cy="${sy(clamp(y[i])).toFixed(1)}" r="1.6" fill="#4a78b5" fill-opacity="0.5"/>`);
   const diagonal = `<line x1="${sx(range[0])}" y1="${sy(range[0])}" x2="${sx(range[1])}" y2="${sy(range[1])}" stroke="#c44" stroke-dasharray="4 3"/>`;
   return frame(title, xLabel, yLabel, range, range, diagonal + '\n' + dots.join('\n'));
+}
+
+/** One line of a {@link lineChartSvg}. */
+export interface LineSeries {
+  name: string;
+  points: [number, number][];
+  color: string;
+  /** A dashed horizontal line at this height, in the series' colour (a target, say). */
+  guide?: number;
+}
+
+/** Lines through each series' points, with a dot at each point, optional guides and a legend. */
+export function lineChartSvg(series: LineSeries[], x: [number, number], y: [number, number], title: string, xLabel: string, yLabel: string): string {
+  const { sx, sy } = scales(x, y);
+  const body = series.flatMap((s, i) => {
+    const path = s.points.map(([a, b], k) => `${k ? 'L' : 'M'}${sx(a).toFixed(1)} ${sy(b).toFixed(1)}`).join(' ');
+    const guide = s.guide === undefined ? [] : [`<line x1="${sx(x[0])}" y1="${sy(s.guide)}" x2="${sx(x[1])}" y2="${sy(s.guide)}" stroke="${s.color}" stroke-dasharray="4 3" stroke-opacity="0.7"/>`];
+    const dots = s.points.map(([a, b]) => `<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+    const legendY = M.top + 6 + i * 14;
+    const legend = `<line x1="${W - M.right - 150}" y1="${legendY}" x2="${W - M.right - 134}" y2="${legendY}" stroke="${s.color}" stroke-width="2"/><text x="${W - M.right - 130}" y="${legendY + 4}">${esc(s.name)}</text>`;
+    return [...guide, `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`, ...dots, legend];
+  });
+  return frame(title, xLabel, yLabel, x, y, body.join('\n'));
 }

@@ -32,9 +32,13 @@ export class Adam {
     this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
   }
 
-  /** Applies one update with `grads[i]` the gradient of `variables[i]`. */
-  apply(grads: tf.Tensor[]): void {
-    const { learningRate, beta1, beta2, epsilon } = this.config;
+  /**
+   * Applies one update with `grads[i]` the gradient of `variables[i]`.
+   * @param factor - the schedule's factor on the learning rate at this step.
+   */
+  apply(grads: tf.Tensor[], factor = 1): void {
+    const { beta1, beta2, epsilon } = this.config;
+    const learningRate = this.config.learningRate * factor;
     this.step += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
     tf.tidy(() => {

@@ -1,12 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../model/config.ts';
-import { type ImageSet, type Split, gatherLabels, gatherPixels } from '../data/dataset.ts';
+import { type ImageSet, type Split, gatherLabels, gatherPixels, slice } from '../data/dataset.ts';
 import { MetricSums, type Metrics, evaluateSet } from '../objective/metrics.ts';
 import { objective } from '../objective/objective.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
 import { rotationMatrix, transformImages } from '../model/transform-images.ts';
+import { learningRateFactor, planSteps } from './schedule.ts';
+
+/**
+ * A time-budget run warms up over at least this many steps, and measures at least this many
+ * before it plans its length. The first few are left out of the timing (they include TF.js' and
+ * the engine's first-call costs).
+ */
+export const CALIBRATION_STEPS = 50;
+const UNTIMED_STEPS = 10;
+/**
+ * The share of its budget a time-budget run trains at full rate, measuring, before it plans.
+ * Step times wander by ±10% from epoch to epoch on a 2-core machine; a quarter of the budget
+ * averages over a few epochs (planned at a tenth, two of three 5-minute runs ended 35–40 s early).
+ */
+export const PLAN_AFTER = 0.25;
 
 /** One epoch's record in the training history. */
 export interface EpochRecord {
@@ -15,6 +30,8 @@ export interface EpochRecord {
   validation: Metrics | null;
   seconds: number;
   imagesPerSecond: number;
+  /** Training images seen in the epoch (fewer than the set where a time budget ended the run). */
+  images?: number;
 }
 
 /** Where training stands: enough to continue a run exactly where it stopped. */
@@ -34,6 +51,13 @@ export interface TrainerState {
   /** Seconds spent in the epoch in progress before a stop. */
   epochSeconds: number;
   history: EpochRecord[];
+  /**
+   * The run's length in steps, as a time budget planned it (`null`: not planned, or the run is
+   * as long as its `epochs`). Kept so that a resumed run ends, and decays, where it would have.
+   */
+  plannedSteps?: number | null;
+  /** The step at which a time-budget run made its plan: its cosine decay starts there. */
+  decayFrom?: number | null;
 }
 
 /** A checkpoint in memory: what {@link Trainer.snapshot} returns and {@link Trainer.restore} takes. */
@@ -51,6 +75,13 @@ export interface StepReport {
   /** Running averages over the epoch so far. */
   metrics: Metrics;
   imagesPerSecond: number;
+  /** The learning rate of this step, after the schedule. */
+  learningRate: number;
+  /** Steps taken and the run's planned length (`null` until a time budget has planned it). */
+  globalStep: number;
+  totalSteps: number | null;
+  /** Seconds left of the time budget, or `null` without one. */
+  secondsLeft: number | null;
 }
 
 /** Callbacks of {@link Trainer.run}. */
@@ -71,6 +102,12 @@ export interface TrainerOptions {
    * preference, else about 256 MB of TF.js decoder activations per chunk.
    */
   microBatch?: number;
+  /**
+   * A time budget (where the config sets `minutes`): the loop plans its length so that it, its
+   * validations and an evaluation of `finalImages` images after it end by `endsAt`
+   * (a `performance.now()` time, in ms).
+   */
+  budget?: { endsAt: number; finalImages: number };
 }
 
 /**
@@ -91,6 +128,14 @@ export class TrainingDivergedError extends Error {
 export class Trainer {
   readonly optimizer: Adam;
   readonly microBatch: number;
+  readonly budget: { endsAt: number; finalImages: number } | null;
+  /**
+   * Steps a time-budget run dropped because its steps took longer than planned (the machine
+   * slowed down): the budget is a bound, so the run ends when the time its plan needs is gone.
+   */
+  cutShort = 0;
+  /** When the loop must end to leave time for a last validation and the final evaluation (ms). */
+  private lastStepBy = Infinity;
   private shuffle: Rng;
   private noise: Rng;
   state: TrainerState;
@@ -102,6 +147,8 @@ export class Trainer {
     options: TrainerOptions = {},
   ) {
     if (data.train.n === 0) throw new Error('no training images');
+    if (config.minutes !== undefined && !options.budget) throw new Error('a config with minutes needs options.budget');
+    this.budget = config.minutes !== undefined ? options.budget! : null;
     this.optimizer = new Adam(config, model.variables);
     const widest = Math.max(...model.config.decoderHidden);
     this.microBatch =
@@ -118,7 +165,65 @@ export class Trainer {
       epochSums: new MetricSums().toJSON(),
       epochSeconds: 0,
       history: [],
+      plannedSteps: null,
+      decayFrom: null,
     };
+  }
+
+  /** The run's length in steps: planned by a time budget, else its epochs (`null` while unplanned). */
+  get totalSteps(): number | null {
+    if (this.state.plannedSteps != null) return this.state.plannedSteps;
+    return this.budget ? null : this.config.epochs * this.stepsPerEpoch;
+  }
+
+  /** Steps taken so far. */
+  get globalStep(): number {
+    return this.state.epoch * this.stepsPerEpoch + this.state.step;
+  }
+
+  /** Whether the run has taken all its steps. */
+  get finished(): boolean {
+    const total = this.totalSteps;
+    return total !== null && this.globalStep >= total;
+  }
+
+  /**
+   * The schedule's factor on the learning rate at global step `step`. A time-budget run warms up
+   * over at least its calibration steps and holds the full rate until its plan, so no step's rate
+   * depends on a plan made after it.
+   */
+  learningRateFactor(step: number): number {
+    const warmup = Math.max(this.config.warmupSteps ?? 0, this.budget ? CALIBRATION_STEPS : 0);
+    const decayFrom = this.budget ? (this.state.decayFrom ?? Infinity) : warmup;
+    return learningRateFactor(this.config.schedule ?? 'constant', step, warmup, this.totalSteps, decayFrom);
+  }
+
+  /**
+   * Plans a time-budget run's length from the measured step time: what fits before the budget
+   * ends, with one validation per epoch and the final evaluation, timed here on a few images.
+   */
+  private plan(stepSeconds: number): void {
+    const { validation, train } = this.data;
+    const source = validation.n > 0 ? validation : train;
+    const probe = slice(source, 0, Math.min(source.n, Math.max(this.config.batch, 500)));
+    // Twice: the first pass pays for first-call costs the real evaluations do not.
+    evaluateSet(this.model, slice(probe, 0, Math.min(probe.n, this.config.batch)), this.config.batch, 0, this.microBatch);
+    const t0 = performance.now();
+    evaluateSet(this.model, probe, this.config.batch, 0, this.microBatch);
+    const perImage = (performance.now() - t0) / 1000 / probe.n;
+    const remaining = (this.budget!.endsAt - performance.now()) / 1000;
+    // Checkpoints, model writes and noise on a busy machine: keep 3% and 2 s back.
+    const total = planSteps({
+      remaining: remaining * 0.97 - 2,
+      stepSeconds,
+      done: this.globalStep,
+      stepsPerEpoch: this.stepsPerEpoch,
+      validationSeconds: validation.n * perImage,
+      after: this.budget!.finalImages * perImage,
+    });
+    this.state.plannedSteps = Math.min(total, this.config.epochs * this.stepsPerEpoch);
+    this.state.decayFrom = this.globalStep;
+    this.lastStepBy = this.budget!.endsAt - ((validation.n + this.budget!.finalImages) * perImage + 2) * 1000;
   }
 
   /** Steps per epoch. */
@@ -185,7 +290,7 @@ export class Trainer {
       for (let k = 0; k < 5; k++) sums[k + 1] += values[k];
       tf.dispose([value, extra!]);
     }
-    this.optimizer.apply(grads!);
+    this.optimizer.apply(grads!, this.learningRateFactor(this.optimizer.step));
     tf.dispose(grads!);
     return { loss: sums[0], mse: sums[1], kl: sums[2], klNats: sums[3], crossEntropy: sums[4], correct: sums[5] };
   }
@@ -200,12 +305,34 @@ export class Trainer {
     return all.subarray(0, keep).sort();
   }
 
-  /** Runs from the current state to the last epoch (or until `shouldStop`). */
+  /**
+   * A time-budget run's plan, once it has trained a quarter of its budget: the step time is the
+   * mean of the steps so far (but the first few). After the plan, the run is cut short if its
+   * steps have slowed so much that the rest of the plan would overrun the budget.
+   */
+  private keepToBudget(stepSeconds: number[], loopStart: number): void {
+    const now = performance.now();
+    if (this.state.plannedSteps == null) {
+      const n = stepSeconds.length;
+      if (n >= CALIBRATION_STEPS && now - loopStart >= PLAN_AFTER * (this.budget!.endsAt - loopStart)) {
+        const timed = stepSeconds.slice(UNTIMED_STEPS);
+        this.plan(timed.reduce((a, b) => a + b, 0) / timed.length);
+      }
+    } else if (now > this.lastStepBy && !this.finished) {
+      this.cutShort = this.state.plannedSteps - this.globalStep;
+      this.state.plannedSteps = this.globalStep;
+    }
+  }
+
+  /** Runs from the current state to the run's last step (or until `shouldStop`). */
   async run(hooks: RunHooks = {}): Promise<{ stopped: boolean; history: EpochRecord[] }> {
     const { train, validation } = this.data;
     const batch = this.config.batch;
     const steps = this.stepsPerEpoch;
-    while (this.state.epoch < this.config.epochs) {
+    // Seconds each step of this call took (its hooks and yield included; epoch ends are not).
+    const stepSeconds: number[] = [];
+    const loopStart = performance.now();
+    while (!this.finished) {
       const epoch = this.state.epoch;
       this.shuffle.setState(this.state.shuffleAtEpochStart);
       const order = this.shuffle.permutation(train.n);
@@ -213,7 +340,8 @@ export class Trainer {
       const started = performance.now() - this.state.epochSeconds * 1000;
       const imagesBefore = sums.count;
       const resumedAt = performance.now();
-      for (let step = this.state.step; step < steps; step++) {
+      for (let step = this.state.step; step < steps && !this.finished; step++) {
+        const stepStart = performance.now();
         const indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
         const parts = this.trainStep(train, indices, epoch + step / steps);
         if (!Number.isFinite(parts.loss)) throw new TrainingDivergedError(`the loss became ${parts.loss} at epoch ${epoch + 1}, step ${step + 1}`);
@@ -222,11 +350,24 @@ export class Trainer {
         this.state.epochSums = sums.toJSON();
         this.state.noise = this.noise.getState();
         this.state.optimizerStep = this.optimizer.step;
-        const rate = (sums.count - imagesBefore) / ((performance.now() - resumedAt) / 1000);
-        hooks.onStep?.({ epoch, step: step + 1, steps, metrics: sums.mean(), imagesPerSecond: rate });
+        const now = performance.now();
+        const rate = (sums.count - imagesBefore) / ((now - resumedAt) / 1000);
+        hooks.onStep?.({
+          epoch,
+          step: step + 1,
+          steps,
+          metrics: sums.mean(),
+          imagesPerSecond: rate,
+          learningRate: this.config.learningRate * this.learningRateFactor(this.optimizer.step - 1),
+          globalStep: this.globalStep,
+          totalSteps: this.totalSteps,
+          secondsLeft: this.budget ? (this.budget.endsAt - performance.now()) / 1000 : null,
+        });
         // A step is synchronous; yield so that signals (Ctrl-C) and progress redraws get their turn.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        if (hooks.shouldStop?.() && step + 1 < steps) {
+        stepSeconds.push((performance.now() - stepStart) / 1000);
+        if (this.budget) this.keepToBudget(stepSeconds, loopStart);
+        if (hooks.shouldStop?.() && step + 1 < steps && !this.finished) {
           this.state.epochSeconds = (performance.now() - started) / 1000;
           await hooks.onStop?.(this.snapshot());
           return { stopped: true, history: this.state.history };
@@ -238,7 +379,8 @@ export class Trainer {
         train: sums.mean(),
         validation: validation.n > 0 ? evaluateSet(this.model, validation, batch, this.config.seed + 1000 + epoch, this.microBatch) : null,
         seconds,
-        imagesPerSecond: train.n / seconds,
+        imagesPerSecond: sums.count / seconds,
+        ...(sums.count < train.n ? { images: sums.count } : {}),
       };
       const bad = [record.train.loss, record.train.mse, record.validation?.mse ?? 0, record.validation?.klNats ?? 0].find((v) => !Number.isFinite(v));
       if (bad !== undefined) throw new TrainingDivergedError(`epoch ${epoch + 1} ended with a non-finite loss or validation metric (${bad})`);
@@ -251,7 +393,7 @@ export class Trainer {
       this.state.epochSums = new MetricSums().toJSON();
       this.state.epochSeconds = 0;
       await hooks.onEpoch?.(record, this.snapshot());
-      if (hooks.shouldStop?.() && this.state.epoch < this.config.epochs) {
+      if (hooks.shouldStop?.() && !this.finished) {
         await hooks.onStop?.(this.snapshot());
         return { stopped: true, history: this.state.history };
       }

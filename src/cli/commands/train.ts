@@ -7,10 +7,12 @@ import { evaluateSet } from '../../objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
 import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files.ts';
 import { hasTestPart, loadDataset } from '../../io/datasets.ts';
-import { saveModelDir } from '../../io/model-dir.ts';
+import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
-import { type ConfigOverrides, type ModelConfig, PRESETS, type TrainConfig, buildModelConfig } from '../../model/config.ts';
-import { type EpochRecord, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
+import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig } from '../../model/config.ts';
+import type { AffineVAE } from '../../model/vae.ts';
+import { recipe } from '../../train/recipes.ts';
+import { type EpochRecord, type StepReport, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
 import type { CommandContext } from '../context.ts';
 
 /** Options of `affine-vae train`. */
@@ -34,6 +36,14 @@ export interface TrainCommandOptions extends ConfigOverrides {
   klWarmup?: number;
   rotationAugment?: number;
   pixels?: number;
+  /** How to train (`fast` unless given; see `train/recipes.ts`). */
+  recipe?: string;
+  /** A time budget for the whole command, in minutes. */
+  minutes?: number;
+  schedule?: ScheduleKind;
+  warmupSteps?: number;
+  /** A trained model directory whose weights the run starts from. */
+  init?: string;
 }
 
 /**
@@ -65,6 +75,11 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     klWarmup: ['--kl-warmup', o.klWarmup, t.klWarmup ?? 0],
     rotationAugment: ['--rotation-augment', o.rotationAugment, t.rotationAugment ?? 0],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
+    recipe: ['--recipe', o.recipe, ckpt.extra.recipe ?? 'seed'],
+    minutes: ['--minutes', o.minutes, t.minutes],
+    schedule: ['--schedule', o.schedule, t.schedule ?? 'constant'],
+    warmupSteps: ['--warmup-steps', o.warmupSteps, t.warmupSteps ?? 0],
+    init: ['--init', o.init, ckpt.extra.init],
     dataset: ['--dataset', o.dataset, ckpt.extra.dataset ?? 'mnist'],
     limit: ['--limit', o.limit, ckpt.extra.limit],
     size: ['--size', o.size, ckpt.extra.size ?? 28],
@@ -89,6 +104,9 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   let dataset = o.dataset;
   let size = o.size;
   let snapshot: TrainerSnapshot | null = null;
+  let init: AffineVAE | null = null;
+  let extra: Record<string, unknown>;
+  const recipeName = o.recipe ?? 'fast';
   if (o.resume) {
     const ckpt = readCheckpoint(files.checkpoint);
     modelConfig = ckpt.model;
@@ -97,6 +115,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     limit = ckpt.extra.limit as number | undefined;
     dataset = (ckpt.extra.dataset as string | undefined) ?? 'mnist';
     size = ckpt.extra.size as number | undefined;
+    extra = ckpt.extra;
     snapshot = ckpt.snapshot;
     const contradictions = resumeContradictions(o, ckpt);
     if (contradictions.length) {
@@ -111,8 +130,26 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     if (existsSync(join(o.out, 'model.json')) && !o.force) {
       throw new UserError(`${o.out} already holds a model: pass --force to replace it, or choose another --out`);
     }
-    modelConfig = buildModelConfig(o.preset, o);
-    const base = PRESETS[o.preset].train;
+    let r;
+    try {
+      r = recipe(recipeName);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+    const typed: ConfigOverrides = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    if (o.init) {
+      init = await loadModelDir(o.init, { engine: ctx.engine.engine, warn: () => {} });
+      // The architecture is the trained model's, unless a preset is typed (then it must match).
+      modelConfig = o.given?.includes('preset') ? buildModelConfig(o.preset, typed) : applyOverrides(init.config, typed);
+      const differences = architectureDifferences(init.config, modelConfig);
+      if (differences.length) {
+        init.dispose();
+        throw new UserError(`--init ${o.init}: its architecture differs from this run's (${differences.join('; ')}); drop the options that change it, or train from scratch`);
+      }
+    } else {
+      modelConfig = buildModelConfig(o.preset, { ...r.model, ...typed });
+    }
+    const base = { ...PRESETS[o.preset]?.train ?? PRESETS.seed.train, ...r.train };
     trainConfig = {
       ...base,
       epochs: o.epochs ?? base.epochs,
@@ -120,10 +157,21 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       seed: o.seed ?? base.seed,
       validationSplit: o.validationSplit ?? base.validationSplit,
       learningRate: o.learningRate ?? base.learningRate,
-      klWarmup: o.klWarmup ?? 0,
-      rotationAugment: o.rotationAugment ?? 0,
-      pixels: o.pixels ?? 0,
+      klWarmup: o.klWarmup ?? base.klWarmup ?? 0,
+      rotationAugment: o.rotationAugment ?? base.rotationAugment ?? 0,
+      pixels: o.pixels ?? base.pixels ?? 0,
+      schedule: o.schedule ?? base.schedule ?? 'constant',
+      warmupSteps: o.warmupSteps ?? base.warmupSteps ?? 0,
+      // A typed --epochs asks for a length in epochs: the recipe's time budget gives way.
+      minutes: o.minutes ?? (o.epochs !== undefined ? undefined : base.minutes),
     };
+    if (trainConfig.minutes === undefined) delete trainConfig.minutes;
+    if (trainConfig.minutes !== undefined && o.epochs === undefined && o.minutes !== undefined && r.train.minutes === undefined) {
+      // --minutes on a recipe without a budget: the epochs are only a bound, so lift the preset's.
+      trainConfig.epochs = 1000;
+    }
+    extra = { limit, dataset, size, recipe: recipeName, init: o.init };
+    log(`recipe ${recipeName}: ${r.description}${o.init ? `; starting from ${o.init}` : ''}`);
     if (trainConfig.rotationAugment! > 0 && warpFamily(modelConfig.warp).angle === null) {
       const withAngle = warpFamilyNames().filter((name) => warpFamily(name).angle !== null);
       throw new UserError(`--rotation-augment needs a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
@@ -136,13 +184,30 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   const { warn, maxImagePixels } = ctx;
   let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels });
   if (limit !== undefined) data = slice(data, 0, limit);
-  if (!o.resume) modelConfig = { ...modelConfig, height: data.height, width: data.width };
+  if (!o.resume && !init) modelConfig = { ...modelConfig, height: data.height, width: data.width };
+  if (!o.resume && modelConfig.loss.crossEntropy > 0 && !o.given?.includes('ceWeight') && new Set(data.labels ?? []).size < 2) {
+    // A classifier of one class learns nothing but pulls on the latents.
+    modelConfig = { ...modelConfig, loss: { ...modelConfig.loss, crossEntropy: 0 } };
+    log(`${dataset} has no class labels (one class): the classifier's loss is off (--ce-weight sets it)`);
+  }
   if (data.height !== modelConfig.height || data.width !== modelConfig.width) {
     throw new UserError(`${dataset} holds ${data.height}×${data.width} images, the model takes ${modelConfig.height}×${modelConfig.width}`);
   }
   const split = validationSplit(data, trainConfig.validationSplit);
   const model = ctx.newModel(modelConfig, trainConfig.seed);
-  const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch });
+  if (init) {
+    model.setNamedWeights(init.namedWeights());
+    init.dispose();
+  }
+  // Sources without a test part (idx:, dir:) are judged on their validation split.
+  const testSet = () => {
+    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
+    return limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
+  };
+  const evalSet = testSet();
+  // A time budget counts from the start of the process, so that it is the whole command's.
+  const budget = trainConfig.minutes !== undefined ? { endsAt: trainConfig.minutes * 60e3, finalImages: evalSet.n } : undefined;
+  const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch, budget });
   if (snapshot) {
     trainer.restore(snapshot);
     tf.dispose([...Object.values(snapshot.weights), ...Object.values(snapshot.optimizer)]);
@@ -150,10 +215,10 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   log(
     `training ${modelConfig.preset}: ${model.parameterCount.toLocaleString('en')} parameters, ` +
       `${split.train.n} training / ${split.validation.n} validation images, batch ${trainConfig.batch}, ` +
-      `${trainConfig.epochs} epochs, chunks of ${trainer.microBatch}`,
+      `${trainConfig.minutes !== undefined ? `${trainConfig.minutes} minutes` : `${trainConfig.epochs} epochs`}, chunks of ${trainer.microBatch}`,
   );
 
-  const header = { model: modelConfig, train: trainConfig, extra: { limit, dataset, size } };
+  const header = { model: modelConfig, train: trainConfig, extra };
   const metadata = () => ({ train: trainConfig, dataset, limit, history: trainer.state.history });
   let stopRequested = false;
   const onSigint = () => {
@@ -164,7 +229,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   process.on('SIGINT', onSigint);
 
   const bar = new SingleBar({
-    format: 'epoch {epoch} |{bar}| {value}/{total} | loss {loss} mse {mse} kl {kl} ce {ce} acc {acc} | {rate} img/s | eta {eta_formatted}',
+    format: 'epoch {epoch} |{bar}| {value}/{total} | loss {loss} mse {mse} kl {kl} ce {ce} acc {acc} | lr {lr} | {rate} img/s | {left}',
     hideCursor: false,
     clearOnComplete: true,
     noTTYOutput: !process.stderr.isTTY,
@@ -175,7 +240,9 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     const result = await trainer.run({
       onStep: (r) => {
         const fields = {
-          epoch: `${r.epoch + 1}/${trainConfig.epochs}`,
+          epoch: `${r.epoch + 1}/${r.totalSteps !== null ? Math.ceil(r.totalSteps / r.steps) : '?'}`,
+          lr: r.learningRate.toExponential(1),
+          left: timeLeft(r, trainer.config.batch),
           loss: r.metrics.loss.toFixed(4),
           mse: r.metrics.mse.toFixed(4),
           kl: r.metrics.kl.toExponential(2),
@@ -191,7 +258,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       onEpoch: async (record: EpochRecord, snap: TrainerSnapshot) => {
         bar.stop();
         barEpoch = -1;
-        log(describeEpoch(record, trainConfig.epochs));
+        log(describeEpoch(record, Math.ceil((trainer.totalSteps ?? 0) / trainer.stepsPerEpoch)));
         await writeCheckpoint(files.checkpoint, header, snap);
         await saveModelDir(model, o.out, metadata());
         writeFileAtomic(files.history, JSON.stringify(trainer.state.history, null, 1));
@@ -204,14 +271,15 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       },
     });
     if (result.stopped) return 130;
+    if (trainer.cutShort > 0) {
+      warn(`the time budget ran out ${trainer.cutShort} steps before the planned end: steps ran slower than measured at the start (was the machine busy?)`);
+    }
     if (!existsSync(join(o.out, 'model.json'))) await saveModelDir(model, o.out, metadata());
-    // Sources without a test part (idx:, dir:) are judged on their validation split.
-    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
-    const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
     log(`evaluating on ${evalSet.n} ${hasTestPart(dataset) ? 'test' : 'validation'} images…`);
     const metrics = evaluateSet(model, evalSet, trainConfig.batch, trainConfig.seed, trainer.microBatch);
     log(`test: mse ${metrics.mse.toFixed(5)} kl ${metrics.klNats.toFixed(3)} nats ce ${metrics.crossEntropy.toFixed(4)} accuracy ${metrics.accuracy.toFixed(4)}`);
     await saveModelDir(model, o.out, { ...metadata(), test: metrics });
+    if (budget) log(`done in ${(performance.now() / 60e3).toFixed(2)} of ${trainConfig.minutes} minutes`);
     return 0;
   } finally {
     bar.stop();
@@ -219,6 +287,14 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     trainer.dispose();
     model.dispose();
   }
+}
+
+/** The time-budget's seconds left, or the run's remaining time at the current rate. */
+function timeLeft(r: StepReport, batch: number): string {
+  const mmss = (s: number) => `${Math.floor(Math.max(0, s) / 60)}:${String(Math.floor(Math.max(0, s) % 60)).padStart(2, '0')}`;
+  if (r.secondsLeft !== null) return `${mmss(r.secondsLeft)} left`;
+  if (r.totalSteps === null || r.imagesPerSecond <= 0) return 'eta ?';
+  return `eta ${mmss(((r.totalSteps - r.globalStep) * batch) / r.imagesPerSecond)}`;
 }
 
 function describeEpoch(r: EpochRecord, epochs: number): string {
