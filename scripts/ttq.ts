@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type LineSeries, lineChartSvg } from '../src/render/plots.ts';
+import { type LineSeries, lineChartSvg, sideBySideSvg } from '../src/render/plots.ts';
 
 const o = new Command('ttq')
   .option('--minutes <m>', 'the largest budget', Number, 5)
@@ -24,11 +24,12 @@ const o = new Command('ttq')
   .option('--json <file>', 'write the curve as JSON')
   .option('--svg <file>', 'write the plot as SVG')
   .option('--keep <dir>', 'keep the trained models here (default: a temporary directory)')
+  .option('--plot-from <json>', 'train nothing: draw --svg from the points of an earlier --json')
   .parse()
   .opts();
 
 const BIN = resolve('dist/cli/bin.js');
-if (!existsSync(BIN)) {
+if (!o.plotFrom && !existsSync(BIN)) {
   console.error('ttq runs the built CLI, as a user would: run `npm run build` first');
   process.exit(1);
 }
@@ -70,8 +71,8 @@ interface Point {
   hardNearestNeighbour: { resampled: number; redrawn: number };
 }
 
-const points: Point[] = [];
-const schedule = [...budgets.map((b) => ({ minutes: b, run: 0 })), ...Array.from({ length: Math.max(0, o.repeat - 1) }, (_, i) => ({ minutes: budgets.at(-1)!, run: i + 1 }))];
+const points: Point[] = o.plotFrom ? JSON.parse(readFileSync(o.plotFrom, 'utf8')).points : [];
+const schedule = o.plotFrom ? [] : [...budgets.map((b) => ({ minutes: b, run: 0 })), ...Array.from({ length: Math.max(0, o.repeat - 1) }, (_, i) => ({ minutes: budgets.at(-1)!, run: i + 1 }))];
 for (const { minutes, run: k } of schedule) {
   const out = join(work, `m${minutes}-r${k}`);
   rmSync(out, { recursive: true, force: true }); // a fresh run, not the last one's checkpoint
@@ -114,7 +115,8 @@ const minutesTo = Object.fromEntries(
     return [k, hit ? hit.minutes : null];
   }),
 );
-const finals = points.filter((p) => p.minutes === budgets.at(-1));
+const largest = Math.max(...points.map((p) => p.minutes));
+const finals = points.filter((p) => p.minutes === largest);
 const range = Object.fromEntries(
   (Object.keys(TARGETS) as (keyof Measures)[]).map((k) => [k, [Math.min(...finals.map((p) => p.resampled[k])), Math.max(...finals.map((p) => p.resampled[k]))]]),
 );
@@ -130,22 +132,41 @@ const result = {
   finalRange: range,
   finalTrainSeconds: [Math.min(...finals.map((p) => p.trainSeconds)), Math.max(...finals.map((p) => p.trainSeconds))],
 };
-console.log(`minutes to each target: ${JSON.stringify(minutesTo)}; at ${budgets.at(-1)} min over ${finals.length} runs: ${JSON.stringify(range)}`);
-if (o.json) {
+console.log(`minutes to each target: ${JSON.stringify(minutesTo)}; at ${largest} min over ${finals.length} runs: ${JSON.stringify(range)}`);
+if (o.json && !o.plotFrom) {
   mkdirSync(dirname(resolve(o.json)), { recursive: true });
   writeFileSync(o.json, JSON.stringify(result, null, 1) + '\n');
 }
 if (o.svg) {
   const xs = (p: Point) => p.trainSeconds / 60;
   const line = (name: string, color: string, get: (p: Point) => number, guide?: number): LineSeries => ({ name, color, guide, points: curve.map((p) => [xs(p), get(p)]) });
-  const series = [
-    line('1-NN transformed', '#1f77b4', (p) => p.resampled.nearestNeighbourTransformed, TARGETS.nearestNeighbourTransformed),
-    line('1-NN upright', '#2ca02c', (p) => p.resampled.nearestNeighbourUpright),
-    line('classifier accuracy', '#9467bd', (p) => p.resampled.accuracy, TARGETS.accuracy),
-    line('invariance (lower: better)', '#d62728', (p) => p.resampled.invariance, TARGETS.invariance),
-    line('1-NN transformed, redrawn', '#7f7f7f', (p) => p.redrawn.nearestNeighbourTransformed),
-  ];
-  const svg = lineChartSvg(series, [0, Math.ceil(Math.max(...curve.map(xs)))], [0, 1], 'quality against wall-clock minutes (whole train command)', 'minutes', `measure (${o.setting})`);
+  const xRange: [number, number] = [0, Math.ceil(Math.max(...curve.map(xs)))];
+  const accuracies = lineChartSvg(
+    [
+      line('1-NN transformed', '#1f77b4', (p) => p.resampled.nearestNeighbourTransformed, TARGETS.nearestNeighbourTransformed),
+      line('1-NN upright', '#2ca02c', (p) => p.resampled.nearestNeighbourUpright),
+      line('classifier accuracy', '#9467bd', (p) => p.resampled.accuracy, TARGETS.accuracy),
+      line('1-NN transformed, redrawn', '#7f7f7f', (p) => p.redrawn.nearestNeighbourTransformed),
+    ],
+    xRange,
+    [0.8, 1],
+    'accuracy against minutes (dashed: targets)',
+    'minutes of the whole train command',
+    `accuracy (${o.setting})`,
+    'bottom',
+  );
+  const invariance = lineChartSvg(
+    [
+      line('invariance, resampled', '#d62728', (p) => p.resampled.invariance, TARGETS.invariance),
+      line('invariance, redrawn', '#7f7f7f', (p) => p.redrawn.invariance),
+    ],
+    xRange,
+    [0, 0.8],
+    'invariance against minutes (lower: better)',
+    'minutes of the whole train command',
+    `invariance (${o.setting})`,
+  );
+  const svg = sideBySideSvg([accuracies, invariance]);
   mkdirSync(dirname(resolve(o.svg)), { recursive: true });
   writeFileSync(o.svg, svg);
 }

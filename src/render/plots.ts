@@ -88,16 +88,33 @@ export interface LineSeries {
   guide?: number;
 }
 
-/** Lines through each series' points, with a dot at each point, optional guides and a legend. */
-export function lineChartSvg(series: LineSeries[], x: [number, number], y: [number, number], title: string, xLabel: string, yLabel: string): string {
+/**
+ * Lines through each series' points, with a dot at each point, optional guides and a legend
+ * (top right, or bottom right where the lines run high).
+ */
+export function lineChartSvg(
+  series: LineSeries[],
+  x: [number, number],
+  y: [number, number],
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  legendAt: 'top' | 'bottom' = 'top',
+): string {
   const { sx, sy } = scales(x, y);
   const body = series.flatMap((s, i) => {
     const path = s.points.map(([a, b], k) => `${k ? 'L' : 'M'}${sx(a).toFixed(1)} ${sy(b).toFixed(1)}`).join(' ');
     const guide = s.guide === undefined ? [] : [`<line x1="${sx(x[0])}" y1="${sy(s.guide)}" x2="${sx(x[1])}" y2="${sy(s.guide)}" stroke="${s.color}" stroke-dasharray="4 3" stroke-opacity="0.7"/>`];
     const dots = s.points.map(([a, b]) => `<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
-    const legendY = M.top + 6 + i * 14;
+    const legendY = legendAt === 'top' ? M.top + 6 + i * 14 : H - M.bottom - 8 - (series.length - 1 - i) * 14;
     const legend = `<line x1="${W - M.right - 150}" y1="${legendY}" x2="${W - M.right - 134}" y2="${legendY}" stroke="${s.color}" stroke-width="2"/><text x="${W - M.right - 130}" y="${legendY + 4}">${esc(s.name)}</text>`;
     return [...guide, `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`, ...dots, legend];
   });
   return frame(title, xLabel, yLabel, x, y, body.join('\n'));
+}
+
+/** Charts side by side in one SVG (each as {@link lineChartSvg} and the others draw them). */
+export function sideBySideSvg(charts: string[]): string {
+  const inner = charts.map((c, i) => c.replace('<svg ', `<svg x="${i * W}" `));
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${W * charts.length}" height="${H}">`, ...inner, '</svg>'].join('\n');
 }
