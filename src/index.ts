@@ -17,7 +17,7 @@ export { AffineVAE, UNWARP_PASSES, type DecodeOptions, type ModelOptions, type P
 export { PRESETS, SEED_MODEL, SEED_TRAIN, buildModelConfig, validateModelConfig } from './model/config.ts';
 export type { ConfigOverrides, KlScaling, Likelihood, LossConfig, ModelConfig, PredictorInput, PriorConfig, ScheduleKind, TrainConfig } from './model/config.ts';
 export { ModelFormatError, fromArtifacts, loadModel, toArtifacts } from './model/serialize.ts';
-export type { Transform } from './model/transform.ts';
+export type { Pose, Transform } from './model/transform.ts';
 export { type Matrix2, rotationMatrix, transformImages } from './model/transform-images.ts';
 export { gridValues } from './model/warp.ts';
 

@@ -245,3 +245,27 @@ test('Ctrl-C saves a checkpoint and exits; --resume continues', async () => {
   assert.match(r.stderr, /resuming/);
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('render --pose draws each input at the pose asked for (rotation=90: the normalized digit turned counter-clockwise)', () => {
+  const dir = tempDir();
+  const input = join(dir, 'three.idx');
+  writeFileSync(input, encodeIdx(loadMnist('test').images.subarray(0, 3 * 784), [3, 28, 28]));
+  const upright = join(dir, 'upright.idx');
+  const turned = join(dir, 'turned.idx');
+  assert.equal(cli('render', '--size', '28', input, upright).status, 0);
+  const r = cli('render', '--size', '28', '--pose', 'rotation=90', input, turned);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /rendered 3 images at 28×28 \(at pose \{"rotation":90\}\)/);
+  const a = parseIdx(new Uint8Array(readFileSync(upright))).data;
+  const b = parseIdx(new Uint8Array(readFileSync(turned))).data;
+  let worst = 0;
+  for (let i = 0; i < 3; i++) {
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) worst = Math.max(worst, Math.abs(b[i * 784 + y * 28 + x] - a[i * 784 + x * 28 + (27 - y)]));
+  }
+  assert.ok(worst <= 1, `differs by ${worst} grey levels`);
+  const shifted = cli('render', '--pose', 'rotation=30,shear=0.1,scale=1.2,shift=0.1,-0.05', input, join(dir, 'any.png'));
+  assert.equal(shifted.status, 0, shifted.stderr);
+  assertUserError(cli('render', '--pose', 'spin=3', input, join(dir, 'x.png')), /unknown --pose key 'spin'/);
+  assertUserError(cli('render', '--pose', 'shift=1', input, join(dir, 'x.png')), /shift takes two numbers/);
+  assertUserError(cli('render', '--pose', 'rotation=9', '--reconstructed', input, join(dir, 'x.png')), /cannot be used with option '--reconstructed'/);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { type Mat2, compose, decompose, invert, poseFromAffine, seedPose } from '../src/model/transform.ts';
+import { type Mat2, affineFromPose, compose, decompose, invert, poseFromAffine, seedPose } from '../src/model/transform.ts';
 import { transformImages } from '../src/model/transform-images.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { gridValues, warpAffine, warpGrid } from '../src/model/warp.ts';
@@ -108,4 +108,46 @@ test('the pose read-out has the right sign: moving the unwarped decoding by it g
 test('a rotation latent θ reads out as θ counter-clockwise', () => {
   const { matrix } = poseFromAffine(warpAffine('rotation', tf.tensor2d([[0.3]]), 0.1).dataSync());
   near(decompose(matrix).rotation, (0.3 * 180) / Math.PI, 1e-4);
+});
+
+test('affineFromPose is the inverse of the pose read-out: every pose reads back as itself', () => {
+  for (const pose of [
+    { rotation: 30, scaleX: 1.2, scaleY: 0.9, shear: 0.1, translateX: 0.1, translateY: -0.05 },
+    { rotation: -170, scaleX: 0.7, scaleY: 1.4, shear: -0.3, translateX: -0.4, translateY: 0.2 },
+    {},
+  ]) {
+    const { matrix, translate } = poseFromAffine(affineFromPose(pose));
+    const back = decompose(matrix, translate);
+    near(back.rotation, pose.rotation ?? 0, 1e-4);
+    near(back.scaleX, pose.scaleX ?? 1, 1e-5);
+    near(back.scaleY, pose.scaleY ?? 1, 1e-5);
+    near(back.shear, pose.shear ?? 0, 1e-5);
+    near(back.translateX, pose.translateX ?? 0, 1e-5);
+    near(back.translateY, pose.translateY ?? 0, 1e-5);
+  }
+  assert.throws(() => affineFromPose({ scaleX: 0 }), /zero scale/);
+});
+
+test('decodeAt draws content at a chosen pose: the identity is the normalized image, 90° turns it counter-clockwise', () => {
+  const model = new AffineVAE(tinyConfig(16), { seed: 3 });
+  const x = new Float32Array(784).map((_, i) => ((i * 7919) % 255) / 255);
+  const content = model.posterior(x).mean.subarray(0, model.config.contentDims);
+  const upright = model.decodeAt(content, [{}]);
+  const normalized = model.normalize(x);
+  for (let i = 0; i < 784; i++) near(upright[i], normalized[i], 1e-6);
+  const turned = model.decodeAt(content, [{ rotation: 90 }]);
+  // Counter-clockwise on screen (y down): the pixel at (y, x) comes from (x, 27 − y).
+  let ccw = 0;
+  let cw = 0;
+  for (let y = 0; y < 28; y++) {
+    for (let c = 0; c < 28; c++) {
+      ccw = Math.max(ccw, Math.abs(turned[y * 28 + c] - upright[c * 28 + (27 - y)]));
+      cw = Math.max(cw, Math.abs(turned[y * 28 + c] - upright[(27 - c) * 28 + y]));
+    }
+  }
+  assert.ok(ccw < 1e-4, `counter-clockwise differs by ${ccw}`);
+  assert.ok(cw > 1e-3, 'the image is not symmetric, so the direction is tested');
+  assert.equal(model.decodeAt(content, [{ rotation: 30 }], 56).length, 56 * 56);
+  assert.throws(() => model.decodeAt(content, [{}, {}]), /expected 2 × 10 content latents/);
+  model.dispose();
 });

@@ -15,7 +15,7 @@ import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
-import { finiteNumber, nonNegativeInt, numberIn, positiveInt } from './options.ts';
+import { finiteNumber, nonNegativeInt, numberIn, poseSpec, positiveInt } from './options.ts';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -144,6 +144,11 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
+    .addOption(
+      new Option('--pose <spec>', "each input's content drawn at this pose, e.g. rotation=30,shear=0.1,scale=1.2,shift=0.1,-0.05 (degrees counter-clockwise; shift in grid units, the image spans -1..1)")
+        .argParser(poseSpec)
+        .conflicts('reconstructed'),
+    )
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)

@@ -62,6 +62,39 @@ export function poseFromAffine(a: ArrayLike<number>): { matrix: Mat2; translate:
   return { matrix: T, translate: [-(T[0] * tx + T[1] * ty), -(T[2] * tx + T[3] * ty)] };
 }
 
+/** A pose to draw at: {@link Transform}'s fields, each optional (identity where left out). */
+export interface Pose {
+  /** Degrees, counter-clockwise on screen. */
+  rotation?: number;
+  scaleX?: number;
+  scaleY?: number;
+  shear?: number;
+  /** Where the canonical centre lands, grid units (the image spans −1..1). */
+  translateX?: number;
+  translateY?: number;
+}
+
+/**
+ * The affine warp (`model/warp.ts`'s six numbers) that shows the canonical image at `pose`: the
+ * inverse of {@link poseFromAffine} on {@link compose}'s matrix, so that reading the pose of the
+ * result back gives `pose` again.
+ */
+export function affineFromPose(pose: Pose): Float32Array {
+  const T = compose(pose.rotation ?? 0, pose.scaleX ?? 1, pose.scaleY ?? 1, pose.shear ?? 0);
+  const det = T[0] * T[3] - T[1] * T[2];
+  if (!(Math.abs(det) > 1e-9)) throw new Error('a pose with zero scale cannot be drawn');
+  // S·(Aᵀ)⁻¹·S = T, so (Aᵀ)⁻¹ = S·T·S and Aᵀ = (S·T·S)⁻¹, in (y, x).
+  const m = [T[3], T[2], T[1], T[0]];
+  const dm = m[0] * m[3] - m[1] * m[2];
+  const At = [m[3] / dm, -m[1] / dm, -m[2] / dm, m[0] / dm];
+  const A = [At[0], At[2], At[1], At[3]];
+  // translate = −T·(a5, a4), so (a5, a4) = −T⁻¹·translate.
+  const [tx, ty] = [pose.translateX ?? 0, pose.translateY ?? 0];
+  const a5 = -(T[3] * tx - T[1] * ty) / det;
+  const a4 = -(-T[2] * tx + T[0] * ty) / det;
+  return Float32Array.from([A[0], A[1], A[2], A[3], a4, a5]);
+}
+
 /**
  * The seed warp's `A = I + s·[[p0, p1], [p3, p4]]` (acting as `[y, x] @ A`) as the observed-pose
  * matrix `T = S·(Aᵀ)⁻¹·S` in (x, y) convention.

@@ -4,7 +4,7 @@ import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
 import { type DecoderEngine, tfjsEngine } from './engine.ts';
 import { Rng } from './rng.ts';
-import { type Mat2, type Transform, decompose, invert, multiply, poseFromAffine } from './transform.ts';
+import { type Mat2, type Pose, type Transform, affineFromPose, decompose, invert, multiply, poseFromAffine } from './transform.ts';
 import { gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
@@ -242,6 +242,27 @@ export class AffineVAE {
       return this.decodeImages(images, applyWarp, options, grid);
     } finally {
       grid.dispose();
+    }
+  }
+
+  /**
+   * Draws content at chosen poses: content latents `n × Zc` (e.g. the first `Zc` of a posterior
+   * mean) through the decoder, warped by each pose (rotation, scale, shear, shift; the warp
+   * family does not limit it, since the decoder reads any point). At `size × size` (default the
+   * model's own size).
+   * @returns `n × size²` floats in (0, 1).
+   */
+  decodeAt(content: Float32Array, poses: Pose[], size?: number): Float32Array {
+    const zc = this.config.contentDims;
+    const n = poses.length;
+    if (content.length !== n * zc) throw new Error(`expected ${n} × ${zc} content latents, got ${content.length} values`);
+    const affine = new Float32Array(6 * n);
+    poses.forEach((pose, i) => affine.set(affineFromPose(pose), 6 * i));
+    const grid = size === undefined ? this.grid : tf.tensor2d(gridValues(size, size), [size * size, 2]);
+    try {
+      return valuesOf(() => this.engine.decode(this.decoder, tf.tensor2d(content, [n, zc]), tf.tensor2d(affine, [n, 6]), grid));
+    } finally {
+      if (grid !== this.grid) grid.dispose();
     }
   }
 

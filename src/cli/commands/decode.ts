@@ -3,6 +3,7 @@ import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { loadMnist } from '../../io/mnist.ts';
 import { writeGreyPng } from '../../io/png.ts';
 import { Rng } from '../../model/rng.ts';
+import type { Pose } from '../../model/transform.ts';
 import { normalizationFigure } from '../../render/figure.ts';
 import type { CommandContext } from '../context.ts';
 import { toUnit } from '../../data/pixels.ts';
@@ -56,15 +57,26 @@ export async function decodeCommand(
  */
 export const MAX_RENDER_SIZE = 512;
 
-export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean }, ctx: CommandContext): Promise<number> {
+export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean; pose?: Pose }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
   if (o.size > MAX_RENDER_SIZE) throw new UserError(`--size ${o.size}: render draws at most ${MAX_RENDER_SIZE}×${MAX_RENDER_SIZE} (upscale the PNG with --scale for a bigger picture)`);
   const model = await ctx.loadModel(o.model);
   try {
     const set = readInputImages(input, model.config.height, model.config.width, ctx.warn, ctx.maxImagePixels);
-    const out = model.render(toUnit(set.images), o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
+    const x = toUnit(set.images);
+    let out: Float32Array;
+    if (o.pose) {
+      // The content of each input (its posterior mean), drawn at the one pose asked for.
+      const { mean } = model.posterior(x);
+      const [zc, latent] = [model.config.contentDims, model.latent];
+      const content = Float32Array.from({ length: set.n * zc }, (_, k) => mean[Math.floor(k / zc) * latent + (k % zc)]);
+      out = model.decodeAt(content, Array.from({ length: set.n }, () => o.pose!), o.size);
+    } else {
+      out = model.render(x, o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
+    }
     writeOutputImages(output, out, set.n, o.size, o.size, o.scale);
-    log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${o.reconstructed ? 'reconstructed' : 'normalized'}) to ${output}`);
+    const what = o.pose ? `at pose ${JSON.stringify(o.pose)}` : o.reconstructed ? 'reconstructed' : 'normalized';
+    log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${what}) to ${output}`);
     return 0;
   } finally {
     model.dispose();
