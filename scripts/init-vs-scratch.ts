@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { configOf } from '../src/model/serialize.ts';
 
 const o = new Command('init-vs-scratch')
   .requiredOption('--init <dir>', 'the trained model to start from')
@@ -25,10 +26,9 @@ if (!existsSync(BIN)) {
   process.exit(1);
 }
 const args = String(o.trainArgs).split(' ').filter(Boolean);
-const init = JSON.parse(readFileSync(join(o.init, 'model.json'), 'utf8'));
 // The scratch run gets the trained model's architecture (its preset and widths).
-const config = init.modelTopology?.config;
-if (!config) throw new Error(`${o.init}/model.json holds no config`);
+const modelJson = join(o.init, 'model.json');
+const config = configOf(JSON.parse(readFileSync(modelJson, 'utf8')), modelJson);
 const architecture = ['--preset', config.preset, '--hidden', String(config.decoderHidden[0])];
 const work = mkdtempSync(join(tmpdir(), 'init-vs-scratch-'));
 

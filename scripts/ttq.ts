@@ -141,30 +141,25 @@ if (o.svg) {
   const xs = (p: Point) => p.trainSeconds / 60;
   const line = (name: string, color: string, get: (p: Point) => number, guide?: number): LineSeries => ({ name, color, guide, points: curve.map((p) => [xs(p), get(p)]) });
   const xRange: [number, number] = [0, Math.ceil(Math.max(...curve.map(xs)))];
-  const accuracies = lineChartSvg(
+  const chart = (series: LineSeries[], y: [number, number], title: string, measure: string, legend?: 'bottom') =>
+    lineChartSvg(series, xRange, y, title, 'minutes of the whole train command', `${measure} (${o.setting})`, legend);
+  const accuracies = chart(
     [
       line('1-NN transformed', '#1f77b4', (p) => p.resampled.nearestNeighbourTransformed, TARGETS.nearestNeighbourTransformed),
       line('1-NN upright', '#2ca02c', (p) => p.resampled.nearestNeighbourUpright),
       line('classifier accuracy', '#9467bd', (p) => p.resampled.accuracy, TARGETS.accuracy),
       line('1-NN transformed, redrawn', '#7f7f7f', (p) => p.redrawn.nearestNeighbourTransformed),
     ],
-    xRange,
     [0.8, 1],
     'accuracy against minutes (dashed: targets)',
-    'minutes of the whole train command',
-    `accuracy (${o.setting})`,
+    'accuracy',
     'bottom',
   );
-  const invariance = lineChartSvg(
-    [
-      line('invariance, resampled', '#d62728', (p) => p.resampled.invariance, TARGETS.invariance),
-      line('invariance, redrawn', '#7f7f7f', (p) => p.redrawn.invariance),
-    ],
-    xRange,
+  const invariance = chart(
+    [line('invariance, resampled', '#d62728', (p) => p.resampled.invariance, TARGETS.invariance), line('invariance, redrawn', '#7f7f7f', (p) => p.redrawn.invariance)],
     [0, 0.8],
     'invariance against minutes (lower: better)',
-    'minutes of the whole train command',
-    `invariance (${o.setting})`,
+    'invariance',
   );
   const svg = sideBySideSvg([accuracies, invariance]);
   mkdirSync(dirname(resolve(o.svg)), { recursive: true });

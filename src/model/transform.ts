@@ -81,18 +81,13 @@ export interface Pose {
  */
 export function affineFromPose(pose: Pose): Float32Array {
   const T = compose(pose.rotation ?? 0, pose.scaleX ?? 1, pose.scaleY ?? 1, pose.shear ?? 0);
-  const det = T[0] * T[3] - T[1] * T[2];
-  if (!(Math.abs(det) > 1e-9)) throw new Error('a pose with zero scale cannot be drawn');
-  // S·(Aᵀ)⁻¹·S = T, so (Aᵀ)⁻¹ = S·T·S and Aᵀ = (S·T·S)⁻¹, in (y, x).
-  const m = [T[3], T[2], T[1], T[0]];
-  const dm = m[0] * m[3] - m[1] * m[2];
-  const At = [m[3] / dm, -m[1] / dm, -m[2] / dm, m[0] / dm];
-  const A = [At[0], At[2], At[1], At[3]];
+  if (!(Math.abs(T[0] * T[3] - T[1] * T[2]) > 1e-9)) throw new Error('a pose with zero scale cannot be drawn');
+  // A ↦ S·(Aᵀ)⁻¹·S is its own inverse, so the map that reads T off A also builds A from T.
+  const A = linearPose(...T);
   // translate = −T·(a5, a4), so (a5, a4) = −T⁻¹·translate.
+  const Ti = invert(T);
   const [tx, ty] = [pose.translateX ?? 0, pose.translateY ?? 0];
-  const a5 = -(T[3] * tx - T[1] * ty) / det;
-  const a4 = -(-T[2] * tx + T[0] * ty) / det;
-  return Float32Array.from([A[0], A[1], A[2], A[3], a4, a5]);
+  return Float32Array.from([...A, -(Ti[2] * tx + Ti[3] * ty), -(Ti[0] * tx + Ti[1] * ty)]);
 }
 
 /**

@@ -176,6 +176,12 @@ export class Trainer {
     return this.budget ? null : this.config.epochs * this.stepsPerEpoch;
   }
 
+  /** The run's length in epochs, the last perhaps partial (`null` while unplanned). */
+  get totalEpochs(): number | null {
+    const total = this.totalSteps;
+    return total === null ? null : Math.ceil(total / this.stepsPerEpoch);
+  }
+
   /** Steps taken so far. */
   get globalStep(): number {
     return this.state.epoch * this.stepsPerEpoch + this.state.step;
@@ -310,13 +316,11 @@ export class Trainer {
    * mean of the steps so far (but the first few). After the plan, the run is cut short if its
    * steps have slowed so much that the rest of the plan would overrun the budget.
    */
-  private keepToBudget(stepSeconds: number[], loopStart: number): void {
+  private keepToBudget(clock: { start: number; steps: number; timedSeconds: number }): void {
     const now = performance.now();
     if (this.state.plannedSteps == null) {
-      const n = stepSeconds.length;
-      if (n >= CALIBRATION_STEPS && now - loopStart >= PLAN_AFTER * (this.budget!.endsAt - loopStart)) {
-        const timed = stepSeconds.slice(UNTIMED_STEPS);
-        this.plan(timed.reduce((a, b) => a + b, 0) / timed.length);
+      if (clock.steps >= CALIBRATION_STEPS && now - clock.start >= PLAN_AFTER * (this.budget!.endsAt - clock.start)) {
+        this.plan(clock.timedSeconds / (clock.steps - UNTIMED_STEPS));
       }
     } else if (now > this.lastStepBy && !this.finished) {
       this.cutShort = this.state.plannedSteps - this.globalStep;
@@ -329,9 +333,9 @@ export class Trainer {
     const { train, validation } = this.data;
     const batch = this.config.batch;
     const steps = this.stepsPerEpoch;
-    // Seconds each step of this call took (its hooks and yield included; epoch ends are not).
-    const stepSeconds: number[] = [];
-    const loopStart = performance.now();
+    // The steps of this call, and the seconds of those past the first few (hooks and yield
+    // included; epoch ends are not), for a time budget's plan.
+    const clock = { start: performance.now(), steps: 0, timedSeconds: 0 };
     while (!this.finished) {
       const epoch = this.state.epoch;
       this.shuffle.setState(this.state.shuffleAtEpochStart);
@@ -350,8 +354,7 @@ export class Trainer {
         this.state.epochSums = sums.toJSON();
         this.state.noise = this.noise.getState();
         this.state.optimizerStep = this.optimizer.step;
-        const now = performance.now();
-        const rate = (sums.count - imagesBefore) / ((now - resumedAt) / 1000);
+        const rate = (sums.count - imagesBefore) / ((performance.now() - resumedAt) / 1000);
         hooks.onStep?.({
           epoch,
           step: step + 1,
@@ -365,8 +368,10 @@ export class Trainer {
         });
         // A step is synchronous; yield so that signals (Ctrl-C) and progress redraws get their turn.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        stepSeconds.push((performance.now() - stepStart) / 1000);
-        if (this.budget) this.keepToBudget(stepSeconds, loopStart);
+        if (this.budget) {
+          if (++clock.steps > UNTIMED_STEPS) clock.timedSeconds += (performance.now() - stepStart) / 1000;
+          this.keepToBudget(clock);
+        }
         if (hooks.shouldStop?.() && step + 1 < steps && !this.finished) {
           this.state.epochSeconds = (performance.now() - started) / 1000;
           await hooks.onStop?.(this.snapshot());

@@ -89,6 +89,9 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     .map((k) => `${run[k][0]} ${run[k][1]} contradicts the checkpoint's ${run[k][2] ?? 'none'}`);
 }
 
+/** The epochs of a time-budget run unless typed: a bound only, the budget ends it. */
+const BUDGET_EPOCH_BOUND = 1000;
+
 /** The files of a training output directory. */
 export function runFiles(out: string) {
   return { checkpoint: join(out, 'checkpoint.ckpt'), history: join(out, 'training-log.json') };
@@ -149,10 +152,13 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     } else {
       modelConfig = buildModelConfig(o.preset, { ...r.model, ...typed });
     }
-    const base = { ...PRESETS[o.preset]?.train ?? PRESETS.seed.train, ...r.train };
+    const { minutes: recipeMinutes, ...base } = { ...PRESETS[o.preset].train, ...r.train };
+    // A typed --epochs asks for a length in epochs: the recipe's time budget gives way.
+    const minutes = o.minutes ?? (o.epochs !== undefined ? undefined : recipeMinutes);
     trainConfig = {
       ...base,
-      epochs: o.epochs ?? base.epochs,
+      // Under a time budget the epochs are only a bound.
+      epochs: o.epochs ?? (minutes !== undefined ? BUDGET_EPOCH_BOUND : base.epochs),
       batch: o.batch ?? base.batch,
       seed: o.seed ?? base.seed,
       validationSplit: o.validationSplit ?? base.validationSplit,
@@ -162,14 +168,8 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       pixels: o.pixels ?? base.pixels ?? 0,
       schedule: o.schedule ?? base.schedule ?? 'constant',
       warmupSteps: o.warmupSteps ?? base.warmupSteps ?? 0,
-      // A typed --epochs asks for a length in epochs: the recipe's time budget gives way.
-      minutes: o.minutes ?? (o.epochs !== undefined ? undefined : base.minutes),
+      ...(minutes !== undefined ? { minutes } : {}),
     };
-    if (trainConfig.minutes === undefined) delete trainConfig.minutes;
-    if (trainConfig.minutes !== undefined && o.epochs === undefined && o.minutes !== undefined && r.train.minutes === undefined) {
-      // --minutes on a recipe without a budget: the epochs are only a bound, so lift the preset's.
-      trainConfig.epochs = 1000;
-    }
     extra = { limit, dataset, size, recipe: recipeName, init: o.init };
     log(`recipe ${recipeName}: ${r.description}${o.init ? `; starting from ${o.init}` : ''}`);
     if (trainConfig.rotationAugment! > 0 && warpFamily(modelConfig.warp).angle === null) {
@@ -200,11 +200,8 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     init.dispose();
   }
   // Sources without a test part (idx:, dir:) are judged on their validation split.
-  const testSet = () => {
-    const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
-    return limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
-  };
-  const evalSet = testSet();
+  const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
+  const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
   // A time budget counts from the start of the process, so that it is the whole command's.
   const budget = trainConfig.minutes !== undefined ? { endsAt: trainConfig.minutes * 60e3, finalImages: evalSet.n } : undefined;
   const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch, budget });
@@ -240,7 +237,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     const result = await trainer.run({
       onStep: (r) => {
         const fields = {
-          epoch: `${r.epoch + 1}/${r.totalSteps !== null ? Math.ceil(r.totalSteps / r.steps) : '?'}`,
+          epoch: `${r.epoch + 1}/${trainer.totalEpochs ?? '?'}`,
           lr: r.learningRate.toExponential(1),
           left: timeLeft(r, trainer.config.batch),
           loss: r.metrics.loss.toFixed(4),
@@ -258,7 +255,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       onEpoch: async (record: EpochRecord, snap: TrainerSnapshot) => {
         bar.stop();
         barEpoch = -1;
-        log(describeEpoch(record, Math.ceil((trainer.totalSteps ?? 0) / trainer.stepsPerEpoch)));
+        log(describeEpoch(record, trainer.totalEpochs ?? 0));
         await writeCheckpoint(files.checkpoint, header, snap);
         await saveModelDir(model, o.out, metadata());
         writeFileAtomic(files.history, JSON.stringify(trainer.state.history, null, 1));
