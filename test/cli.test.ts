@@ -39,6 +39,18 @@ test('user mistakes get one clear line and a non-zero exit', () => {
   assertUserError(cli('train'), /required option '--out <dir>'/);
   assertUserError(cli('normalize', '--model', '/no/such/dir', 'a.png', 'b.png'), /model directory \/no\/such\/dir does not exist/);
   assertUserError(cli('bogus'), /unknown command 'bogus'/);
+  // The time budget, the schedule and the recipe refuse what no run could use.
+  for (const [flag, value, message] of [
+    ['--minutes', '0', /'0' is outside \(0, 100000\]/],
+    ['--minutes', 'NaN', /'NaN' is not a number/],
+    ['--minutes', '1e400', /'1e400' is not a number/],
+    ['--warmup-steps', '-1', /'-1' is not a non-negative integer/],
+    ['--schedule', 'sideways', /argument 'sideways' is invalid/],
+    ['--recipe', 'slow', /argument 'slow' is invalid/],
+    ['--init', join(tempDir(), 'none'), /model directory .*none does not exist/],
+  ] as const) {
+    assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
+  }
 });
 
 test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a tiny run', () => {
