@@ -84,3 +84,40 @@ test('training on 40×40 images of your own works: the model takes the data set�
   const config = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).modelTopology.config;
   assert.deepEqual([config.height, config.width], [40, 40]);
 });
+
+test('mnist-pose: digits framed 50 × 50, moved by the poses kept beside them; parameters and bad specs', async () => {
+  const { drawPoses, framed, posedSet, MNIST_U } = await import('../src/io/posed.ts');
+  const { imageMoments } = await import('../src/eval/moments.ts');
+  const { slice } = await import('../src/data/dataset.ts');
+  const { toUnit } = await import('../src/data/pixels.ts');
+  const digits = slice(loadMnist('test'), 0, 40);
+  const big = framed(digits, 50);
+  assert.equal(big.height, 50);
+  assert.equal(big.images[11 * 50 + 11 + 14], digits.images[14], 'the digit sits in the middle (11 px of border)');
+  // No pose: the framed digits, exactly.
+  const still = posedSet(digits, MNIST_U, new Float32Array(3 * digits.n));
+  assert.deepEqual(still.images, big.images);
+  // Uniform poses cover the full circle and ±8 px; a shift moves the centre of mass by as much.
+  const poses = drawPoses(2000, MNIST_U, 1);
+  const rot = Array.from({ length: 2000 }, (_, i) => poses[3 * i]);
+  assert.ok(Math.min(...rot) < -170 && Math.max(...rot) > 170);
+  assert.ok(Math.max(...Array.from({ length: 4000 }, (_, i) => Math.abs(poses[3 * Math.floor(i / 2) + 1 + (i % 2)]))) <= 8);
+  const shifted = new Float32Array(3 * digits.n);
+  for (let i = 0; i < digits.n; i++) shifted.set([0, 6, -4], 3 * i);
+  const moved = posedSet(digits, MNIST_U, shifted);
+  assert.deepEqual(moved.poses, shifted);
+  for (let i = 0; i < 5; i++) {
+    const m0 = imageMoments(toUnit(big.images.subarray(i * 2500, (i + 1) * 2500)), 50, 50);
+    const m1 = imageMoments(toUnit(moved.images.subarray(i * 2500, (i + 1) * 2500)), 50, 50);
+    assert.ok(Math.abs(((m1.cx - m0.cx) * 49) / 2 - 6) < 0.05 && Math.abs(((m1.cy - m0.cy) * 49) / 2 + 4) < 0.05);
+  }
+  // The data set: seeded (the same twice), poses beside the images, slices keep them aligned.
+  const a = loadDataset('mnist-pose:N,frame=40', 'test');
+  assert.equal(a.width, 40);
+  assert.equal(a.poses!.length, 3 * a.n);
+  assert.deepEqual(slice(a, 5, 7).poses, a.poses!.subarray(15, 21));
+  assert.ok(hasTestPart('mnist-pose:U'));
+  for (const bad of ['mnist-pose:X', 'mnist-pose:U,frame=20', 'mnist-pose:N,shift=-1', 'mnist-pose:U,colour=3']) {
+    assert.throws(() => loadDataset(bad, 'test'), (err: Error) => err instanceof UserError && /mnist-pose/.test(err.message), bad);
+  }
+});

@@ -91,6 +91,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
     .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', numberIn(0, 1e6))
     .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', numberIn(0, 180))
+    .option('--angle-search <k>', 'read each image at k turns (360/k degrees apart) and keep the best reconstruction: full-circle rotations (rotation presets; 0: off)', nonNegativeInt)
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')
@@ -201,10 +202,12 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)
     .option('--report <dir>', 'run the whole evaluation suite; write report.json, report.md and figures to DIR')
-    .option('--dataset <spec>', 'test data: mnist | fashion-mnist | mnist-rot:DEG | idx:IMAGES[,LABELS] | dir:PATH', 'mnist')
+    .option('--dataset <spec>', 'test data: mnist | fashion-mnist | mnist-rot:DEG | mnist-pose:U|N | idx:IMAGES[,LABELS] | dir:PATH', 'mnist')
     .option('--references <n>', '1-NN reference images (the first N of the training set)', positiveInt, 10000)
     .option('--range <rot,shear,scale>', 'add a custom transform setting: rotation ±deg, shear ±s, scale ±f (repeatable)', collectRange, [])
-    .option('--no-defaults', 'leave out the natural (±20°, shear ±0.2) and hard (±45°) settings')
+    .option('--no-defaults', 'leave out the natural (±20°, shear ±0.2) and hard (±45°) settings (a mnist-pose: set leaves them out anyway)')
+    .option('--restarts <n>', 'k-means restarts of the clustering section (0: no clustering)', nonNegativeInt, 10)
+    .option('--plain <dir>', 'also cluster this model\'s content latents (e.g. a plain VAE, --preset none)')
     .action((o) => run(withBackend((ctx) => evaluateCommand(o, ctx))()));
 
   program

@@ -9,6 +9,12 @@ import { toUnit } from './pixels.ts';
 export interface ImageSet {
   images: Uint8Array;
   labels?: Uint8Array;
+  /**
+   * The pose each image was given, where the set was made by posing upright images
+   * (`mnist-pose:`): `n × 3`, rotation in degrees counter-clockwise, then the shift `(x, y)` in
+   * pixels. Evaluation scores a model's pose read-out against it.
+   */
+  poses?: Float32Array;
   n: number;
   height: number;
   width: number;
@@ -32,6 +38,7 @@ export function slice(set: ImageSet, start: number, end: number): ImageSet {
   return {
     images: set.images.subarray(start * p, end * p),
     labels: set.labels?.subarray(start, end),
+    ...(set.poses ? { poses: set.poses.subarray(3 * start, 3 * end) } : {}),
     n: end - start,
     height: set.height,
     width: set.width,

@@ -10,6 +10,8 @@ import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invarianceOf, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
 import { transformImages } from '../model/transform-images.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
+import { type AppliedPoseRecovery, appliedPoseRecovery } from './pose.ts';
+import { type ClusteredModel, type ClusteringResult, clusteringResults } from './clustering.ts';
 
 /** The transform settings the suite measures when none are given: natural and hard. */
 export const EVALUATION_DEFAULTS: { name: string; ranges: TransformRanges }[] = [
@@ -28,6 +30,17 @@ export interface ReportOptions {
   seed: number;
   /** Default: {@link EVALUATION_DEFAULTS}. */
   settings?: { name: string; ranges: TransformRanges }[];
+  /**
+   * Where `test` holds posed images (`test.poses`): the same digits unposed, for scoring the
+   * pose read-out against the applied poses.
+   */
+  upright?: ImageSet;
+  /**
+   * Clustering: k-means on these labelled sets (default: `test`) with this many restarts, on the
+   * model's content latents, the pixel baselines, and the content latents of `others` (e.g. a
+   * plain VAE). Off when absent.
+   */
+  clustering?: { sets?: { name: string; set: ImageSet }[]; others?: ClusteredModel[]; restarts: number };
 }
 
 /** One transform setting's results, per normalizer. */
@@ -48,6 +61,10 @@ export interface EvaluationReport {
   likelihood: { images: number; mse: number; klNats: number; bceNegElbo: number; accuracy: number; accuracyAtMean: number };
   nearestNeighbourUpright: Record<string, number>;
   settings: SettingResult[];
+  /** The applied poses of a posed test set, as the model reads them (see {@link ReportOptions.upright}). */
+  appliedPose?: Omit<AppliedPoseRecovery, 'inferredRotation'>;
+  /** k-means on content latents and baselines (see {@link ReportOptions.clustering}). */
+  clustering?: ClusteringResult[];
   verdicts: string[];
 }
 
@@ -122,6 +139,23 @@ export function evaluationReport(
     settings.push({ name: s.name, ranges: s.ranges, invariance: inv, nearestNeighbourTransformed: nn, pose });
   }
 
+  let appliedPose: AppliedPoseRecovery | undefined;
+  if (o.upright) {
+    appliedPose = appliedPoseRecovery(model, test, o.upright);
+    inferredRotations.applied = appliedPose.inferredRotation;
+    charts['angle-scatter-applied'] = scatterSvg(
+      Array.from({ length: test.n }, (_, i) => test.poses![3 * i]),
+      appliedPose.inferredRotation,
+      [-180, 180],
+      'Read against applied rotation, posed test set',
+      'applied rotation (degrees)',
+      'read rotation, posed minus upright (degrees)',
+    );
+  }
+  const clustering = o.clustering
+    ? clusteringResults(o.clustering.sets ?? [{ name: 'test', set: test }], [{ name: 'model', model }, ...(o.clustering.others ?? [])], { seed: o.seed, restarts: o.clustering.restarts })
+    : undefined;
+
   const verdicts: string[] = [];
   for (const s of settings) {
     const best = (r: Record<string, number>, lower: boolean) =>
@@ -140,7 +174,17 @@ export function evaluationReport(
     );
   }
   return {
-    report: { images: test.n, references: references.n, seed: o.seed, likelihood, nearestNeighbourUpright, settings, verdicts },
+    report: {
+      images: test.n,
+      references: references.n,
+      seed: o.seed,
+      likelihood,
+      nearestNeighbourUpright,
+      settings,
+      ...(appliedPose ? { appliedPose: (({ inferredRotation: _, ...rest }) => rest)(appliedPose) } : {}),
+      ...(clustering ? { clustering } : {}),
+      verdicts,
+    },
     inferredRotations,
     charts,
     figures: { 'rotation-grid': rotationGrid(model, testX.subarray(0, 6 * pixels), h, w) },
@@ -148,11 +192,12 @@ export function evaluationReport(
 }
 
 /**
- * Six digits turned from −60° to 60° (rows), above the model's normalized versions (decoded),
+ * Six digits turned from −60° to 60° (rows; the full circle for a model with an angle search), above the model's normalized versions (decoded),
  * above the turned digits straightened by the model ({@link AffineVAE.unwarp}).
  */
 function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: number): GreyImage {
-  const angles = [-60, -40, -20, 0, 20, 40, 60];
+  // A model that searches angles reads the full circle: show it all.
+  const angles = model.config.angleSearch ? [-135, -90, -45, 0, 45, 90, 135, 180] : [-60, -40, -20, 0, 20, 40, 60];
   const n = digits.length / (h * w);
   const T = [];
   const src = new Float32Array(n * angles.length * h * w);
@@ -212,6 +257,32 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
   for (const s of r.settings) {
     const p = s.pose;
     lines.push(`| ${s.name} | ${p.rotationErrorDeg.toFixed(2)} | ${fmt(p.rotationCorrelation)} | ${fmt(p.shearError)} | ${fmt(p.shearCorrelation)} | ${fmt(p.scaleError)} | ${fmt(p.scaleCorrelation)} |`);
+  }
+  if (r.appliedPose) {
+    const p = r.appliedPose;
+    lines.push(
+      '',
+      '## Applied poses (the model)',
+      '',
+      `The pose read on each posed test image minus the pose read on the same digit upright, against the pose the data set applied (${p.images} images).`,
+      '',
+      '| rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | translation corr. x | translation corr. y | translation error (px) |',
+      '|---|---|---|---|---|---|---|',
+      `| ${fmt(p.rotationCorrelation)} | ${p.rotationErrorDeg.toFixed(2)} | ${p.rotationErrorDegNo69.toFixed(2)} | ${p.rotationErrorDegModHalfTurn.toFixed(2)} | ${fmt(p.translationCorrelationX)} | ${fmt(p.translationCorrelationY)} | ${p.translationErrorPx.toFixed(2)} |`,
+    );
+  }
+  if (r.clustering) {
+    lines.push(
+      '',
+      '## Clustering',
+      '',
+      'k-means (k-means++ seeding, the best of several restarts by inertia), scored by the accuracy of the best one-to-one matching of clusters to digits (Hungarian). ' +
+        'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss.',
+      '',
+      '| images | features | saw labels | accuracy, 10 clusters | accuracy, 6 = 9 |',
+      '|---|---|---|---|---|',
+      ...r.clustering.map((c) => `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`),
+    );
   }
   lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`), '');
   return lines.join('\n');

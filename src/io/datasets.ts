@@ -9,6 +9,7 @@ import { readIdxImages } from './idx-file.ts';
 import { loadMnist } from './mnist.ts';
 import { MAX_IMAGE_PIXELS, decodeImage } from './png.ts';
 import { toBytes, toUnit } from '../data/pixels.ts';
+import { MNIST_N, MNIST_U, type PoseDistribution, drawPoses, posedSet } from './posed.ts';
 
 /** Where Debian's `dataset-fashion-mnist` package puts its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -29,6 +30,9 @@ export interface DatasetOptions {
  * - `fashion-mnist`: Debian's `dataset-fashion-mnist` (gzipped IDX);
  * - `mnist-rot:DEG`: MNIST with each digit turned by a seeded uniform angle in ±DEG degrees
  *   (`mnist-rot:180` is the full circle);
+ * - `mnist-pose:U`, `mnist-pose:N`, `mnist-pose:upright`: the anchors' benchmark (see
+ *   {@link poseDistribution}): digits in a 50 × 50 frame, turned and shifted by a seeded pose
+ *   kept in `ImageSet.poses`; parameters may follow, `mnist-pose:U,frame=64,rotation=90,shift=4`;
  * - `idx:IMAGES[,LABELS]`: IDX files (gzipped or not), any size;
  * - `dir:PATH`: a folder of PNG/JPEG images, any size, made grey, resized with the aspect kept and
  *   padded; files that cannot be read are reported and skipped. Labels come from a numeric
@@ -51,6 +55,11 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
       if (!(degrees >= 0 && degrees <= 180)) throw new UserError(`mnist-rot:DEG needs DEG in [0, 180], got '${arg}'`);
       return rotatedSet(loadMnist(part), degrees, part === 'train' ? 1 : 2);
     }
+    case 'mnist-pose': {
+      const d = poseDistribution(arg);
+      const digits = loadMnist(part);
+      return posedSet(digits, d, drawPoses(digits.n, d, part === 'train' ? 1 : 2));
+    }
     case 'idx': {
       const [images, labels] = arg.split(',');
       if (!images) throw new UserError('idx: needs a path, e.g. idx:digits.idx or idx:images.idx,labels.idx');
@@ -59,13 +68,35 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
     case 'dir':
       return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}), o.maxImagePixels);
     default:
-      throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, idx:PATH or dir:PATH)`);
+      throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, mnist-pose:U|N|upright, idx:PATH or dir:PATH)`);
   }
 }
 
 /** Whether a data set has a separate test part (`idx:` and `dir:` do not). */
 export function hasTestPart(spec: string): boolean {
-  return ['mnist', 'fashion-mnist', 'mnist-rot'].includes(spec.split(':')[0]);
+  return ['mnist', 'fashion-mnist', 'mnist-rot', 'mnist-pose'].includes(spec.split(':')[0]);
+}
+
+/**
+ * The pose distribution of an `mnist-pose:` spec's argument: `U` (MNIST(U): rotation uniform over
+ * the full circle, shifts uniform in ±8 px), `N` (MNIST(N): rotation `N(0, 45°²)`, shifts
+ * `N(0, 3 px²)`) or `upright` (no pose: the digits framed only), each in a 50 × 50 frame, then
+ * optional `,frame=F`, `,rotation=DEG` and `,shift=PX` (σ for N, half-range for U).
+ */
+export function poseDistribution(arg: string): PoseDistribution {
+  const [kind, ...params] = arg.split(',');
+  const base = { U: MNIST_U, N: MNIST_N, upright: { ...MNIST_U, rotation: 0, shift: 0 } }[kind];
+  if (!base) throw new UserError(`mnist-pose: needs U, N or upright, got '${kind}' (e.g. mnist-pose:U or mnist-pose:N,frame=50)`);
+  const d: PoseDistribution = { ...base };
+  for (const p of params) {
+    const [key, value] = p.split('=');
+    const v = Number(value);
+    if (key === 'frame' && Number.isInteger(v) && v >= 28 && v <= 256) d.frame = v;
+    else if (key === 'rotation' && v >= 0 && v <= 360) d.rotation = v;
+    else if (key === 'shift' && v >= 0 && v <= 64) d.shift = v;
+    else throw new UserError(`mnist-pose: bad parameter '${p}' (frame=28..256, rotation=0..360 degrees, shift=0..64 pixels)`);
+  }
+  return d;
 }
 
 /** A copy of `set` with each image turned by a seeded uniform angle in `±degrees`. */

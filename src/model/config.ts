@@ -51,6 +51,13 @@ export interface ModelConfig {
   warpScale: number;
   predictorInput: PredictorInput;
   loss: LossConfig;
+  /**
+   * Angle search (families with an angle latent): the encoder also reads each image turned by
+   * `360k/angleSearch` degrees, `k = 1, …`, each reading's angle is turned back, and the one
+   * whose reconstruction is closest wins. One MLP pass cannot read a half turn; with the search
+   * the encoder only has to read angles within `±180/angleSearch` degrees. 0 or absent: off.
+   */
+  angleSearch?: number;
 }
 
 /** The reconstruction term. */
@@ -176,6 +183,7 @@ export interface ConfigOverrides {
   sigma?: number;
   predictorInput?: PredictorInput;
   warpScale?: number;
+  angleSearch?: number;
 }
 
 /** A preset's model config with overrides applied; `hidden` sets every hidden width. */
@@ -196,6 +204,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     contentDims: o.contentDims ?? m.contentDims,
     priors: { rotation: o.rotationPrior ?? m.priors.rotation, translation: o.translationPrior ?? m.priors.translation },
     warpScale: o.warpScale ?? m.warpScale,
+    ...(o.angleSearch !== undefined || m.angleSearch !== undefined ? { angleSearch: o.angleSearch ?? m.angleSearch } : {}),
     predictorInput: o.predictorInput ?? m.predictorInput,
     loss: {
       ...m.loss,
@@ -262,5 +271,9 @@ export function validateModelConfig(c: ModelConfig): void {
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
   if (!['mse', 'bce', 'gaussian'].includes(c.loss.likelihood)) throw new Error(`unknown likelihood '${c.loss.likelihood}'`);
   if (!(c.loss.sigma > 0)) throw new Error('the gaussian likelihood needs sigma > 0');
+  if (c.angleSearch !== undefined && !(Number.isInteger(c.angleSearch) && c.angleSearch >= 0 && c.angleSearch <= 64)) {
+    throw new Error(`angleSearch must be an integer in [0, 64], got ${c.angleSearch}`);
+  }
+  if ((c.angleSearch ?? 0) > 0 && warpFamily(c.warp).angle === null) throw new Error(`angle search needs a warp with an angle latent, not ${c.warp}`);
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

@@ -26,7 +26,24 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
         const x = w === 1 ? 0 : (2 * ix) / (w - 1) - 1 - tx;
         const sx = ((inv[0] * x + inv[1] * y + 1) * (w - 1)) / 2;
         const sy = ((inv[2] * x + inv[3] * y + 1) * (h - 1)) / 2;
-        out[k * p + iy * w + ix] = bilinear(src, h, w, sx, sy);
+        // bilinear() inlined: this loop runs once per pixel of whole data sets.
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const inX0 = x0 >= 0;
+        const inX1 = x0 + 1 < w;
+        let v = 0;
+        if (y0 >= 0) {
+          const row = y0 * w;
+          v += (1 - fy) * ((inX0 ? (1 - fx) * src[row + x0] : 0) + (inX1 ? fx * src[row + x0 + 1] : 0));
+        }
+        if (y0 + 1 < h) {
+          const row = (y0 + 1) * w;
+          v += fy * ((inX0 ? (1 - fx) * src[row + x0] : 0) + (inX1 ? fx * src[row + x0 + 1] : 0));
+        }
+        out[k * p + iy * w + ix] = v;
       }
     }
   }

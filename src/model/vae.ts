@@ -9,7 +9,7 @@ import { gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
-import { transformImages } from './transform-images.ts';
+import { rotationMatrix, transformImages } from './transform-images.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -171,15 +171,113 @@ export class AffineVAE {
     });
   }
 
-  /** The latent used for decoding: the posterior mean, or a sample when asked. */
-  private latentOf(x: tf.Tensor2D, options: DecodeOptions): tf.Tensor2D {
+  /**
+   * `warp` (`B × Zp`) with `offset` (`B`, radians) added to the family's angle latent: what the
+   * angle reads when the encoder saw the image turned by `−offset` (rotation augmentation, the
+   * angle search).
+   */
+  offsetAngle(warp: tf.Tensor2D, offset: tf.Tensor1D): tf.Tensor2D {
     return tf.tidy(() => {
-      const { mean, scale } = this.encode(x);
-      if (!options.sample) return mean;
-      const rng = options.rng ?? new Rng(0);
-      const eps = tf.tensor2d(rng.normals(mean.size), mean.shape);
-      return tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
+      const k = this.warpFamily.angle;
+      if (k === null) throw new Error(`the ${this.warpFamily.name} warp has no angle latent`);
+      const [b, d] = [warp.shape[0], warp.shape[1]];
+      const angle = tf.add(tf.slice(warp, [0, k], [b, 1]), tf.reshape(offset, [b, 1]));
+      const parts = [k > 0 ? tf.slice(warp, [0, 0], [b, k]) : null, angle, k + 1 < d ? tf.slice(warp, [0, k + 1], [b, d - k - 1]) : null];
+      return tf.concat(parts.filter((t) => t !== null), 1) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * The angle search (`config.angleSearch` = K > 0): for each image, the turn `α` among
+   * `0, 360/K, …` degrees for which the encoder's reading of the image turned by `α`, its angle
+   * turned back by `α`, reconstructs the image best. Zeros when the model does not search.
+   * @param images `n × P` floats in [0, 1].
+   * @param score the grid points (indices) the reconstructions are compared on; default a regular
+   *   subset of about 256 of them.
+   * @returns `n` turns, degrees.
+   */
+  searchAngles(images: Float32Array, score: Int32Array = this.scorePoints()): Float32Array {
+    const n = images.length / this.pixels;
+    const turns = new Float32Array(n);
+    const candidates = this.config.angleSearch ?? 0;
+    if (candidates === 0) return turns;
+    const best = new Float64Array(n).fill(Infinity);
+    const idx = tf.tensor1d(score, 'int32');
+    const grid = tf.gather(this.grid, idx);
+    const chunk = 256;
+    try {
+      for (let k = 0; k < candidates; k++) {
+        const alpha = (360 * k) / candidates;
+        const turned = k === 0 ? images : this.turned(images, new Float32Array(n).fill(alpha));
+        for (let start = 0; start < n; start += chunk) {
+          const end = Math.min(n, start + chunk);
+          const errors = valuesOf(() => {
+            const mean = this.encode(tf.tensor2d(turned.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels])).mean;
+            const { content, warp } = this.split(mean);
+            const back = this.offsetAngle(warp, tf.fill([end - start], (-alpha * Math.PI) / 180) as tf.Tensor1D);
+            const y = this.engine.decode(this.decoder, content, this.affineOf(back), grid);
+            const target = tf.gather(tf.tensor2d(images.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels]), idx, 1);
+            return tf.sum(tf.square(tf.sub(y, target)), 1);
+          });
+          for (let i = 0; i < errors.length; i++) {
+            if (errors[i] < best[start + i]) [best[start + i], turns[start + i]] = [errors[i], alpha];
+          }
+        }
+      }
+    } finally {
+      tf.dispose([idx, grid]);
+    }
+    return turns;
+  }
+
+  /** About 256 grid points on a regular lattice: where {@link searchAngles} compares. */
+  private scorePoints(): Int32Array {
+    const { height: h, width: w } = this.config;
+    const stride = Math.max(1, Math.round(Math.sqrt((h * w) / 256)));
+    const points: number[] = [];
+    for (let y = Math.floor(stride / 2); y < h; y += stride) for (let x = Math.floor(stride / 2); x < w; x += stride) points.push(y * w + x);
+    return Int32Array.from(points);
+  }
+
+  /** Images `n × P` turned by `degrees[i]` each (counter-clockwise, bilinear), as training's augmentation turns them. */
+  private turned(images: Float32Array, degrees: Float32Array): Float32Array {
+    return transformImages(images, degrees.length, this.config.height, this.config.width, Array.from(degrees, rotationMatrix));
+  }
+
+  /**
+   * Posterior means and scales, `n × L` each; with the angle search (unless `search` is false)
+   * the encoder reads each image turned by its searched `α`, and the angle gets `α` back.
+   */
+  private posteriorValues(images: Float32Array, search = true): { mean: Float32Array; scale: Float32Array } {
+    const n = images.length / this.pixels;
+    const turns = search ? this.searchAngles(images) : new Float32Array(n);
+    const searched = turns.some((a) => a !== 0);
+    const input = searched ? this.turned(images, turns) : images;
+    const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
+    const chunk = 1000;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const p = tf.tidy(() => {
+        const { mean: m, scale: sc } = this.encode(tf.tensor2d(input.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels]));
+        if (!searched) return [m, sc];
+        const { content, warp } = this.split(m);
+        const back = tf.tensor1d(Array.from(turns.subarray(start, end), (a) => (-a * Math.PI) / 180));
+        return [tf.concat([content, this.offsetAngle(warp, back)], 1), sc];
+      });
+      mean.set(p[0].dataSync(), start * this.latent);
+      scale.set(p[1].dataSync(), start * this.latent);
+      tf.dispose(p);
+    }
+    return { mean, scale };
+  }
+
+  /** The latents `n × L` used for decoding: the posterior mean, or a sample when asked. */
+  private latentValues(images: Float32Array, options: DecodeOptions, search = true): Float32Array {
+    const { mean, scale } = this.posteriorValues(images, search);
+    if (!options.sample) return mean;
+    const eps = (options.rng ?? new Rng(0)).normals(mean.length);
+    // Rounded as float32 tensors would round `mean + scale·eps`, so that samples are the same.
+    return mean.map((m, i) => m + Math.fround(scale[i] * eps[i]));
   }
 
   /**
@@ -215,7 +313,9 @@ export class AffineVAE {
     let t = Array.from({ length: n }, (): [number, number] => [0, 0]);
     let current = images;
     for (let k = 0; k < (options.passes ?? UNWARP_PASSES); k++) {
-      const poses = this.inferTransform(current, options);
+      // Only the first pass searches: later ones read what is left of the pose of an image
+      // already turned near upright.
+      const poses = this.poseOf(this.latentValues(current, options, k === 0));
       // canonical(g) = current(T₂·g + t₂) = observed(T·(T₂·g + t₂) + t) = observed(T·T₂·g + T·t₂ + t)
       t = poses.map((p, i) => add(apply(T[i], [p.translateX, p.translateY]), t[i]));
       T = poses.map((p, i) => multiply(T[i], p.matrix));
@@ -249,30 +349,36 @@ export class AffineVAE {
    * Draws content at chosen poses: content latents `n × Zc` (e.g. the first `Zc` of a posterior
    * mean) through the decoder, warped by each pose (rotation, scale, shear, shift; the warp
    * family does not limit it, since the decoder reads any point). At `size × size` (default the
-   * model's own size).
-   * @returns `n × size²` floats in (0, 1).
+   * model's own size); `rows` `[start, end)` draws only that band of the image's rows (the web
+   * page renders in bands to stay responsive).
+   * @returns `n × rows·size` floats in (0, 1).
    */
-  decodeAt(content: Float32Array, poses: Pose[], size?: number): Float32Array {
+  decodeAt(content: Float32Array, poses: Pose[], size?: number, rows?: [number, number]): Float32Array {
     const zc = this.config.contentDims;
     const n = poses.length;
     if (content.length !== n * zc) throw new Error(`expected ${n} × ${zc} content latents, got ${content.length} values`);
     const affine = new Float32Array(6 * n);
     poses.forEach((pose, i) => affine.set(affineFromPose(pose), 6 * i));
-    const grid = size === undefined ? this.grid : tf.tensor2d(gridValues(size, size), [size * size, 2]);
+    const side = size ?? this.config.width;
+    const [start, end] = rows ?? [0, size ?? this.config.height];
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= side)) {
+      throw new Error(`rows [${start}, ${end}) are not a band of a ${side}-row image`);
+    }
+    const own = size === undefined && rows === undefined;
+    const grid = own ? this.grid : tf.tensor2d(gridValues(side, side).subarray(2 * start * side, 2 * end * side), [(end - start) * side, 2]);
     try {
       return valuesOf(() => this.engine.decode(this.decoder, tf.tensor2d(content, [n, zc]), tf.tensor2d(affine, [n, 6]), grid));
     } finally {
-      if (grid !== this.grid) grid.dispose();
+      if (!own) grid.dispose();
     }
   }
 
-  /** Posterior means and scales of `n × P` images, as flat `n × L` arrays. */
+  /**
+   * Posterior means and scales of `n × P` images, as flat `n × L` arrays (with the angle search
+   * where the model has one).
+   */
   posterior(images: Float32Array): { mean: Float32Array; scale: Float32Array } {
-    const n = images.length / this.pixels;
-    const p = tf.tidy(() => this.encode(tf.tensor2d(images, [n, this.pixels])));
-    const out = { mean: p.mean.dataSync() as Float32Array, scale: p.scale.dataSync() as Float32Array };
-    tf.dispose([p.mean, p.scale]);
-    return out;
+    return this.posteriorValues(images);
   }
 
   /**
@@ -282,8 +388,7 @@ export class AffineVAE {
    * @param images `n × P` floats in [0, 1].
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
-    const n = images.length / this.pixels;
-    return this.poseOf(valuesOf(() => this.latentOf(tf.tensor2d(images, [n, this.pixels]), options)));
+    return this.poseOf(this.latentValues(images, options));
   }
 
   /** The pose (as in {@link inferTransform}) that latents `n × L` (content, then warp) encode. */
@@ -305,12 +410,11 @@ export class AffineVAE {
     // (points × width) stay the same size whatever the resolution.
     const chunk = options.chunk ?? Math.max(1, Math.floor((64 * 784) / q));
     const out = new Float32Array(n * q);
+    const z = this.latentValues(images, options);
+    const l = this.latent;
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const values = valuesOf(() => {
-        const x = tf.tensor2d(images.subarray(start * p, end * p), [end - start, p]);
-        return this.decode(this.latentOf(x, options), applyWarp, grid);
-      });
+      const values = valuesOf(() => this.decode(tf.tensor2d(z.subarray(start * l, end * l), [end - start, l]), applyWarp, grid));
       out.set(values, start * q);
     }
     return out;

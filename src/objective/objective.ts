@@ -45,7 +45,7 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
     const { content } = model.split(z);
     let { warp } = model.split(z);
-    if (o.thetaOffset) warp = offsetAngle(model, warp, o.thetaOffset);
+    if (o.thetaOffset) warp = model.offsetAngle(warp, o.thetaOffset);
 
     let target = o.target ?? x;
     let grid = model.grid;
@@ -61,14 +61,4 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model));
   });
-}
-
-/** `warp` with `offset` (`B`, radians) added to the family's angle latent. */
-function offsetAngle(model: AffineVAE, warp: tf.Tensor2D, offset: tf.Tensor1D): tf.Tensor2D {
-  const family = warpFamily(model.config.warp);
-  if (family.angle === null) throw new Error(`the ${family.name} warp has no angle latent`);
-  const [b, d, k] = [warp.shape[0], warp.shape[1], family.angle];
-  const angle = tf.add(tf.slice(warp, [0, k], [b, 1]), tf.reshape(offset, [b, 1]));
-  const parts = [k > 0 ? tf.slice(warp, [0, 0], [b, k]) : null, angle, k + 1 < d ? tf.slice(warp, [0, k + 1], [b, d - k - 1]) : null];
-  return tf.concat(parts.filter((t) => t !== null), 1) as tf.Tensor2D;
 }

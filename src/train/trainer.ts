@@ -16,6 +16,8 @@ import { learningRateFactor, planSteps } from './schedule.ts';
  */
 export const CALIBRATION_STEPS = 50;
 const UNTIMED_STEPS = 10;
+/** Pixels a training step's angle search compares reconstructions on (few: it runs every step). */
+const SEARCH_POINTS = 64;
 /**
  * The share of its budget a time-budget run trains at full rate, measuring, before it plans.
  * Step times wander by ±10% from epoch to epoch on a 2-core machine; a quarter of the budget
@@ -253,8 +255,11 @@ export class Trainer {
     const klFactor = klWarmup > 0 ? Math.min(1, progress / klWarmup) : undefined;
     let input = x;
     let thetaOffset: Float32Array | null = null;
-    if (rotationAugment > 0) {
-      const angles = Array.from({ length: b }, () => (2 * this.noise.uniform() - 1) * rotationAugment);
+    // With the angle search, each image is first turned by the candidate that reads it best
+    // (judged on a few random pixels), so the encoder trains on the turns it will be asked about.
+    const searched = model.config.angleSearch ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, SEARCH_POINTS))) : null;
+    if (rotationAugment > 0 || searched) {
+      const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
       input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix));
       // The encoder sees the digit turned by α, so it should infer θ + α; decoding θ + α − α
       // must give back the original.

@@ -4,7 +4,9 @@ import { slice } from '../../data/dataset.ts';
 import { meanLatentAccuracy } from '../../eval/classifier.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
 import { EVALUATION_DEFAULTS, evaluationReport, reportMarkdown, summaryTable } from '../../eval/report.ts';
-import { loadDataset } from '../../io/datasets.ts';
+import { loadDataset, poseDistribution } from '../../io/datasets.ts';
+import type { ImageSet } from '../../data/dataset.ts';
+import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { writeGreyPng } from '../../io/png.ts';
 import type { CommandContext } from '../context.ts';
@@ -15,7 +17,19 @@ import type { CommandContext } from '../context.ts';
  * figures, and a summary table on stdout.
  */
 export async function evaluateCommand(
-  o: { model: string; limit?: number; batch: number; seed: number; report?: string; dataset: string; references: number; range: number[][]; defaults: boolean },
+  o: {
+    model: string;
+    limit?: number;
+    batch: number;
+    seed: number;
+    report?: string;
+    dataset: string;
+    references: number;
+    range: number[][];
+    defaults: boolean;
+    restarts: number;
+    plain?: string;
+  },
   ctx: CommandContext,
 ): Promise<number> {
   const { log } = ctx;
@@ -32,12 +46,41 @@ export async function evaluateCommand(
     if (o.report) {
       const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
+      // A posed set brings its own poses: its digits unposed, and the three sets the anchors cluster.
+      const posed = test.poses !== undefined && o.dataset.startsWith('mnist-pose:');
+      const frame = posed ? poseDistribution(o.dataset.slice('mnist-pose:'.length)).frame : 0;
+      const testPart = (spec: string): ImageSet => slice(loadDataset(spec, 'test'), 0, test.n);
+      const upright = posed ? testPart(`mnist-pose:upright,frame=${frame}`) : undefined;
+      const clusterSets = posed
+        ? [
+            { name: 'MNIST, upright', set: upright! },
+            { name: 'MNIST(N)', set: testPart(`mnist-pose:N,frame=${frame}`) },
+            { name: 'MNIST(U)', set: testPart(`mnist-pose:U,frame=${frame}`) },
+          ]
+        : [{ name: o.dataset, set: test }];
+      let plain: AffineVAE | undefined;
+      if (o.plain) plain = await ctx.loadModel(o.plain);
       const settings = [
-        ...(o.defaults ? EVALUATION_DEFAULTS : []),
+        ...(o.defaults && !posed ? EVALUATION_DEFAULTS : []),
         ...o.range.map(([rotation, shear, scale], i) => ({ name: `custom${o.range.length > 1 ? i + 1 : ''}`, ranges: { rotation, shear, scale } })),
       ];
-      if (settings.length === 0) throw new UserError('no transform settings: --no-defaults needs at least one --range');
-      const { report, inferredRotations, figures, charts } = evaluationReport(model, { test, likelihoodTest: fullTest, references, seed: o.seed, settings });
+      if (settings.length === 0 && !posed) throw new UserError('no transform settings: --no-defaults needs at least one --range');
+      const labelled = clusterSets.every((c) => new Set(c.set.labels ?? []).size > 1);
+      let result;
+      try {
+        result = evaluationReport(model, {
+          test,
+          likelihoodTest: fullTest,
+          references,
+          seed: o.seed,
+          settings,
+          upright,
+          clustering: o.restarts > 0 && labelled ? { sets: clusterSets, restarts: o.restarts, others: plain ? [{ name: o.plain!, model: plain }] : [] } : undefined,
+        });
+      } finally {
+        plain?.dispose();
+      }
+      const { report, inferredRotations, figures, charts } = result;
       mkdirSync(o.report, { recursive: true });
       writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
       const md = reportMarkdown(report, o.model);

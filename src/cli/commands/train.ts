@@ -35,6 +35,7 @@ export interface TrainCommandOptions extends ConfigOverrides {
   size?: number;
   klWarmup?: number;
   rotationAugment?: number;
+  angleSearch?: number;
   pixels?: number;
   /** How to train (`fast` unless given; see `train/recipes.ts`). */
   recipe?: string;
@@ -74,6 +75,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     learningRate: ['--learning-rate', o.learningRate, t.learningRate],
     klWarmup: ['--kl-warmup', o.klWarmup, t.klWarmup ?? 0],
     rotationAugment: ['--rotation-augment', o.rotationAugment, t.rotationAugment ?? 0],
+    angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
     recipe: ['--recipe', o.recipe, ckpt.extra.recipe ?? 'seed'],
     minutes: ['--minutes', o.minutes, t.minutes],
@@ -172,9 +174,9 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     };
     extra = { limit, dataset, size, recipe: recipeName, init: o.init };
     log(`recipe ${recipeName}: ${r.description}${o.init ? `; starting from ${o.init}` : ''}`);
-    if (trainConfig.rotationAugment! > 0 && warpFamily(modelConfig.warp).angle === null) {
+    if ((trainConfig.rotationAugment! > 0 || (modelConfig.angleSearch ?? 0) > 0) && warpFamily(modelConfig.warp).angle === null) {
       const withAngle = warpFamilyNames().filter((name) => warpFamily(name).angle !== null);
-      throw new UserError(`--rotation-augment needs a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
+      throw new UserError(`--rotation-augment and --angle-search need a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
     }
   }
   mkdirSync(o.out, { recursive: true });
@@ -255,7 +257,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       onEpoch: async (record: EpochRecord, snap: TrainerSnapshot) => {
         bar.stop();
         barEpoch = -1;
-        log(describeEpoch(record, trainer.totalEpochs ?? 0));
+        log(describeEpoch(record, trainer.totalEpochs));
         await writeCheckpoint(files.checkpoint, header, snap);
         await saveModelDir(model, o.out, metadata());
         writeFileAtomic(files.history, JSON.stringify(trainer.state.history, null, 1));
@@ -294,8 +296,8 @@ function timeLeft(r: StepReport, batch: number): string {
   return `eta ${mmss(((r.totalSteps - r.globalStep) * batch) / r.imagesPerSecond)}`;
 }
 
-function describeEpoch(r: EpochRecord, epochs: number): string {
+function describeEpoch(r: EpochRecord, epochs: number | null): string {
   const v = r.validation;
   const val = v ? ` | val mse ${v.mse.toFixed(5)} kl ${v.klNats.toFixed(2)} nats ce ${v.crossEntropy.toFixed(4)} acc ${v.accuracy.toFixed(4)}` : '';
-  return `epoch ${r.epoch}/${epochs}: loss ${r.train.loss.toFixed(5)} mse ${r.train.mse.toFixed(5)} acc ${r.train.accuracy.toFixed(4)}${val} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} img/s`;
+  return `epoch ${r.epoch}/${epochs ?? '?'}: loss ${r.train.loss.toFixed(5)} mse ${r.train.mse.toFixed(5)} acc ${r.train.accuracy.toFixed(4)}${val} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} img/s`;
 }

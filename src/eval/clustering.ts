@@ -1,0 +1,71 @@
+import type { ImageSet } from '../data/dataset.ts';
+import { toUnit } from '../data/pixels.ts';
+import { Rng } from '../model/rng.ts';
+import type { AffineVAE } from '../model/vae.ts';
+import { kMeans, matchedAccuracy } from './cluster.ts';
+import { momentNormalize } from './moments.ts';
+
+/**
+ * The clustering section of a report: k-means on a model's content latents and on the
+ * baselines' features, scored by matched accuracy with 10 classes and with 6 and 9 as one.
+ */
+
+/** One row: a feature set's clustering of one image set. */
+export interface ClusteringResult {
+  /** The image set's name (e.g. `MNIST(U)`). */
+  set: string;
+  /** What was clustered: `pixels`, `moment-normalized pixels`, or `NAME content latents`. */
+  features: string;
+  /** Whether the features' model was trained with labels (a classifier loss); null for pixels. */
+  sawLabels: boolean | null;
+  /** k-means with 10 clusters, matched accuracy over the 10 digits. */
+  accuracy: number;
+  /** k-means with 9 clusters, matched accuracy with 6 and 9 as one class. */
+  accuracy69: number;
+}
+
+/** A model whose content latents are clustered, by name. */
+export interface ClusteredModel {
+  name: string;
+  model: AffineVAE;
+}
+
+/** Content latents (posterior means, `n × Zc`) of `images`. */
+export function contentLatents(model: AffineVAE, images: Float32Array): Float32Array {
+  const { mean } = model.posterior(images);
+  const [l, zc] = [model.latent, model.config.contentDims];
+  const n = mean.length / l;
+  const out = new Float32Array(n * zc);
+  for (let i = 0; i < n; i++) out.set(mean.subarray(i * l, i * l + zc), i * zc);
+  return out;
+}
+
+/**
+ * k-means (`restarts` k-means++ restarts each) on pixels, moment-normalized pixels and each
+ * model's content latents, for each labelled image set.
+ */
+export function clusteringResults(sets: { name: string; set: ImageSet }[], models: ClusteredModel[], o: { seed: number; restarts: number }): ClusteringResult[] {
+  const rows: ClusteringResult[] = [];
+  for (const { name, set } of sets) {
+    if (!set.labels) throw new Error(`${name} has no labels to score clusters against`);
+    const labels = set.labels;
+    const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
+    const x = toUnit(set.images);
+    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null }[] = [
+      { name: 'pixels', values: x, dims: set.height * set.width, sawLabels: null },
+      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true), dims: set.height * set.width, sawLabels: null },
+      ...models.map((m) => ({
+        name: `${m.name} content latents`,
+        values: contentLatents(m.model, x),
+        dims: m.model.config.contentDims,
+        sawLabels: m.model.config.loss.crossEntropy > 0,
+      })),
+    ];
+    for (const f of features) {
+      const ten = kMeans(f.values, f.dims, 10, new Rng(o.seed), o.restarts);
+      const nine = kMeans(f.values, f.dims, 9, new Rng(o.seed + 1), o.restarts);
+      rows.push({ set: name, features: f.name, sawLabels: f.sawLabels, accuracy: matchedAccuracy(ten.assignment, labels), accuracy69: matchedAccuracy(nine.assignment, merged) });
+    }
+  }
+  return rows;
+}

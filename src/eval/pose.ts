@@ -1,0 +1,76 @@
+import type { ImageSet } from '../data/dataset.ts';
+import { toUnit } from '../data/pixels.ts';
+import { compose } from '../model/transform.ts';
+import type { AffineVAE } from '../model/vae.ts';
+import { circularCorrelation, pearson } from './suite.ts';
+
+/**
+ * Scoring the pose a model reads against the pose a data set applied (`mnist-pose:` sets keep it
+ * in `ImageSet.poses`), as the anchors score it: rotation by circular correlation after
+ * subtracting what the model reads on the upright digit, translation by Pearson correlation.
+ */
+
+/** How well a model reads the applied poses of a posed set. */
+export interface AppliedPoseRecovery {
+  images: number;
+  /** Circular correlation of the read rotation (posed minus upright) with the applied one. */
+  rotationCorrelation: number;
+  /** Mean |read − applied| rotation, degrees, wrapped to ±180. */
+  rotationErrorDeg: number;
+  /** The same over digits other than 6 and 9 (a turned 6 is a 9). */
+  rotationErrorDegNo69: number;
+  /** The same, counting a reading off by a half turn as right (what a 6/9-blind code can do). */
+  rotationErrorDegModHalfTurn: number;
+  /** Pearson correlation of where the model puts the digit's centre with the applied shift, x and y. */
+  translationCorrelationX: number;
+  translationCorrelationY: number;
+  /**
+   * Mean distance, pixels, between the centre the model reads on the posed digit and where the
+   * applied pose takes the centre it reads on the upright one.
+   */
+  translationErrorPx: number;
+  /** The read relative rotations, degrees (for charts). */
+  inferredRotation: number[];
+}
+
+const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
+const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
+
+/**
+ * Reads the pose of each posed image and of its upright original (the same digits, framed, not
+ * moved) and compares the difference with `posed.poses`.
+ */
+export function appliedPoseRecovery(model: AffineVAE, posed: ImageSet, upright: ImageSet): AppliedPoseRecovery {
+  const applied = posed.poses;
+  if (!applied) throw new Error('the posed set keeps no poses (use an mnist-pose: data set)');
+  if (upright.n !== posed.n) throw new Error(`${posed.n} posed images but ${upright.n} upright ones`);
+  const n = posed.n;
+  const half = (posed.width - 1) / 2; // pixels per grid unit
+  const read = model.inferTransform(toUnit(posed.images));
+  const base = model.inferTransform(toUnit(upright.images));
+  const rotation = read.map((r, i) => wrap(r.rotation - base[i].rotation));
+  const truth = Array.from({ length: n }, (_, i) => applied[3 * i]);
+  const errors = rotation.map((r, i) => Math.abs(wrap(r - truth[i])));
+  const labels = posed.labels;
+  const centreX = read.map((r) => r.translateX * half);
+  const centreY = read.map((r) => r.translateY * half);
+  const distances = read.map((r, i) => {
+    // The applied pose turns about the frame's centre, then shifts (grid units).
+    const [a, b, c, d] = compose(truth[i], 1, 1, 0);
+    const [ux, uy] = [base[i].translateX, base[i].translateY];
+    const ex = a * ux + b * uy + applied[3 * i + 1] / half;
+    const ey = c * ux + d * uy + applied[3 * i + 2] / half;
+    return Math.hypot(r.translateX - ex, r.translateY - ey) * half;
+  });
+  return {
+    images: n,
+    rotationCorrelation: circularCorrelation(rotation, truth),
+    rotationErrorDeg: mean(errors),
+    rotationErrorDegNo69: mean(errors.filter((_, i) => !labels || (labels[i] !== 6 && labels[i] !== 9))),
+    rotationErrorDegModHalfTurn: mean(errors.map((e) => Math.min(e, 180 - e))),
+    translationCorrelationX: pearson(centreX, Array.from({ length: n }, (_, i) => applied[3 * i + 1])),
+    translationCorrelationY: pearson(centreY, Array.from({ length: n }, (_, i) => applied[3 * i + 2])),
+    translationErrorPx: mean(distances),
+    inferredRotation: rotation,
+  };
+}

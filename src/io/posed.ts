@@ -1,0 +1,81 @@
+import type { ImageSet } from '../data/dataset.ts';
+import { toBytes, toUnit } from '../data/pixels.ts';
+import { compose } from '../model/transform.ts';
+import { Rng } from '../model/rng.ts';
+import { transformImages } from '../model/transform-images.ts';
+
+/**
+ * The anchors' benchmark data (TARGET-VAE's MNIST(N) and MNIST(U)): each digit placed in the
+ * middle of a larger frame, turned about the frame's centre and shifted by a seeded random pose,
+ * with the pose kept beside the image so that evaluation can score what a model reads.
+ */
+
+/** How poses are drawn: `rotation` and `shift` are standard deviations (`normal`) or half-ranges (`uniform`). */
+export interface PoseDistribution {
+  kind: 'normal' | 'uniform';
+  /** Side of the square frame, pixels. */
+  frame: number;
+  /** Degrees: σ for `normal` (wrapped to ±180), the half-range for `uniform` (180: the full circle). */
+  rotation: number;
+  /** Pixels, per axis: σ for `normal`, the half-range for `uniform`. */
+  shift: number;
+}
+
+/** MNIST(U): the full circle, shifts uniform in ±8 px, in a 50 × 50 frame. */
+export const MNIST_U: PoseDistribution = Object.freeze({ kind: 'uniform', frame: 50, rotation: 180, shift: 8 });
+/** MNIST(N): rotation `N(0, 45°²)`, shifts `N(0, 3 px²)` per axis, in a 50 × 50 frame. */
+export const MNIST_N: PoseDistribution = Object.freeze({ kind: 'normal', frame: 50, rotation: 45, shift: 3 });
+
+/**
+ * The applied poses of a posed set, `n × 3`: rotation in degrees counter-clockwise on screen
+ * (about the frame's centre), then the shift `(x, y)` in pixels (x right, y down).
+ */
+export type AppliedPoses = Float32Array;
+
+/** `set`'s images placed in the middle of a `frame × frame` image (zeros around). */
+export function framed(set: ImageSet, frame: number): ImageSet {
+  const { height: h, width: w } = set;
+  if (frame < h || frame < w) throw new Error(`a ${frame}-pixel frame cannot hold ${h}×${w} images`);
+  const [top, left] = [Math.floor((frame - h) / 2), Math.floor((frame - w) / 2)];
+  const out = new Uint8Array(set.n * frame * frame);
+  for (let i = 0; i < set.n; i++) {
+    for (let y = 0; y < h; y++) {
+      out.set(set.images.subarray(i * h * w + y * w, i * h * w + (y + 1) * w), i * frame * frame + (top + y) * frame + left);
+    }
+  }
+  return { images: out, labels: set.labels, n: set.n, height: frame, width: frame };
+}
+
+/** `n` poses drawn from `d` with the generator seeded by `seed`. */
+export function drawPoses(n: number, d: PoseDistribution, seed: number): AppliedPoses {
+  const rng = new Rng(seed);
+  const draw = (r: number) => (d.kind === 'normal' ? rng.normal() * r : (2 * rng.uniform() - 1) * r);
+  const wrap = (deg: number) => ((((deg + 180) % 360) + 360) % 360) - 180;
+  const poses = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    poses[3 * i] = wrap(draw(d.rotation));
+    poses[3 * i + 1] = draw(d.shift);
+    poses[3 * i + 2] = draw(d.shift);
+  }
+  return poses;
+}
+
+/**
+ * `set` framed by `d.frame` and moved by `poses` (`n × 3`, see {@link AppliedPoses}): turned about
+ * the frame's centre, then shifted (bilinear, black outside). The poses ride along as `set.poses`.
+ */
+export function posedSet(set: ImageSet, d: PoseDistribution, poses: AppliedPoses): ImageSet {
+  if (poses.length !== 3 * set.n) throw new Error(`expected ${set.n} poses, got ${poses.length / 3}`);
+  const big = framed(set, d.frame);
+  const unit = 2 / (d.frame - 1); // one pixel in grid units
+  const T = Array.from({ length: set.n }, (_, i) => compose(poses[3 * i], 1, 1, 0));
+  const t = Array.from({ length: set.n }, (_, i): [number, number] => [poses[3 * i + 1] * unit, poses[3 * i + 2] * unit]);
+  const moved = transformImages(toUnit(big.images), set.n, d.frame, d.frame, T, t);
+  return { ...big, images: toBytes(moved), poses };
+}
+
+/** A readable name of a distribution, for logs and reports. */
+export function describePoses(d: PoseDistribution): string {
+  const [r, s] = d.kind === 'normal' ? [`N(0, ${d.rotation}°²)`, `N(0, ${d.shift} px²)`] : [`U(±${d.rotation}°)`, `U(±${d.shift} px)`];
+  return `${d.frame}×${d.frame} frame, rotation ${r}, shift ${s} per axis`;
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { hungarian, kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { Rng } from '../src/model/rng.ts';
+import { useBackend } from './helpers.ts';
+
+before(useBackend);
+
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+}
+
+test('hungarian: the least total cost, as brute force finds it, on random matrices', () => {
+  const rng = new Rng(7);
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 1 + (trial % 6);
+    const cost = Array.from({ length: n }, () => Array.from({ length: n }, () => Math.round(rng.uniform() * 20) - 10));
+    const match = hungarian(cost);
+    assert.deepEqual([...match].sort(), Array.from({ length: n }, (_, i) => i), 'a permutation');
+    const total = (p: number[]) => p.reduce((s, j, i) => s + cost[i][j], 0);
+    const best = Math.min(...permutations(n).map(total));
+    assert.equal(total(match), best, `trial ${trial}`);
+  }
+});
+
+test('matchedAccuracy: renamed clusters score 1; merged classes lose the smaller one; more clusters than classes', () => {
+  const labels = [0, 0, 1, 1, 2, 2, 2];
+  assert.equal(matchedAccuracy([2, 2, 0, 0, 1, 1, 1], labels), 1);
+  assert.equal(matchedAccuracy([0, 0, 0, 0, 1, 1, 1], labels), 5 / 7);
+  assert.equal(matchedAccuracy([3, 3, 0, 0, 1, 1, 2], labels), 6 / 7);
+});
+
+test('kMeans: separated blobs are found exactly whatever their order; restarts never raise the inertia', () => {
+  const rng = new Rng(3);
+  const centres = [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]];
+  const labels: number[] = [];
+  const points: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const c = (i * 7) % 4;
+    labels.push(c);
+    points.push(...centres[c].map((v) => v + rng.normal()));
+  }
+  const x = Float32Array.from(points);
+  const one = kMeans(x, 3, 4, new Rng(1), 1);
+  const many = kMeans(x, 3, 4, new Rng(1), 8);
+  assert.equal(matchedAccuracy(many.assignment, labels), 1);
+  assert.ok(many.inertia <= one.inertia + 1e-6);
+  // About d·n = 600 for unit-variance noise around the true centres.
+  assert.ok(many.inertia > 400 && many.inertia < 800, `inertia ${many.inertia}`);
+  assert.throws(() => kMeans(x.subarray(0, 6), 3, 4, new Rng(1)), /at least 4 points/);
+});
