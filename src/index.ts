@@ -34,7 +34,7 @@ export { type ImageSet, type Split, slice, validationSplit } from './data/datase
 export { IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
 export { toBytes, toUnit } from './data/pixels.ts';
 export { lightBackground, rgbaToGrey, rgbaToInput } from './data/resize.ts';
-export { centerLikeMnist } from './data/center.ts';
+export { centerLikeMnist, frameImages } from './data/center.ts';
 
 // The objective and training.
 export { type ObjectiveOptions, objective } from './objective/objective.ts';

@@ -85,3 +85,42 @@ test('correlations and 1-NN on cases with known answers', () => {
   const wrong = set.labels!.map((l) => (l + 1) % 10);
   assert.equal(nearestNeighbourAccuracy(x, set.labels!, x, wrong, 784), 0);
 });
+
+test('appliedPoseRecovery: a reader of the true pose scores 1 and 0; half-turn flips show in the error, not modulo a half turn', async () => {
+  const { appliedPoseRecovery } = await import('../src/eval/pose.ts');
+  const { loadDataset } = await import('../src/io/datasets.ts');
+  const posed = slice(loadDataset('mnist-pose:U', 'test'), 0, 200);
+  const upright = slice(loadDataset('mnist-pose:upright', 'test'), 0, 200);
+  const half = 49 / 2; // pixels per grid unit in a 50-pixel frame
+  const poses = posed.poses!;
+  // Each upright digit reads a pose of its own; its posed copy reads that pose moved by the
+  // applied one (turned about the frame's centre, then shifted), plus a half turn where `flip`.
+  const base = (i: number) => ({ rotation: ((i * 37) % 50) - 25, cx: ((i % 7) - 3) / 40, cy: ((i % 5) - 2) / 40 });
+  const reader = (flip: (i: number) => boolean) => {
+    let calls = 0;
+    return {
+      // appliedPoseRecovery reads the posed set first, then the upright one.
+      inferTransform: (x: Float32Array) => {
+        const isPosed = calls++ === 0;
+        return Array.from({ length: x.length / 2500 }, (_, i) => {
+          const b = base(i);
+          if (!isPosed) return { ...decompose(compose(b.rotation, 1, 1, 0)), translateX: b.cx, translateY: b.cy };
+          const [rot, sx, sy] = [poses[3 * i], poses[3 * i + 1], poses[3 * i + 2]];
+          const [m00, m01, m10, m11] = compose(rot, 1, 1, 0);
+          const read = decompose(compose(b.rotation + rot + (flip(i) ? 180 : 0), 1, 1, 0));
+          return { ...read, translateX: m00 * b.cx + m01 * b.cy + sx / half, translateY: m10 * b.cx + m11 * b.cy + sy / half };
+        });
+      },
+    } as unknown as AffineVAE;
+  };
+  const exact = appliedPoseRecovery(reader(() => false), posed, upright);
+  assert.ok(exact.rotationErrorDeg < 1e-6 && exact.rotationErrorDegNo69 < 1e-6, `${exact.rotationErrorDeg}`);
+  assert.ok(Math.abs(exact.rotationCorrelation - 1) < 1e-9);
+  assert.ok(Math.abs(exact.translationCorrelationX - 1) < 1e-6 && Math.abs(exact.translationCorrelationY - 1) < 1e-6);
+  assert.ok(exact.translationErrorPx < 1e-6);
+  const flipped = appliedPoseRecovery(reader((i) => i % 2 === 0), posed, upright);
+  assert.ok(Math.abs(flipped.rotationErrorDeg - 90) < 1e-6, `${flipped.rotationErrorDeg}`);
+  assert.ok(flipped.rotationErrorDegModHalfTurn < 1e-6);
+  assert.ok(flipped.rotationCorrelation < 0.5);
+  assert.throws(() => appliedPoseRecovery(reader(() => false), { ...posed, poses: undefined }, upright), /keeps no poses/);
+});

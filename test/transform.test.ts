@@ -147,7 +147,11 @@ test('decodeAt draws content at a chosen pose: the identity is the normalized im
   }
   assert.ok(ccw < 1e-4, `counter-clockwise differs by ${ccw}`);
   assert.ok(cw > 1e-3, 'the image is not symmetric, so the direction is tested');
-  assert.equal(model.decodeAt(content, [{ rotation: 30 }], 56).length, 56 * 56);
+  const whole = model.decodeAt(content, [{ rotation: 30 }], 56);
+  assert.equal(whole.length, 56 * 56);
+  // A band of rows (the web page renders in bands) is that part of the whole, exactly.
+  assert.deepEqual(model.decodeAt(content, [{ rotation: 30 }], 56, [20, 33]), whole.subarray(20 * 56, 33 * 56));
+  for (const bad of [[5, 5], [-1, 3], [50, 57], [1.5, 3]] as [number, number][]) assert.throws(() => model.decodeAt(content, [{}], 56, bad), /not a band/);
   assert.throws(() => model.decodeAt(content, [{}, {}]), /expected 2 × 10 content latents/);
   model.dispose();
 });

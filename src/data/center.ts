@@ -56,3 +56,20 @@ export function centerLikeMnist(grey: Float32Array, width: number, height: numbe
   }
   return out;
 }
+
+/**
+ * `n` images `side × side` placed in the middle of `frame × frame` images, zeros around: MNIST
+ * digits as the `mnist-pose:` sets frame them (11 pixels of border at 28 → 50).
+ */
+export function frameImages<T extends Float32Array | Uint8Array>(images: T, n: number, side: number, frame: number): T {
+  if (frame < side) throw new Error(`a ${frame}-pixel frame cannot hold ${side}-pixel images`);
+  if (images.length !== n * side * side) throw new Error(`expected ${n} × ${side}² values, got ${images.length}`);
+  const out = new (images.constructor as new (length: number) => T)(n * frame * frame);
+  const border = Math.floor((frame - side) / 2);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < side; y++) {
+      out.set(images.subarray(i * side * side + y * side, i * side * side + (y + 1) * side), i * frame * frame + (border + y) * frame + border);
+    }
+  }
+  return out;
+}

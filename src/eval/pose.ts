@@ -21,7 +21,10 @@ export interface AppliedPoseRecovery {
   rotationErrorDegNo69: number;
   /** The same, counting a reading off by a half turn as right (what a 6/9-blind code can do). */
   rotationErrorDegModHalfTurn: number;
-  /** Pearson correlation of where the model puts the digit's centre with the applied shift, x and y. */
+  /**
+   * Pearson correlation of the shift read (the posed digit's centre less the upright digit's,
+   * turned by the read rotation) with the applied shift, x and y.
+   */
   translationCorrelationX: number;
   translationCorrelationY: number;
   /**
@@ -52,8 +55,13 @@ export function appliedPoseRecovery(model: AffineVAE, posed: ImageSet, upright: 
   const truth = Array.from({ length: n }, (_, i) => applied[3 * i]);
   const errors = rotation.map((r, i) => Math.abs(wrap(r - truth[i])));
   const labels = posed.labels;
-  const centreX = read.map((r) => r.translateX * half);
-  const centreY = read.map((r) => r.translateY * half);
+  // The shift read: where the posed digit's centre is read, less where the read turn takes the
+  // centre read on the upright digit (the anchors' "after subtracting the upright prediction").
+  const shifts = read.map((r, i) => {
+    const [a, b, c, d] = compose(rotation[i], 1, 1, 0);
+    const [ux, uy] = [base[i].translateX, base[i].translateY];
+    return [(r.translateX - a * ux - b * uy) * half, (r.translateY - c * ux - d * uy) * half];
+  });
   const distances = read.map((r, i) => {
     // The applied pose turns about the frame's centre, then shifts (grid units).
     const [a, b, c, d] = compose(truth[i], 1, 1, 0);
@@ -68,8 +76,8 @@ export function appliedPoseRecovery(model: AffineVAE, posed: ImageSet, upright: 
     rotationErrorDeg: mean(errors),
     rotationErrorDegNo69: mean(errors.filter((_, i) => !labels || (labels[i] !== 6 && labels[i] !== 9))),
     rotationErrorDegModHalfTurn: mean(errors.map((e) => Math.min(e, 180 - e))),
-    translationCorrelationX: pearson(centreX, Array.from({ length: n }, (_, i) => applied[3 * i + 1])),
-    translationCorrelationY: pearson(centreY, Array.from({ length: n }, (_, i) => applied[3 * i + 2])),
+    translationCorrelationX: pearson(shifts.map((s) => s[0]), Array.from({ length: n }, (_, i) => applied[3 * i + 1])),
+    translationCorrelationY: pearson(shifts.map((s) => s[1]), Array.from({ length: n }, (_, i) => applied[3 * i + 2])),
     translationErrorPx: mean(distances),
     inferredRotation: rotation,
   };

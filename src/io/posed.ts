@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toBytes, toUnit } from '../data/pixels.ts';
+import { frameImages } from '../data/center.ts';
 import { compose } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import { transformImages } from '../model/transform-images.ts';
@@ -34,16 +35,8 @@ export type AppliedPoses = Float32Array;
 
 /** `set`'s images placed in the middle of a `frame × frame` image (zeros around). */
 export function framed(set: ImageSet, frame: number): ImageSet {
-  const { height: h, width: w } = set;
-  if (frame < h || frame < w) throw new Error(`a ${frame}-pixel frame cannot hold ${h}×${w} images`);
-  const [top, left] = [Math.floor((frame - h) / 2), Math.floor((frame - w) / 2)];
-  const out = new Uint8Array(set.n * frame * frame);
-  for (let i = 0; i < set.n; i++) {
-    for (let y = 0; y < h; y++) {
-      out.set(set.images.subarray(i * h * w + y * w, i * h * w + (y + 1) * w), i * frame * frame + (top + y) * frame + left);
-    }
-  }
-  return { images: out, labels: set.labels, n: set.n, height: frame, width: frame };
+  if (set.height !== set.width) throw new Error(`only square images can be framed, got ${set.height}×${set.width}`);
+  return { images: frameImages(set.images, set.n, set.width, frame), labels: set.labels, n: set.n, height: frame, width: frame };
 }
 
 /** `n` poses drawn from `d` with the generator seeded by `seed`. */

@@ -1,9 +1,9 @@
 import * as gallery from 'virtual:gallery';
-import { type AffineVAE, centerLikeMnist, toUnit } from '../../src/index.ts';
+import { type AffineVAE, type Pose, centerLikeMnist, frameImages, toUnit } from '../../src/index.ts';
 import { startBackend } from './backend.ts';
 import { DrawingPad } from './pad.ts';
 import { fromBase64, paintGrey } from './pixels.ts';
-import { type Analysis, type ModelInfo, analyse, fetchModel, listModels, renderLatent } from './session.ts';
+import { type Analysis, type ModelInfo, analyse, fetchModel, listModels, renderPose } from './session.ts';
 import './style.css';
 
 /**
@@ -18,8 +18,20 @@ const PREVIEW_SIZE = 56;
 
 let model: AffineVAE | null = null;
 let analysis: Analysis | null = null;
-/** The latent the big render shows: content from the input, warp from the sliders. */
-let z = new Float32Array(0);
+/** What the big render shows: the input's content latents, at the pose the sliders set. */
+let content = new Float32Array(0);
+type PoseKey = keyof Required<Pose>;
+const UPRIGHT: Required<Pose> = { rotation: 0, scaleX: 1, scaleY: 1, shear: 0, translateX: 0, translateY: 0 };
+let pose: Required<Pose> = { ...UPRIGHT };
+/** The pose sliders: what they set, their label and range (rotation in degrees). */
+const POSE_SLIDERS: { key: PoseKey; label: string; min: number; max: number; step: number }[] = [
+  { key: 'rotation', label: 'rotation', min: -180, max: 180, step: 1 },
+  { key: 'shear', label: 'shear', min: -1, max: 1, step: 0.01 },
+  { key: 'scaleX', label: 'scale x', min: 0.5, max: 2, step: 0.01 },
+  { key: 'scaleY', label: 'scale y', min: 0.5, max: 2, step: 0.01 },
+  { key: 'translateX', label: 'shift x', min: -0.5, max: 0.5, step: 0.01 },
+  { key: 'translateY', label: 'shift y', min: -0.5, max: 0.5, step: 0.01 },
+];
 let renderGeneration = 0;
 const models = new Map<string, Promise<AffineVAE>>();
 
@@ -35,10 +47,19 @@ function showError(err: unknown, fatal = false): void {
   if (fatal) document.body.dataset.state = 'error';
 }
 
-/** The pad's drawing framed as MNIST frames its digits, in [0, 1]. */
-function padInput(pad: DrawingPad): Float32Array {
+/**
+ * MNIST-sized digits (`n × 28 × 28`) as model `m` takes them: as they are, or in the middle of
+ * its larger frame (a model trained on `mnist-pose:` data takes 50 × 50).
+ */
+function forModel<T extends Float32Array | Uint8Array>(m: AffineVAE, digits: T, n: number): T {
+  const side = m.config.width;
+  return side > 28 && m.config.height === side ? frameImages(digits, n, 28, side) : digits;
+}
+
+/** The pad's drawing framed as MNIST frames its digits (then as the model's data), in [0, 1]. */
+function padInput(pad: DrawingPad, m: AffineVAE): Float32Array {
   const { grey, width, height } = pad.read();
-  return toUnit(centerLikeMnist(grey, width, height));
+  return forModel(m, toUnit(centerLikeMnist(grey, width, height)), 1);
 }
 
 /** A signed number, with no "−0" for values that round to zero. */
@@ -59,7 +80,7 @@ function update(pad: DrawingPad, final = true): void {
     bump(outputs);
     return;
   }
-  const x = padInput(pad);
+  const x = padInput(pad, model);
   analysis = analyse(model, x);
   $('error').hidden = true;
   paintGrey($<HTMLCanvasElement>('input'), x, size);
@@ -76,13 +97,17 @@ function update(pad: DrawingPad, final = true): void {
   bump(outputs);
 }
 
-/** Moves the sliders to `latent`; the warp ones to zero (the normalized pose) unless `withPose`. */
+/**
+ * Moves the sliders to `latent`'s content and to the upright pose, or to the pose the model
+ * reads in `latent` when `withPose`.
+ */
 function setLatent(latent: Float32Array, withPose: boolean, render = true): void {
   if (!model) return;
-  z = latent.slice();
-  if (!withPose) z.fill(0, model.config.contentDims);
+  content = latent.slice(0, model.config.contentDims);
+  const read = model.poseOf(latent)[0];
+  pose = withPose ? { rotation: read.rotation, scaleX: read.scaleX, scaleY: read.scaleY, shear: read.shear, translateX: read.translateX, translateY: read.translateY } : { ...UPRIGHT };
   document.querySelectorAll<HTMLInputElement>('#sliders input').forEach((s) => {
-    s.value = String(z[Number(s.dataset.index)]);
+    s.value = String(s.dataset.pose ? pose[s.dataset.pose as PoseKey] : content[Number(s.dataset.index)]);
     showSliderValue(s);
   });
   if (render) requestRender();
@@ -90,28 +115,28 @@ function setLatent(latent: Float32Array, withPose: boolean, render = true): void
 
 function showSliderValue(s: HTMLInputElement): void {
   const v = Number(s.value);
-  s.nextElementSibling!.textContent = s.dataset.angle ? `${fmt((v * 180) / Math.PI, 0)}°` : fmt(v);
+  s.nextElementSibling!.textContent = s.dataset.pose === 'rotation' ? `${fmt(v, 0)}°` : fmt(v);
 }
 
-/** One slider per content latent and per warp latent that acts, ranged by what it means. */
+/**
+ * The pose sliders (any rotation, shear, scale and shift: the decoder draws the content at any
+ * pose, whatever the warp family, through `decodeAt`), then one per content latent.
+ */
 function buildSliders(m: AffineVAE): void {
-  const zc = m.config.contentDims;
   const rows: string[] = [];
-  const row = (index: number, label: string, min: number, max: number, angle = false) =>
-    rows.push(`<label><span>${label}</span><input type="range" min="${min}" max="${max}" step="0.01" value="0"
-      data-index="${index}" ${angle ? 'data-angle="1"' : ''} aria-label="${label}"><output></output></label>`);
-  rows.push('<h3>warp</h3>');
-  // The warp family says which of its latents are worth a slider, and over what range.
-  m.warpFamily.latents.forEach((latent, k) => {
-    if (latent.slider) row(zc + k, latent.slider.angle ? 'rotation θ' : latent.name ?? `p${k}`, latent.slider.min, latent.slider.max, latent.slider.angle);
-  });
+  const row = (attribute: string, label: string, min: number, max: number, step: number, value: number) =>
+    rows.push(`<label><span>${label}</span><input type="range" min="${min}" max="${max}" step="${step}" value="${value}"
+      ${attribute} aria-label="${label}"><output></output></label>`);
+  rows.push('<h3>pose</h3>');
+  for (const p of POSE_SLIDERS) row(`data-pose="${p.key}"`, p.label, p.min, p.max, p.step, UPRIGHT[p.key]);
   rows.push('<h3>content</h3>');
-  for (let k = 0; k < zc; k++) row(k, `c${k + 1}`, -4, 4);
+  for (let k = 0; k < m.config.contentDims; k++) row(`data-index="${k}"`, `c${k + 1}`, -4, 4, 0.01, 0);
   $('sliders').innerHTML = rows.join('');
   document.querySelectorAll<HTMLInputElement>('#sliders input').forEach((s) => {
     showSliderValue(s);
     s.addEventListener('input', () => {
-      z[Number(s.dataset.index)] = Number(s.value);
+      if (s.dataset.pose) pose[s.dataset.pose as PoseKey] = Number(s.value);
+      else content[Number(s.dataset.index)] = Number(s.value);
       showSliderValue(s);
       requestRender();
     });
@@ -124,11 +149,11 @@ function requestRender(): void {
   const generation = ++renderGeneration;
   const stale = () => generation !== renderGeneration;
   const m = model;
-  const latent = z.slice();
+  const [c, p] = [content.slice(), { ...pose }];
   const canvas = $<HTMLCanvasElement>('render');
   canvas.dataset.pending = '1';
   void (async () => {
-    const preview = await renderLatent(m, latent, PREVIEW_SIZE, stale);
+    const preview = await renderPose(m, c, p, PREVIEW_SIZE, stale);
     if (!preview) return;
     const small = document.createElement('canvas');
     paintGrey(small, preview, PREVIEW_SIZE);
@@ -136,7 +161,7 @@ function requestRender(): void {
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(small, 0, 0, RENDER_SIZE, RENDER_SIZE);
     const start = performance.now();
-    const full = await renderLatent(m, latent, RENDER_SIZE, stale);
+    const full = await renderPose(m, c, p, RENDER_SIZE, stale);
     if (!full) return;
     paintGrey(canvas, full, RENDER_SIZE);
     $('render-time').textContent = `${RENDER_SIZE ** 2} decoder evaluations in ${((performance.now() - start) / 1000).toFixed(2)} s`;
@@ -147,11 +172,10 @@ function requestRender(): void {
 
 /** Test digits, upright and turned, beside what the current model makes of them. */
 function showGallery(m: AffineVAE): void {
-  const size = gallery.size;
+  const size = m.config.width;
   const n = gallery.labels.length;
   for (const kind of ['upright', 'rotated'] as const) {
-    const bytes = fromBase64(gallery[kind]);
-    const x = toUnit(bytes);
+    const x = forModel(m, toUnit(fromBase64(gallery[kind])), n);
     const normalized = m.normalize(x);
     const row = $(`gallery-${kind}`);
     row.innerHTML = '';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type AffineVAE, type Transform, gridValues, loadModel } from '../../src/index.ts';
+import { type AffineVAE, type Pose, type Transform, loadModel } from '../../src/index.ts';
 
 /** A model as `/models/index.json` lists it (see src/web/server.ts). */
 export interface ModelInfo {
@@ -55,30 +55,21 @@ export function analyse(model: AffineVAE, x: Float32Array): Analysis {
 }
 
 /**
- * Decodes latent `z` with its warp on a `size × size` grid: the coordinate decoder evaluated at
- * every point of a finer grid, a band of rows at a time so the page stays responsive and a
- * newer request can cut an old one short.
+ * Draws content latents at a pose on a `size × size` grid ({@link AffineVAE.decodeAt}): the
+ * coordinate decoder evaluated at every point of a finer grid, a band of rows at a time so the
+ * page stays responsive and a newer request can cut an old one short.
  * @returns `size²` floats, or null when `stale()` said to stop.
  */
-export async function renderLatent(model: AffineVAE, z: Float32Array, size: number, stale: () => boolean): Promise<Float32Array | null> {
-  const grid = gridValues(size, size); // size² × 2, (y, x)
+export async function renderPose(model: AffineVAE, content: Float32Array, pose: Pose, size: number, stale: () => boolean): Promise<Float32Array | null> {
   const out = new Float32Array(size * size);
   const rows = Math.max(1, Math.floor(8192 / size));
-  const zT = tf.tensor2d(z, [1, z.length]);
-  try {
-    for (let row = 0; row < size; row += rows) {
-      // A macrotask between bands: WASM's data() resolves at once, and without this the page
-      // would not see a pointer or slider event until the whole render is done.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (stale()) return null;
-      const end = Math.min(size, row + rows);
-      const band = tf.tensor2d(grid.subarray(2 * row * size, 2 * end * size), [(end - row) * size, 2]);
-      const image = model.decode(zT, true, band);
-      out.set(await image.data(), row * size);
-      tf.dispose([band, image]);
-    }
-    return out;
-  } finally {
-    zT.dispose();
+  for (let row = 0; row < size; row += rows) {
+    // A macrotask between bands: without it the page would not see a pointer or slider event
+    // until the whole render is done.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (stale()) return null;
+    const end = Math.min(size, row + rows);
+    out.set(model.decodeAt(content, [pose], size, [row, end]), row * size);
   }
+  return out;
 }
