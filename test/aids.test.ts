@@ -50,6 +50,25 @@ test('pixel subsampling: all pixels give the full MSE; random subsets average to
   model.dispose();
 });
 
+test('pixel subsampling: the summed likelihoods (bce, gaussian) of random subsets average to the whole image\'s', () => {
+  for (const likelihood of ['bce', 'gaussian'] as const) {
+    const config = { ...tinyConfig(8), loss: { ...tinyConfig(8).loss, likelihood } };
+    const model = new AffineVAE(config, { seed: 2 });
+    const { x, labels, eps } = batch(model);
+    const full = objective(model, x, labels, eps, 6, { training: false }).reconstruction.dataSync()[0];
+    const rng = new Rng(7);
+    let sum = 0;
+    const trials = 200;
+    for (let t = 0; t < trials; t++) {
+      const pick = rng.permutation(784).subarray(0, 100).sort();
+      sum += objective(model, x, labels, eps, 6, { training: false, pixelIndices: pick }).reconstruction.dataSync()[0];
+    }
+    // Summed over 100 of 784 pixels without the scaling, it would be an eighth of this.
+    assert.ok(Math.abs(sum / trials - full) < 0.05 * full, `${likelihood}: mean of subsets ${sum / trials} vs ${full}`);
+    model.dispose();
+  }
+});
+
 test('rotation augmentation: the offset enters the angle; warps without an angle refuse it', () => {
   const model = new AffineVAE({ ...tinyConfig(8), warp: 'rotation', warpDims: 1 }, { seed: 3 });
   const { x, labels, eps } = batch(model);

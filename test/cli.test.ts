@@ -48,9 +48,13 @@ test('user mistakes get one clear line and a non-zero exit', () => {
     ['--schedule', 'sideways', /argument 'sideways' is invalid/],
     ['--recipe', 'slow', /argument 'slow' is invalid/],
     ['--init', join(tempDir(), 'none'), /model directory .*none does not exist/],
+    ['--angle-search', '65', /'65' is outside \[0, 64\]/],
+    ['--dataset', 'mnist-pose:Q', /mnist-pose: needs U, N or upright/],
+    ['--dataset', 'mnist-pose:U,frame=9', /mnist-pose: bad parameter 'frame=9'/],
   ] as const) {
     assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
   }
+  assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'affine', '--angle-search', '4'), /angle search needs a warp with an angle latent, not affine/);
 });
 
 test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a tiny run', () => {

@@ -15,7 +15,7 @@ import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
-import { finiteNumber, nonNegativeInt, numberIn, poseSpec, positiveInt } from './options.ts';
+import { finiteNumber, intIn, nonNegativeInt, numberIn, poseSpec, positiveInt } from './options.ts';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -91,7 +91,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
     .option('--kl-warmup <epochs>', 'ramp the KL weight up from 0 over this many epochs', numberIn(0, 1e6))
     .option('--rotation-augment <deg>', 'turn encoder inputs by a known angle in ±deg and add it to θ (rotation presets)', numberIn(0, 180))
-    .option('--angle-search <k>', 'read each image at k turns (360/k degrees apart) and keep the best reconstruction: full-circle rotations (rotation presets; 0: off)', nonNegativeInt)
+    .option('--angle-search <k>', 'read each image at k turns (360/k degrees apart) and keep the best reconstruction: full-circle rotations (rotation presets; 0: off)', intIn(0, 64))
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')

@@ -15,6 +15,15 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** Commander parser for an integer in `[min, max]`. */
+export function intIn(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const n = nonNegativeInt(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`'${value}' is outside [${min}, ${max}]`);
+    return n;
+  };
+}
+
 /** Commander parser for a finite number option. */
 export function finiteNumber(value: string): number {
   const n = Number(value);

@@ -59,6 +59,6 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const image = model.engine.imageLoss(model.decoder, content, model.affineOf(warp), grid, target, kind, o.training ?? true);
 
     const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
-    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model));
+    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model), model.pixels);
   });
 }

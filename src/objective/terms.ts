@@ -63,6 +63,10 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  * @param logits `n × classes` predictor logits (the softmax is folded into the cross-entropy).
  * @param labels `n` class labels.
  * @param batch the size of the whole batch the chunk belongs to.
+ * @param prior the prior's standard deviation per latent (default 1).
+ * @param imagePixels pixels per whole image (default `pixels`): where fewer are scored, the summed
+ *   likelihoods (`bce`, `gaussian`) are scaled up by `imagePixels / pixels`, so that the estimate
+ *   of the whole image's term is unbiased and its balance with the KL is kept (`mse` is a mean).
  */
 export function lossParts(
   config: LossConfig,
@@ -74,12 +78,14 @@ export function lossParts(
   labels: tf.Tensor1D,
   batch: number,
   prior?: Float32Array,
+  imagePixels = pixels,
 ): LossParts {
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
     const mse = tf.div(image.sse, batch * pixels) as tf.Scalar;
-    const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch, bce: batch }[config.likelihood];
+    const scored = pixels / imagePixels;
+    const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch * scored, bce: batch * scored }[config.likelihood];
     const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;
     const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon, prior));
     const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
