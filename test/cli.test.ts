@@ -209,7 +209,10 @@ test('--init starts from a trained model and refuses another architecture; --min
     cli('train', '--out', join(dir, 'x'), '--init', base, '--hidden', '16', '--epochs', '1', ...common),
     /--init .*base: its architecture differs from this run's \(encoder widths 8\/8 vs 16\/16; decoder widths 8\/8 vs 16\/16; classifier widths 8 vs 16\)/,
   );
-  assertUserError(cli('train', '--out', join(dir, 'y'), '--init', base, '--preset', 'rotation', '--hidden', '8', ...common), /warp seed vs rotation/);
+  assertUserError(cli('train', '--out', join(dir, 'y'), '--init', base, '--preset', 'rotation', '--hidden', '8', ...common), /--init .*base is a seed model, not rotation/);
+  // The same preset typed again is the model's own: its widths and size stay (not the preset's 512s).
+  const again = cli('train', '--out', join(dir, 'w'), '--init', base, '--preset', 'seed', '--epochs', '1', ...common);
+  assert.equal(again.status, 0, again.stderr);
   assertUserError(cli('train', '--out', join(dir, 'z'), '--init', join(dir, 'none'), ...common), /model directory .*none does not exist/);
 
   const timed = cli('train', '--out', join(dir, 'timed'), '--hidden', '8', '--minutes', '0.25', ...common);

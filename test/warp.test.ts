@@ -139,7 +139,7 @@ test('a family is one object: a toy one registers, builds, trains a step and rep
   assert.throws(() => registerWarpFamily({ ...zoom }), /already registered/);
   assert.throws(() => registerWarpFamily({ ...zoom, name: 'Bad Name' }), /lower-case/);
   assert.throws(() => registerWarpFamily({ ...zoom, name: 'toy-angle', angle: 3 }), /not one of its latents/);
-  assert.throws(() => warpFamily('no-such-warp'), /unknown warp 'no-such-warp' \(known: seed, affine, rotation, rotation-translation, toy-zoom\)/);
+  assert.throws(() => warpFamily('no-such-warp'), /unknown warp 'no-such-warp' \(known: seed, affine, rotation, rotation-translation, none, toy-zoom\)/);
 
   const config = { ...tinyConfig(8), warp: 'toy-zoom', warpDims: 1, priors: { rotation: 0.5, translation: 0.25 } };
   const model = new AffineVAE(config, { seed: 2 });
@@ -156,5 +156,24 @@ test('a family is one object: a toy one registers, builds, trains a step and rep
   const { value, grads } = tf.variableGrads(() => objective(model, x, tf.tensor1d([1, 2], 'int32'), eps, 2).total, model.variables);
   assert.ok(Number.isFinite(value.dataSync()[0]));
   assert.ok(tf.max(tf.abs(grads[model.encoderMean.kernel.name])).dataSync()[0] > 0);
+  model.dispose();
+});
+
+test('the none warp is a plain VAE: no warp latents, reconstruction equals normalization, a training step runs', async () => {
+  const { buildModelConfig } = await import('../src/model/config.ts');
+  const { objective } = await import('../src/objective/objective.ts');
+  const config = buildModelConfig('none', { hidden: 16 });
+  assert.equal(config.warpDims, 0);
+  const model = new AffineVAE(config, { seed: 4 });
+  assert.equal(model.latent, config.contentDims);
+  const x = new Float32Array(3 * 784).map((_, i) => ((i * 31) % 97) / 97);
+  assert.deepEqual(model.reconstruct(x), model.normalize(x));
+  const pose = model.inferTransform(x)[0];
+  assert.deepEqual([pose.rotation, pose.scaleX, pose.scaleY, pose.shear, pose.translateX, pose.translateY].map((v) => v + 0), [0, 1, 1, 0, 0, 0]);
+  const { value, grads } = tf.variableGrads(() =>
+    objective(model, tf.tensor2d(x, [3, 784]), tf.tensor1d([1, 2, 3], 'int32'), tf.randomNormal([3, model.latent], 0, 1, 'float32', 1) as tf.Tensor2D, 3).total,
+  );
+  assert.ok(Number.isFinite(value.dataSync()[0]));
+  assert.ok(Object.values(grads).some((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]), 'some weights get a gradient');
   model.dispose();
 });

@@ -30,6 +30,8 @@ export interface ReportOptions {
   seed: number;
   /** Default: {@link EVALUATION_DEFAULTS}. */
   settings?: { name: string; ranges: TransformRanges }[];
+  /** What the test images are, where they are not upright digits (named in the report). */
+  testName?: string;
   /**
    * Where `test` holds posed images (`test.poses`): the same digits unposed, for scoring the
    * pose read-out against the applied poses.
@@ -59,7 +61,13 @@ export interface EvaluationReport {
   seed: number;
   /** Over `likelihoodImages` test images. `accuracy` samples z (as Keras' evaluate); `accuracyAtMean` uses the posterior mean. */
   likelihood: { images: number; mse: number; klNats: number; bceNegElbo: number; accuracy: number; accuracyAtMean: number };
+  /**
+   * 1-NN accuracy of the normalized test images (as given: upright MNIST digits, or a posed
+   * set's digits) against the normalized references.
+   */
   nearestNeighbourUpright: Record<string, number>;
+  /** What the test images are, where they are not upright digits (e.g. `MNIST(U)`). */
+  testName?: string;
   settings: SettingResult[];
   /** The applied poses of a posed test set, as the model reads them (see {@link ReportOptions.upright}). */
   appliedPose?: Omit<AppliedPoseRecovery, 'inferredRotation'>;
@@ -180,6 +188,7 @@ export function evaluationReport(
       seed: o.seed,
       likelihood,
       nearestNeighbourUpright,
+      ...(o.testName ? { testName: o.testName } : {}),
       settings,
       ...(appliedPose ? { appliedPose: (({ inferredRotation: _, ...rest }) => rest)(appliedPose) } : {}),
       ...(clustering ? { clustering } : {}),
@@ -221,7 +230,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 export function summaryTable(r: EvaluationReport): string[] {
   const names = Object.keys(r.nearestNeighbourUpright);
   const row = (label: string, values: Record<string, number>) => `| ${label} | ${names.map((n) => fmt(values[n])).join(' | ')} |`;
-  const lines = [`| measure | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`, row('1-NN accuracy, upright digits', r.nearestNeighbourUpright)];
+  const lines = [`| measure | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`, row(`1-NN accuracy, ${r.testName ? `${r.testName} test digits` : 'upright digits'}`, r.nearestNeighbourUpright)];
   for (const s of r.settings) {
     const range = `rotation ±${s.ranges.rotation}°, shear ±${s.ranges.shear}, scale ±${s.ranges.scale}`;
     lines.push(row(`invariance, ${s.name} (${range}); lower is better`, s.invariance));
@@ -235,7 +244,7 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
   const lines = [
     `# Evaluation of ${model}`,
     '',
-    `${r.images} test digits, ${r.references} training digits as 1-NN references, seed ${r.seed}.`,
+    `${r.images} test digits${r.testName ? ` (${r.testName})` : ''}, ${r.references} training digits as 1-NN references, seed ${r.seed}.`,
     '',
     '## Likelihood and reconstruction',
     '',
@@ -258,13 +267,22 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
     const p = s.pose;
     lines.push(`| ${s.name} | ${p.rotationErrorDeg.toFixed(2)} | ${fmt(p.rotationCorrelation)} | ${fmt(p.shearError)} | ${fmt(p.shearCorrelation)} | ${fmt(p.scaleError)} | ${fmt(p.scaleCorrelation)} |`);
   }
+  lines.push(...poseAndClusteringSections(r));
+  lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`), '');
+  return lines.join('\n');
+}
+
+/** The applied-pose and clustering sections of a report (Markdown; empty where it has neither). */
+export function poseAndClusteringSections(r: EvaluationReport): string[] {
+  const lines: string[] = [];
   if (r.appliedPose) {
     const p = r.appliedPose;
     lines.push(
       '',
       '## Applied poses (the model)',
       '',
-      `The pose read on each posed test image minus the pose read on the same digit upright, against the pose the data set applied (${p.images} images).`,
+      `The pose read on each posed test image minus the pose read on the same digit upright, against the pose the data set applied (${p.images} images). ` +
+        'The shift read is the posed digit\'s centre less the upright digit\'s centre turned by the read rotation.',
       '',
       '| rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | translation corr. x | translation corr. y | translation error (px) |',
       '|---|---|---|---|---|---|---|',
@@ -284,6 +302,5 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
       ...r.clustering.map((c) => `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`),
     );
   }
-  lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`), '');
-  return lines.join('\n');
+  return lines;
 }

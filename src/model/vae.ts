@@ -315,7 +315,7 @@ export class AffineVAE {
     for (let k = 0; k < (options.passes ?? UNWARP_PASSES); k++) {
       // Only the first pass searches: later ones read what is left of the pose of an image
       // already turned near upright.
-      const poses = this.poseOf(this.latentValues(current, options, k === 0));
+      const poses = this.inferTransform(current, { ...options, search: k === 0 });
       // canonical(g) = current(T₂·g + t₂) = observed(T·(T₂·g + t₂) + t) = observed(T·T₂·g + T·t₂ + t)
       t = poses.map((p, i) => add(apply(T[i], [p.translateX, p.translateY]), t[i]));
       T = poses.map((p, i) => multiply(T[i], p.matrix));
@@ -384,11 +384,12 @@ export class AffineVAE {
   /**
    * The pose the encoder infers for each image: the effective warp, canonical → observed,
    * decomposed into rotation, scale, shear and translation (see `model/transform.ts`).
-   * From the posterior mean unless `sample` is set.
+   * From the posterior mean unless `sample` is set; with the model's angle search unless `search`
+   * is false.
    * @param images `n × P` floats in [0, 1].
    */
-  inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> = {}): Transform[] {
-    return this.poseOf(this.latentValues(images, options));
+  inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> & { search?: boolean } = {}): Transform[] {
+    return this.poseOf(this.latentValues(images, options, options.search ?? true));
   }
 
   /** The pose (as in {@link inferTransform}) that latents `n × L` (content, then warp) encode. */

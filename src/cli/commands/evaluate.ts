@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { slice } from '../../data/dataset.ts';
 import { meanLatentAccuracy } from '../../eval/classifier.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
-import { EVALUATION_DEFAULTS, evaluationReport, reportMarkdown, summaryTable } from '../../eval/report.ts';
+import { EVALUATION_DEFAULTS, evaluationReport, poseAndClusteringSections, reportMarkdown, summaryTable } from '../../eval/report.ts';
 import { loadDataset, poseDistribution } from '../../io/datasets.ts';
 import type { ImageSet } from '../../data/dataset.ts';
 import type { AffineVAE } from '../../model/vae.ts';
@@ -75,6 +75,7 @@ export async function evaluateCommand(
           seed: o.seed,
           settings,
           upright,
+          testName: posed ? o.dataset : undefined,
           clustering: o.restarts > 0 && labelled ? { sets: clusterSets, restarts: o.restarts, others: plain ? [{ name: o.plain!, model: plain }] : [] } : undefined,
         });
       } finally {
@@ -87,7 +88,7 @@ export async function evaluateCommand(
       writeFileAtomic(join(o.report, 'report.md'), md);
       for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
       for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(o.report, `${name}.svg`), svg);
-      process.stdout.write(summaryTable(report).join('\n') + '\n');
+      process.stdout.write([...summaryTable(report), ...poseAndClusteringSections(report)].join('\n') + '\n');
       log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);
       return 0;
     }

@@ -144,8 +144,12 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     const typed: ConfigOverrides = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
     if (o.init) {
       init = await loadModelDir(o.init, { engine: ctx.engine.engine, warn: () => {} });
-      // The architecture is the trained model's, unless a preset is typed (then it must match).
-      modelConfig = o.given?.includes('preset') ? buildModelConfig(o.preset, typed) : applyOverrides(init.config, typed);
+      // The architecture is the trained model's; a typed preset must be its preset.
+      if (o.given?.includes('preset') && o.preset !== init.config.preset) {
+        init.dispose();
+        throw new UserError(`--init ${o.init} is a ${init.config.preset} model, not ${o.preset}: drop --preset, or train from scratch`);
+      }
+      modelConfig = applyOverrides(init.config, typed);
       const differences = architectureDifferences(init.config, modelConfig);
       if (differences.length) {
         init.dispose();
