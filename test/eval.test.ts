@@ -121,6 +121,13 @@ test('appliedPoseRecovery: a reader of the true pose scores 1 and 0; half-turn f
   const flipped = appliedPoseRecovery(reader((i) => i % 2 === 0), posed, upright);
   assert.ok(Math.abs(flipped.rotationErrorDeg - 90) < 1e-6, `${flipped.rotationErrorDeg}`);
   assert.ok(flipped.rotationErrorDegModHalfTurn < 1e-6);
+  assert.equal(flipped.flipped, 0.5);
+  assert.equal(exact.flipped, 0);
+  // Per digit: the flipped half's error is 180°, the rest 0°, so each class's mean is 180 × its flipped share.
+  for (let c = 0; c < 10; c++) {
+    const mine = Array.from(posed.labels!).flatMap((l, i) => (l === c ? [i % 2 === 0 ? 180 : 0] : []));
+    assert.ok(Math.abs(flipped.rotationErrorByDigit[c] - mine.reduce((a, b) => a + b, 0) / mine.length) < 1e-6, `digit ${c}`);
+  }
   assert.ok(flipped.rotationCorrelation < 0.5);
   assert.throws(() => appliedPoseRecovery(reader(() => false), { ...posed, poses: undefined }, upright), /keeps no poses/);
 });

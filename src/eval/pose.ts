@@ -21,6 +21,10 @@ export interface AppliedPoseRecovery {
   rotationErrorDegNo69: number;
   /** The same, counting a reading off by a half turn as right (what a 6/9-blind code can do). */
   rotationErrorDegModHalfTurn: number;
+  /** The share of digits read more than 90° off: half-turn flips. */
+  flipped: number;
+  /** Mean rotation error per digit class 0–9 (NaN for a class with no images; empty without labels). */
+  rotationErrorByDigit: number[];
   /**
    * Pearson correlation of the shift read (the posed digit's centre less the upright digit's,
    * turned by the read rotation) with the applied shift, x and y.
@@ -76,6 +80,8 @@ export function appliedPoseRecovery(model: AffineVAE, posed: ImageSet, upright: 
     rotationErrorDeg: mean(errors),
     rotationErrorDegNo69: mean(errors.filter((_, i) => !labels || (labels[i] !== 6 && labels[i] !== 9))),
     rotationErrorDegModHalfTurn: mean(errors.map((e) => Math.min(e, 180 - e))),
+    flipped: errors.filter((e) => e > 90).length / n,
+    rotationErrorByDigit: labels ? Array.from({ length: 10 }, (_, c) => (errors.some((_, i) => labels[i] === c) ? mean(errors.filter((_, i) => labels[i] === c)) : NaN)) : [],
     translationCorrelationX: pearson(shifts.map((s) => s[0]), Array.from({ length: n }, (_, i) => applied[3 * i + 1])),
     translationCorrelationY: pearson(shifts.map((s) => s[1]), Array.from({ length: n }, (_, i) => applied[3 * i + 2])),
     translationErrorPx: mean(distances),

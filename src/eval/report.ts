@@ -284,10 +284,20 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
       `The pose read on each posed test image minus the pose read on the same digit upright, against the pose the data set applied (${p.images} images). ` +
         'The shift read is the posed digit\'s centre less the upright digit\'s centre turned by the read rotation.',
       '',
-      '| rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | translation corr. x | translation corr. y | translation error (px) |',
-      '|---|---|---|---|---|---|---|',
-      `| ${fmt(p.rotationCorrelation)} | ${p.rotationErrorDeg.toFixed(2)} | ${p.rotationErrorDegNo69.toFixed(2)} | ${p.rotationErrorDegModHalfTurn.toFixed(2)} | ${fmt(p.translationCorrelationX)} | ${fmt(p.translationCorrelationY)} | ${p.translationErrorPx.toFixed(2)} |`,
+      '| rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | read over 90° off | translation corr. x | translation corr. y | translation error (px) |',
+      '|---|---|---|---|---|---|---|---|',
+      `| ${fmt(p.rotationCorrelation)} | ${p.rotationErrorDeg.toFixed(2)} | ${p.rotationErrorDegNo69.toFixed(2)} | ${p.rotationErrorDegModHalfTurn.toFixed(2)} | ${fmt(p.flipped)} | ${fmt(p.translationCorrelationX)} | ${fmt(p.translationCorrelationY)} | ${p.translationErrorPx.toFixed(2)} |`,
     );
+    if (p.rotationErrorByDigit.length) {
+      lines.push(
+        '',
+        'Mean rotation error by digit (°):',
+        '',
+        `| ${p.rotationErrorByDigit.map((_, c) => c).join(' | ')} |`,
+        `|${p.rotationErrorByDigit.map(() => '---').join('|')}|`,
+        `| ${p.rotationErrorByDigit.map((e) => (Number.isFinite(e) ? e.toFixed(1) : 'n/a')).join(' | ')} |`,
+      );
+    }
   }
   if (r.clustering) {
     lines.push(
