@@ -1,9 +1,12 @@
 /**
- * A quick look at a model's pose read-out on a posed data set (a few hundred test images):
- *   node --import tsx scripts/pose-check.ts --model DIR [--dataset mnist-pose:U] [--limit 500] [--search K]
- * `evaluate --report` gives the whole evaluation; this is for watching a run.
+ * The pose a model reads on a posed data set, against the applied poses (a few hundred test
+ * images), at one or more angle-search sizes:
+ *   node --import tsx scripts/pose-check.ts --model DIR [--dataset mnist-pose:U] [--limit 500] [--search 1,2,4,8] [--json FILE]
+ * `--search` overrides the model's own K at read-out (1: a single encoder pass). `evaluate
+ * --report` gives the whole evaluation; this is for watching a run and comparing search sizes.
  */
 import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { slice } from '../src/data/dataset.ts';
 import { appliedPoseRecovery } from '../src/eval/pose.ts';
 import { loadDataset, poseDistribution } from '../src/io/datasets.ts';
@@ -15,15 +18,24 @@ const o = new Command()
   .requiredOption('--model <dir>')
   .option('--dataset <spec>', 'a mnist-pose: set', 'mnist-pose:U')
   .option('--limit <n>', 'test images', Number, 500)
-  .option('--search <k>', 'override the model angle search', Number)
+  .option('--search <list>', 'angle-search sizes to read with (default: the model\'s own)')
+  .option('--json <file>', 'write the results here')
   .parse()
   .opts();
 await selectBackend();
 const model = await loadModelDir(o.model, { engine: chooseEngine().engine });
-if (o.search !== undefined) (model.config as { angleSearch?: number }).angleSearch = o.search;
 const d = poseDistribution(o.dataset.split(':')[1]);
 const posed = slice(loadDataset(o.dataset, 'test'), 0, o.limit);
 const upright = slice(loadDataset(`mnist-pose:upright,frame=${d.frame}`, 'test'), 0, o.limit);
-const t0 = performance.now();
-const { inferredRotation, ...r } = appliedPoseRecovery(model, posed, upright);
-console.log(JSON.stringify({ ...r, seconds: (performance.now() - t0) / 1000 }, null, 1));
+const sizes: number[] = o.search ? String(o.search).split(',').map(Number) : [model.config.angleSearch ?? 0];
+const config = model.config as { angleSearch?: number };
+const results = [];
+for (const k of sizes) {
+  config.angleSearch = k <= 1 ? 0 : k;
+  const t0 = performance.now();
+  const { inferredRotation: _, rotationErrorByDigit, ...r } = appliedPoseRecovery(model, posed, upright);
+  const row = { search: k, ...r, rotationErrorByDigit: rotationErrorByDigit.map((e) => Number(e.toFixed(2))), seconds: (performance.now() - t0) / 1000 };
+  console.log(JSON.stringify(row));
+  results.push(row);
+}
+if (o.json) writeFileSync(o.json, JSON.stringify({ command: process.argv.slice(1).join(' '), model: o.model, dataset: o.dataset, images: posed.n, results }, null, 1) + '\n');
