@@ -121,3 +121,46 @@ test('mnist-pose: digits framed 50 × 50, moved by the poses kept beside them; p
     assert.throws(() => loadDataset(bad, 'test'), (err: Error) => err instanceof UserError && /mnist-pose/.test(err.message), bad);
   }
 });
+
+test('colour data: IDX N×H×W×C round trip, mnist-colour tints ink and background, and grey models refuse colour in one line', async () => {
+  const { readIdxImages, writeIdxImages } = await import('../src/io/idx-file.ts');
+  const { slice } = await import('../src/data/dataset.ts');
+  const { luminance } = await import('../src/io/coloured.ts');
+  const { requireChannels } = await import('../src/io/datasets.ts');
+  const dir = tempDir();
+  // IDX with a trailing channel dimension: written and read back exactly, channels kept.
+  const rgb = Uint8Array.from({ length: 2 * 5 * 4 * 3 }, (_, i) => (i * 37) % 256);
+  const path = join(dir, 'rgb.idx');
+  writeIdxImages(path, rgb, 2, 5, 4, 3);
+  const back = readIdxImages(path);
+  assert.deepEqual([back.n, back.height, back.width, back.channels], [2, 5, 4, 3]);
+  assert.deepEqual(back.images, rgb);
+  assert.deepEqual(slice(back, 1, 2).images, rgb.subarray(60, 120), 'a slice takes whole pixels of every channel');
+  writeFileSync(join(dir, 'five.idx'), encodeIdx(new Uint8Array(2 * 2 * 2 * 5), [2, 2, 2, 5]));
+  assert.throws(() => readIdxImages(join(dir, 'five.idx')), (err: Error) => err instanceof UserError && /5 channels \(1 to 4 are read\)/.test(err.message));
+  writeFileSync(join(dir, 'rank5.idx'), encodeIdx(new Uint8Array(2), [1, 1, 1, 1, 2]));
+  assert.throws(() => readIdxImages(join(dir, 'rank5.idx')), /expected uint8 images N×H×W or N×H×W×C/);
+
+  // Coloured MNIST: each image two colours, mixed by the grey digit; seeded.
+  const grey = loadMnist('test');
+  const colour = loadDataset('mnist-colour', 'test');
+  assert.deepEqual([colour.n, colour.height, colour.width, colour.channels], [10000, 28, 28, 3]);
+  assert.deepEqual(colour.labels, grey.labels);
+  assert.deepEqual(loadDataset('mnist-colour', 'test').images.subarray(0, 3 * 784 * 5), colour.images.subarray(0, 3 * 784 * 5));
+  assert.ok(hasTestPart('mnist-colour'));
+  let checked = 0;
+  for (let i = 0; checked < 20; i++) {
+    const px = (k: number) => Array.from(colour.images.subarray(3 * (i * 784 + k), 3 * (i * 784 + k) + 3));
+    const blank = Array.from({ length: 784 }, (_, k) => k).find((k) => grey.images[i * 784 + k] === 0)!;
+    const full = Array.from({ length: 784 }, (_, k) => k).find((k) => grey.images[i * 784 + k] === 255);
+    if (full === undefined) continue; // a digit with no fully inked pixel shows no pure ink colour
+    checked++;
+    const [bg, ink] = [px(blank), px(full)];
+    // Every background pixel has the background's colour; ink and background differ in luminance.
+    for (let k = 0; k < 784; k++) if (grey.images[i * 784 + k] === 0) assert.deepEqual(px(k), bg);
+    const l = (c: number[]) => luminance(c[0] / 255, c[1] / 255, c[2] / 255);
+    assert.ok(Math.abs(l(ink) - l(bg)) > 0.33 - 0.01, `image ${i}: ${ink} on ${bg}`);
+  }
+  assert.throws(() => requireChannels(colour, 1, 'mnist-colour'), (err: Error) => err instanceof UserError && /mnist-colour holds 3-channel images, the model takes 1 \(colour models are not supported yet\)/.test(err.message));
+  requireChannels(grey, 1, 'mnist');
+});

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import type { ImageSet } from '../data/dataset.ts';
 import { UserError } from '../io/files.ts';
 import { readIdxImages, writeIdxImages } from '../io/idx-file.ts';
+import { requireChannels } from '../io/datasets.ts';
 import { MAX_IMAGE_PIXELS, readPngAsInput, writeGreyPng } from '../io/png.ts';
 import { tile, upscale } from '../render/figure.ts';
 import { toBytes } from '../data/pixels.ts';
@@ -19,6 +20,7 @@ export function readInputImages(path: string, height: number, width: number, war
   }
   if (ext === '.idx' || ext === '.gz' || ext === '' || path.includes('-ubyte')) {
     const set = readIdxImages(path);
+    requireChannels(set, 1, path);
     if (set.height !== height || set.width !== width) {
       throw new UserError(`${path}: images are ${set.height}×${set.width}, the model takes ${height}×${width}`);
     }

@@ -5,9 +5,14 @@ import { toUnit } from './pixels.ts';
  * made on demand, one batch at a time.
  */
 
-/** A set of grey images `n × height × width` (uint8, row-major) with optional class labels. */
+/**
+ * A set of images `n × height × width` (uint8, row-major; with `channels` > 1 each pixel's
+ * channels are adjacent, `n × height × width × channels`) with optional class labels.
+ */
 export interface ImageSet {
   images: Uint8Array;
+  /** Values per pixel: 1 (grey, the default when absent) or 2–4 (e.g. RGB). */
+  channels?: number;
   labels?: Uint8Array;
   /**
    * The pose each image was given, where the set was made by posing upright images
@@ -31,12 +36,18 @@ export function pixelsOf(set: Pick<ImageSet, 'height' | 'width'>): number {
   return set.height * set.width;
 }
 
+/** Values per image: pixels times channels. */
+export function valuesPerImage(set: Pick<ImageSet, 'height' | 'width' | 'channels'>): number {
+  return set.height * set.width * (set.channels ?? 1);
+}
+
 /** The images `[start, end)` of a set, as views (no copy). */
 export function slice(set: ImageSet, start: number, end: number): ImageSet {
-  const p = pixelsOf(set);
+  const p = valuesPerImage(set);
   end = Math.min(end, set.n);
   return {
     images: set.images.subarray(start * p, end * p),
+    ...(set.channels !== undefined ? { channels: set.channels } : {}),
     labels: set.labels?.subarray(start, end),
     ...(set.poses ? { poses: set.poses.subarray(3 * start, 3 * end) } : {}),
     n: end - start,

@@ -131,15 +131,22 @@ export function encodeIdx(data: Uint8Array, shape: number[]): Uint8Array {
   return out;
 }
 
-/** Checks that an IDX array holds uint8 images `N × H × W` and returns them as such. */
-export function asImages(arr: IdxArray, source: string): { images: Uint8Array; n: number; height: number; width: number } {
-  if (arr.type !== 'uint8' || arr.shape.length !== 3) {
-    throw new IdxError(source, `expected uint8 images N×H×W (magic ${IDX_IMAGES_MAGIC}), got ${arr.type} [${arr.shape.join('×')}]`);
+/** The most channels an image may have (grey, grey + alpha, RGB, RGBA). */
+export const MAX_CHANNELS = 4;
+
+/**
+ * Checks that an IDX array holds uint8 images, `N × H × W` (grey) or `N × H × W × C` (C channels
+ * per pixel, 1 to {@link MAX_CHANNELS}), and returns them as such.
+ */
+export function asImages(arr: IdxArray, source: string): { images: Uint8Array; n: number; height: number; width: number; channels: number } {
+  if (arr.type !== 'uint8' || (arr.shape.length !== 3 && arr.shape.length !== 4)) {
+    throw new IdxError(source, `expected uint8 images N×H×W or N×H×W×C (magic ${IDX_IMAGES_MAGIC} or 0x00000804), got ${arr.type} [${arr.shape.join('×')}]`);
   }
-  const [n, height, width] = arr.shape;
+  const [n, height, width, channels = 1] = arr.shape;
   if (n === 0) throw new IdxError(source, 'it holds no images');
   if (height === 0 || width === 0) throw new IdxError(source, `its images are ${height}×${width}`);
-  return { images: arr.data as Uint8Array, n, height, width };
+  if (channels < 1 || channels > MAX_CHANNELS) throw new IdxError(source, `its images have ${channels} channels (1 to ${MAX_CHANNELS} are read)`);
+  return { images: arr.data as Uint8Array, n, height, width, channels };
 }
 
 /** Checks that an IDX array holds uint8 labels `N` and returns them. */

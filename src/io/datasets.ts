@@ -10,6 +10,7 @@ import { loadMnist } from './mnist.ts';
 import { MAX_IMAGE_PIXELS, decodeImage } from './png.ts';
 import { toBytes, toUnit } from '../data/pixels.ts';
 import { MNIST_N, MNIST_U, type PoseDistribution, drawPoses, posedSet } from './posed.ts';
+import { colouredSet } from './coloured.ts';
 
 /** Where Debian's `dataset-fashion-mnist` package puts its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -33,7 +34,9 @@ export interface DatasetOptions {
  * - `mnist-pose:U`, `mnist-pose:N`, `mnist-pose:upright`: the anchors' benchmark (see
  *   {@link poseDistribution}): digits in a 50 × 50 frame, turned and shifted by a seeded pose
  *   kept in `ImageSet.poses`; parameters may follow, `mnist-pose:U,frame=64,rotation=90,shift=4`;
- * - `idx:IMAGES[,LABELS]`: IDX files (gzipped or not), any size;
+ * - `mnist-colour`: MNIST with each digit's ink and background in seeded random colours (RGB);
+ * - `idx:IMAGES[,LABELS]`: IDX files (gzipped or not), any size, grey (`N×H×W`) or with
+ *   channels (`N×H×W×C`);
  * - `dir:PATH`: a folder of PNG/JPEG images, any size, made grey, resized with the aspect kept and
  *   padded; files that cannot be read are reported and skipped. Labels come from a numeric
  *   sub-folder name (`PATH/3/*.png`) when there is one.
@@ -60,6 +63,8 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
       const digits = loadMnist(part);
       return posedSet(digits, d, drawPoses(digits.n, d, part === 'train' ? 1 : 2));
     }
+    case 'mnist-colour':
+      return colouredSet(loadMnist(part), part === 'train' ? 1 : 2);
     case 'idx': {
       const [images, labels] = arg.split(',');
       if (!images) throw new UserError('idx: needs a path, e.g. idx:digits.idx or idx:images.idx,labels.idx');
@@ -68,13 +73,24 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
     case 'dir':
       return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}), o.maxImagePixels);
     default:
-      throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, mnist-pose:U|N|upright, idx:PATH or dir:PATH)`);
+      throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, mnist-pose:U|N|upright, mnist-colour, idx:PATH or dir:PATH)`);
+  }
+}
+
+/**
+ * Refuses a set whose images have other than `channels` channels, in one line naming it (the
+ * models take grey images: colour models are not built yet).
+ */
+export function requireChannels(set: ImageSet, channels: number, name: string): void {
+  const have = set.channels ?? 1;
+  if (have !== channels) {
+    throw new UserError(`${name} holds ${have}-channel images, the model takes ${channels} (${channels === 1 ? 'colour models are not supported yet' : 'convert the data'})`);
   }
 }
 
 /** Whether a data set has a separate test part (`idx:` and `dir:` do not). */
 export function hasTestPart(spec: string): boolean {
-  return ['mnist', 'fashion-mnist', 'mnist-rot', 'mnist-pose'].includes(spec.split(':')[0]);
+  return ['mnist', 'fashion-mnist', 'mnist-rot', 'mnist-pose', 'mnist-colour'].includes(spec.split(':')[0]);
 }
 
 /**

@@ -44,7 +44,10 @@ function gunzipIdx(raw: Uint8Array, path: string): Uint8Array {
   }
 }
 
-/** Reads uint8 images `N × H × W` and, optionally, their labels (checked to match in count). */
+/**
+ * Reads uint8 images `N × H × W` (or `N × H × W × C`: `channels` is then set) and, optionally,
+ * their labels (checked to match in count).
+ */
 export function readIdxImages(imagesPath: string, labelsPath?: string): ImageSet {
   const wrap = <T>(f: () => T): T => {
     try {
@@ -54,16 +57,20 @@ export function readIdxImages(imagesPath: string, labelsPath?: string): ImageSet
       throw err;
     }
   };
-  const { images, n, height, width } = wrap(() => asImages(readIdxFile(imagesPath), imagesPath));
-  if (!labelsPath) return { images, n, height, width };
+  const { images, n, height, width, channels } = wrap(() => asImages(readIdxFile(imagesPath), imagesPath));
+  const set: ImageSet = { images, n, height, width, ...(channels > 1 ? { channels } : {}) };
+  if (!labelsPath) return set;
   const labels = wrap(() => asLabels(readIdxFile(labelsPath), labelsPath));
   if (labels.length !== n) {
     throw new UserError(`${labelsPath}: ${labels.length} labels do not match the ${n} images of ${imagesPath}`);
   }
-  return { images, labels, n, height, width };
+  return { ...set, labels };
 }
 
-/** Writes uint8 images as an uncompressed IDX file (magic 2051). */
-export function writeIdxImages(path: string, images: Uint8Array, n: number, height: number, width: number): void {
-  writeFileAtomic(path, encodeIdx(images, [n, height, width]));
+/**
+ * Writes uint8 images as an uncompressed IDX file: `N × H × W` (magic 2051), or `N × H × W × C`
+ * for `channels` > 1.
+ */
+export function writeIdxImages(path: string, images: Uint8Array, n: number, height: number, width: number, channels = 1): void {
+  writeFileAtomic(path, encodeIdx(images, channels > 1 ? [n, height, width, channels] : [n, height, width]));
 }

@@ -4,7 +4,7 @@ import { slice } from '../../data/dataset.ts';
 import { meanLatentAccuracy } from '../../eval/classifier.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
 import { EVALUATION_DEFAULTS, evaluationReport, poseAndClusteringSections, reportMarkdown, summaryTable } from '../../eval/report.ts';
-import { loadDataset, poseDistribution } from '../../io/datasets.ts';
+import { loadDataset, poseDistribution, requireChannels } from '../../io/datasets.ts';
 import type { ImageSet } from '../../data/dataset.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
@@ -38,6 +38,7 @@ export async function evaluateCommand(
     const { warn, maxImagePixels } = ctx;
     const size = model.config.height === model.config.width ? model.config.height : undefined;
     let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels });
+    requireChannels(test, 1, o.dataset);
     if (test.height !== model.config.height || test.width !== model.config.width) {
       throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
     }

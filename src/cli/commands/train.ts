@@ -6,7 +6,7 @@ import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
 import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files.ts';
-import { hasTestPart, loadDataset } from '../../io/datasets.ts';
+import { hasTestPart, loadDataset, requireChannels } from '../../io/datasets.ts';
 import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
 import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig } from '../../model/config.ts';
@@ -189,6 +189,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
 
   const { warn, maxImagePixels } = ctx;
   let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels });
+  requireChannels(data, 1, dataset);
   if (limit !== undefined) data = slice(data, 0, limit);
   if (!o.resume && !init) modelConfig = { ...modelConfig, height: data.height, width: data.width };
   if (!o.resume && modelConfig.loss.crossEntropy > 0 && !o.given?.includes('ceWeight') && new Set(data.labels ?? []).size < 2) {
