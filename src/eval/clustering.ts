@@ -30,16 +30,6 @@ export interface ClusteredModel {
   model: AffineVAE;
 }
 
-/** Content latents (posterior means, `n × Zc`) of `images`. */
-export function contentLatents(model: AffineVAE, images: Float32Array): Float32Array {
-  const { mean } = model.posterior(images);
-  const [l, zc] = [model.latent, model.config.contentDims];
-  const n = mean.length / l;
-  const out = new Float32Array(n * zc);
-  for (let i = 0; i < n; i++) out.set(mean.subarray(i * l, i * l + zc), i * zc);
-  return out;
-}
-
 /**
  * k-means (`restarts` k-means++ restarts each) on pixels, moment-normalized pixels and each
  * model's content latents, for each labelled image set.
@@ -56,7 +46,7 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
       { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true), dims: set.height * set.width, sawLabels: null },
       ...models.map((m) => ({
         name: `${m.name} content latents`,
-        values: contentLatents(m.model, x),
+        values: m.model.content(x),
         dims: m.model.config.contentDims,
         sawLabels: m.model.config.loss.crossEntropy > 0,
       })),

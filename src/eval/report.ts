@@ -147,13 +147,14 @@ export function evaluationReport(
     settings.push({ name: s.name, ranges: s.ranges, invariance: inv, nearestNeighbourTransformed: nn, pose });
   }
 
-  let appliedPose: AppliedPoseRecovery | undefined;
+  let appliedPose: EvaluationReport['appliedPose'];
   if (o.upright) {
-    appliedPose = appliedPoseRecovery(model, test, o.upright);
-    inferredRotations.applied = appliedPose.inferredRotation;
+    const { inferredRotation, ...rest } = appliedPoseRecovery(model, test, o.upright);
+    appliedPose = rest;
+    inferredRotations.applied = inferredRotation;
     charts['angle-scatter-applied'] = scatterSvg(
       Array.from({ length: test.n }, (_, i) => test.poses![3 * i]),
-      appliedPose.inferredRotation,
+      inferredRotation,
       [-180, 180],
       'Read against applied rotation, posed test set',
       'applied rotation (degrees)',
@@ -190,7 +191,7 @@ export function evaluationReport(
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),
       settings,
-      ...(appliedPose ? { appliedPose: (({ inferredRotation: _, ...rest }) => rest)(appliedPose) } : {}),
+      ...(appliedPose ? { appliedPose } : {}),
       ...(clustering ? { clustering } : {}),
       verdicts,
     },

@@ -197,37 +197,55 @@ export class AffineVAE {
    * @returns `n` turns, degrees.
    */
   searchAngles(images: Float32Array, score: Int32Array = this.scorePoints()): Float32Array {
-    const n = images.length / this.pixels;
+    return this.search(images, score).turns;
+  }
+
+  /**
+   * The angle search of {@link searchAngles}: each image's winning turn, and the winning reading
+   * (`n × L` posterior means, the angle turned back, and scales), which is the posterior of a
+   * model that searches. With no search configured, the one candidate is no turn.
+   */
+  private search(images: Float32Array, score: Int32Array): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
+    const [p, l] = [this.pixels, this.latent];
+    const n = images.length / p;
+    const candidates = Math.max(1, this.config.angleSearch ?? 0);
     const turns = new Float32Array(n);
-    const candidates = this.config.angleSearch ?? 0;
-    if (candidates === 0) return turns;
+    const [mean, scale] = [new Float32Array(n * l), new Float32Array(n * l)];
     const best = new Float64Array(n).fill(Infinity);
     const idx = tf.tensor1d(score, 'int32');
     const grid = tf.gather(this.grid, idx);
     const chunk = 256;
     try {
-      for (let k = 0; k < candidates; k++) {
-        const alpha = (360 * k) / candidates;
-        const turned = k === 0 ? images : this.turned(images, new Float32Array(n).fill(alpha));
-        for (let start = 0; start < n; start += chunk) {
-          const end = Math.min(n, start + chunk);
-          const errors = valuesOf(() => {
-            const mean = this.encode(tf.tensor2d(turned.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels])).mean;
-            const { content, warp } = this.split(mean);
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        const part = images.subarray(start * p, end * p);
+        const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), idx, 1));
+        for (let k = 0; k < candidates; k++) {
+          const alpha = (360 * k) / candidates;
+          const input = alpha === 0 ? part : this.turned(part, new Float32Array(end - start).fill(alpha));
+          const reading = tf.tidy(() => {
+            const posterior = this.encode(tf.tensor2d(input, [end - start, p]));
+            const { content, warp } = this.split(posterior.mean);
             const back = this.offsetAngle(warp, tf.fill([end - start], (-alpha * Math.PI) / 180) as tf.Tensor1D);
             const y = this.engine.decode(this.decoder, content, this.affineOf(back), grid);
-            const target = tf.gather(tf.tensor2d(images.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels]), idx, 1);
-            return tf.sum(tf.square(tf.sub(y, target)), 1);
+            return [tf.sum(tf.square(tf.sub(y, target)), 1), tf.concat([content, back], 1), posterior.scale];
           });
+          const [errors, m, sc] = reading.map((t) => t.dataSync() as Float32Array);
+          tf.dispose(reading);
           for (let i = 0; i < errors.length; i++) {
-            if (errors[i] < best[start + i]) [best[start + i], turns[start + i]] = [errors[i], alpha];
+            if (!(errors[i] < best[start + i])) continue;
+            best[start + i] = errors[i];
+            turns[start + i] = alpha;
+            mean.set(m.subarray(i * l, (i + 1) * l), (start + i) * l);
+            scale.set(sc.subarray(i * l, (i + 1) * l), (start + i) * l);
           }
         }
+        target.dispose();
       }
     } finally {
       tf.dispose([idx, grid]);
     }
-    return turns;
+    return { turns, mean, scale };
   }
 
   /** About 256 grid points on a regular lattice: where {@link searchAngles} compares. */
@@ -249,24 +267,16 @@ export class AffineVAE {
    * the encoder reads each image turned by its searched `α`, and the angle gets `α` back.
    */
   private posteriorValues(images: Float32Array, search = true): { mean: Float32Array; scale: Float32Array } {
+    if (search && (this.config.angleSearch ?? 0) > 0) return this.search(images, this.scorePoints());
     const n = images.length / this.pixels;
-    const turns = search ? this.searchAngles(images) : new Float32Array(n);
-    const searched = turns.some((a) => a !== 0);
-    const input = searched ? this.turned(images, turns) : images;
     const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
     const chunk = 1000;
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const p = tf.tidy(() => {
-        const { mean: m, scale: sc } = this.encode(tf.tensor2d(input.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels]));
-        if (!searched) return [m, sc];
-        const { content, warp } = this.split(m);
-        const back = tf.tensor1d(Array.from(turns.subarray(start, end), (a) => (-a * Math.PI) / 180));
-        return [tf.concat([content, this.offsetAngle(warp, back)], 1), sc];
-      });
-      mean.set(p[0].dataSync(), start * this.latent);
-      scale.set(p[1].dataSync(), start * this.latent);
-      tf.dispose(p);
+      const q = tf.tidy(() => this.encode(tf.tensor2d(images.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels])));
+      mean.set(q.mean.dataSync(), start * this.latent);
+      scale.set(q.scale.dataSync(), start * this.latent);
+      tf.dispose([q.mean, q.scale]);
     }
     return { mean, scale };
   }
@@ -371,6 +381,19 @@ export class AffineVAE {
     } finally {
       if (!own) grid.dispose();
     }
+  }
+
+  /**
+   * The content latents of `n × P` images: the first `Zc` of each posterior mean (with the angle
+   * search where the model has one), `n × Zc`; what {@link decodeAt} draws.
+   */
+  content(images: Float32Array): Float32Array {
+    const { mean } = this.posteriorValues(images);
+    const [l, zc] = [this.latent, this.config.contentDims];
+    const n = mean.length / l;
+    const out = new Float32Array(n * zc);
+    for (let i = 0; i < n; i++) out.set(mean.subarray(i * l, i * l + zc), i * zc);
+    return out;
   }
 
   /**

@@ -104,8 +104,11 @@ function update(pad: DrawingPad, final = true): void {
 function setLatent(latent: Float32Array, withPose: boolean, render = true): void {
   if (!model) return;
   content = latent.slice(0, model.config.contentDims);
-  const read = model.poseOf(latent)[0];
-  pose = withPose ? { rotation: read.rotation, scaleX: read.scaleX, scaleY: read.scaleY, shear: read.shear, translateX: read.translateX, translateY: read.translateY } : { ...UPRIGHT };
+  pose = { ...UPRIGHT };
+  if (withPose) {
+    const read = model.poseOf(latent)[0];
+    for (const key of Object.keys(UPRIGHT) as PoseKey[]) pose[key] = read[key];
+  }
   document.querySelectorAll<HTMLInputElement>('#sliders input').forEach((s) => {
     s.value = String(s.dataset.pose ? pose[s.dataset.pose as PoseKey] : content[Number(s.dataset.index)]);
     showSliderValue(s);

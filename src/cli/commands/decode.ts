@@ -66,11 +66,8 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
     const x = toUnit(set.images);
     let out: Float32Array;
     if (o.pose) {
-      // The content of each input (its posterior mean), drawn at the one pose asked for.
-      const { mean } = model.posterior(x);
-      const [zc, latent] = [model.config.contentDims, model.latent];
-      const content = Float32Array.from({ length: set.n * zc }, (_, k) => mean[Math.floor(k / zc) * latent + (k % zc)]);
-      out = model.decodeAt(content, Array.from({ length: set.n }, () => o.pose!), o.size);
+      // The content of each input, drawn at the one pose asked for.
+      out = model.decodeAt(model.content(x), Array.from({ length: set.n }, () => o.pose!), o.size);
     } else {
       out = model.render(x, o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
     }

@@ -4,7 +4,7 @@ import { slice } from '../../data/dataset.ts';
 import { meanLatentAccuracy } from '../../eval/classifier.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
 import { EVALUATION_DEFAULTS, evaluationReport, poseAndClusteringSections, reportMarkdown, summaryTable } from '../../eval/report.ts';
-import { loadDataset, poseDistribution, requireChannels } from '../../io/datasets.ts';
+import { loadDataset, requireChannels } from '../../io/datasets.ts';
 import type { ImageSet } from '../../data/dataset.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
@@ -48,8 +48,8 @@ export async function evaluateCommand(
       const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
       // A posed set brings its own poses: its digits unposed, and the three sets the anchors cluster.
-      const posed = test.poses !== undefined && o.dataset.startsWith('mnist-pose:');
-      const frame = posed ? poseDistribution(o.dataset.slice('mnist-pose:'.length)).frame : 0;
+      const posed = test.poses !== undefined;
+      const frame = test.width; // a posed set's frame
       const testPart = (spec: string): ImageSet => slice(loadDataset(spec, 'test'), 0, test.n);
       const upright = posed ? testPart(`mnist-pose:upright,frame=${frame}`) : undefined;
       const clusterSets = posed
