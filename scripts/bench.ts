@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { type ImageSet, range, slice, validationSplit } from '../src/data/dataset.ts';
-import { loadMnist } from '../src/io/mnist.ts';
+import { loadDataset } from '../src/io/datasets.ts';
 import { PRESETS, buildModelConfig, type ModelConfig } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
@@ -29,6 +29,8 @@ const o = new Command('bench')
   .option('--steps <n>', 'timed training steps after one warm-up', Number, 5)
   .option('--hidden <n>', 'override every hidden width', Number)
   .option('--pixels <n>', 'decode and score this many random pixels per training step (0: all)', Number, 0)
+  .option('--dataset <spec>', 'the images (any --dataset spec of train; the model takes their size)', 'mnist')
+  .option('--angle-search <k>', 'the angle search over k turns (rotation presets; 0: off)', Number, 0)
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
@@ -54,16 +56,21 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
-const config = buildModelConfig(o.preset, o.hidden ? { hidden: o.hidden } : {});
+const images = loadDataset(o.dataset, 'train');
+const config = {
+  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}) }),
+  height: images.height,
+  width: images.width,
+};
 const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
-const data = validationSplit(ownCopy(slice(loadMnist('train'), 0, o.batch)), 0);
+const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -143,6 +150,9 @@ const skippedFlopsPerImage = (2 * (trainMacs.dense - trainMacs.macs)) / (o.steps
 const executedGflops = (train * (trainFlopsPerImage - skippedFlopsPerImage)) / 1e9;
 const result = {
   preset: o.preset,
+  dataset: o.dataset,
+  size: [config.height, config.width],
+  angleSearch: o.angleSearch,
   hidden: config.decoderHidden,
   batch: o.batch,
   pixels: o.pixels || model.pixels,

@@ -61,10 +61,17 @@ export function posedSet(set: ImageSet, d: PoseDistribution, poses: AppliedPoses
   if (poses.length !== 3 * set.n) throw new Error(`expected ${set.n} poses, got ${poses.length / 3}`);
   const big = framed(set, d.frame);
   const unit = 2 / (d.frame - 1); // one pixel in grid units
-  const T = Array.from({ length: set.n }, (_, i) => compose(poses[3 * i], 1, 1, 0));
-  const t = Array.from({ length: set.n }, (_, i): [number, number] => [poses[3 * i + 1] * unit, poses[3 * i + 2] * unit]);
-  const moved = transformImages(toUnit(big.images), set.n, d.frame, d.frame, T, t);
-  return { ...big, images: toBytes(moved), poses };
+  const p = d.frame * d.frame;
+  // A thousand images at a time: as floats, all 60,000 training frames would take 1.2 GB.
+  const chunk = 1000;
+  for (let start = 0; start < set.n; start += chunk) {
+    const end = Math.min(set.n, start + chunk);
+    const T = Array.from({ length: end - start }, (_, i) => compose(poses[3 * (start + i)], 1, 1, 0));
+    const t = Array.from({ length: end - start }, (_, i): [number, number] => [poses[3 * (start + i) + 1] * unit, poses[3 * (start + i) + 2] * unit]);
+    const part = big.images.subarray(start * p, end * p);
+    part.set(toBytes(transformImages(toUnit(part), end - start, d.frame, d.frame, T, t)));
+  }
+  return { ...big, poses };
 }
 
 /** A readable name of a distribution, for logs and reports. */
