@@ -55,6 +55,9 @@ test('user mistakes get one clear line and a non-zero exit', () => {
   ] as const) {
     assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
   }
+  // The clustering options of evaluate.
+  assertUserError(cli('evaluate', '--report', tempDir(), '--restarts', '-1'), /'-1' is not a non-negative integer/);
+  assertUserError(cli('evaluate', '--report', tempDir(), '--limit', '20', '--plain', join(tempDir(), 'none')), /model directory .*none does not exist/);
   // A colour IDX given to a grey model: one line naming the file.
   const rgb = join(tempDir(), 'rgb.idx');
   writeFileSync(rgb, encodeIdx(new Uint8Array(2 * 784 * 3), [2, 28, 28, 3]));
