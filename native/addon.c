@@ -67,10 +67,11 @@ static const Variant *pick_variant(void) {
  * The contract of run(): every size and array it takes or returns, in one table. The parser, the
  * output allocation and contract() (which the TypeScript side checks against its own copy,
  * src/native/contract.ts, when the addon loads) all read it. It covers decoders with exactly two
- * hidden layers: W1 (2+Zc)×H1, W2 H1×H2, W3 H2×1.
+ * hidden layers: W1 (2+Zc)×H1, W2 H1×H2, W3 H2×C; images are B × P·C, each point's C values
+ * adjacent.
  */
-typedef enum { D_1, D_2, D_6, D_B, D_P, D_ZC, D_ZC2, D_H1, D_H2 } Dim;
-static const char *const DIM_NAMES[] = {"1", "2", "6", "B", "P", "Zc", "2+Zc", "H1", "H2"};
+typedef enum { D_1, D_2, D_6, D_B, D_P, D_PC, D_C, D_ZC, D_ZC2, D_H1, D_H2 } Dim;
+static const char *const DIM_NAMES[] = {"1", "2", "6", "B", "P", "P*C", "C", "Zc", "2+Zc", "H1", "H2"};
 
 typedef enum { ROLE_INPUT, ROLE_WEIGHT, ROLE_OUTPUT, ROLE_GRADIENT } Role;
 static const char *const ROLE_NAMES[] = {"input", "weight", "output", "gradient"};
@@ -87,28 +88,28 @@ static const ArraySpec ARRAYS[] = {
     {"content", ROLE_INPUT, D_B, D_ZC, 0, offsetof(DecoderIO, content)},
     {"affine", ROLE_INPUT, D_B, D_6, 1, offsetof(DecoderIO, affine)},
     {"grid", ROLE_INPUT, D_P, D_2, 0, offsetof(DecoderIO, grid)},
-    {"target", ROLE_INPUT, D_B, D_P, 1, offsetof(DecoderIO, target)},
-    {"dimage", ROLE_INPUT, D_B, D_P, 1, offsetof(DecoderIO, dimage)},
+    {"target", ROLE_INPUT, D_B, D_PC, 1, offsetof(DecoderIO, target)},
+    {"dimage", ROLE_INPUT, D_B, D_PC, 1, offsetof(DecoderIO, dimage)},
     {"W1", ROLE_WEIGHT, D_ZC2, D_H1, 0, offsetof(DecoderWeights, W1)},
     {"b1", ROLE_WEIGHT, D_1, D_H1, 0, offsetof(DecoderWeights, b1)},
     {"W2", ROLE_WEIGHT, D_H1, D_H2, 0, offsetof(DecoderWeights, W2)},
     {"b2", ROLE_WEIGHT, D_1, D_H2, 0, offsetof(DecoderWeights, b2)},
-    {"W3", ROLE_WEIGHT, D_H2, D_1, 0, offsetof(DecoderWeights, W3)},
-    {"b3", ROLE_WEIGHT, D_1, D_1, 0, offsetof(DecoderWeights, b3)},
-    {"image", ROLE_OUTPUT, D_B, D_P, 0, offsetof(DecoderIO, image)},
+    {"W3", ROLE_WEIGHT, D_H2, D_C, 0, offsetof(DecoderWeights, W3)},
+    {"b3", ROLE_WEIGHT, D_1, D_C, 0, offsetof(DecoderWeights, b3)},
+    {"image", ROLE_OUTPUT, D_B, D_PC, 0, offsetof(DecoderIO, image)},
     {"dcontent", ROLE_GRADIENT, D_B, D_ZC, 0, offsetof(DecoderIO, dcontent)},
     {"daffine", ROLE_GRADIENT, D_B, D_6, 0, offsetof(DecoderIO, daffine)},
     {"dW1", ROLE_GRADIENT, D_ZC2, D_H1, 0, offsetof(DecoderIO, dW1)},
     {"db1", ROLE_GRADIENT, D_1, D_H1, 0, offsetof(DecoderIO, db1)},
     {"dW2", ROLE_GRADIENT, D_H1, D_H2, 0, offsetof(DecoderIO, dW2)},
     {"db2", ROLE_GRADIENT, D_1, D_H2, 0, offsetof(DecoderIO, db2)},
-    {"dW3", ROLE_GRADIENT, D_H2, D_1, 0, offsetof(DecoderIO, dW3)},
-    {"db3", ROLE_GRADIENT, D_1, D_1, 0, offsetof(DecoderIO, db3)},
+    {"dW3", ROLE_GRADIENT, D_H2, D_C, 0, offsetof(DecoderIO, dW3)},
+    {"db3", ROLE_GRADIENT, D_1, D_C, 0, offsetof(DecoderIO, db3)},
 };
 #define N_ARRAYS (sizeof ARRAYS / sizeof ARRAYS[0])
 
 /* The sizes, in DecoderShape's order. */
-static const char *const SIZES[] = {"B", "P", "Zc", "H1", "H2"};
+static const char *const SIZES[] = {"B", "P", "Zc", "H1", "H2", "C"};
 #define N_SIZES (sizeof SIZES / sizeof SIZES[0])
 
 /* Scalar options: name, required. */
@@ -122,6 +123,8 @@ static size_t dim_value(Dim dim, const DecoderShape *d) {
     case D_6: return 6;
     case D_B: return (size_t)d->B;
     case D_P: return (size_t)d->P;
+    case D_PC: return (size_t)d->P * (size_t)d->C;
+    case D_C: return (size_t)d->C;
     case D_ZC: return (size_t)d->Zc;
     case D_ZC2: return 2 + (size_t)d->Zc;
     case D_H1: return (size_t)d->H1;
@@ -211,7 +214,7 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   }
   napi_value o = args[0];
   DecoderShape d;
-  int *const shape[] = {&d.B, &d.P, &d.Zc, &d.H1, &d.H2};
+  int *const shape[] = {&d.B, &d.P, &d.Zc, &d.H1, &d.H2, &d.C};
   for (size_t i = 0; i < N_SIZES; i++) {
     double v = 0;
     if (!get_num(env, o, SIZES[i], 1, &v)) return NULL;
@@ -220,6 +223,10 @@ static napi_value Run(napi_env env, napi_callback_info info) {
       return NULL;
     }
     *shape[i] = (int)v;
+  }
+  if (d.C > DECODER_MAX_CHANNELS) {
+    napi_throw_range_error(env, NULL, "affine-vae native: C (outputs per point) is at most 16");
+    return NULL;
   }
   double threads = 0, grad = 0, bce = 0;
   if (!get_num(env, o, "threads", 1, &threads) || !get_num(env, o, "grad", 1, &grad) || !get_num(env, o, "bce", 0, &bce)) return NULL;

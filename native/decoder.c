@@ -4,7 +4,8 @@
  * Per image: warp the (y, x) grid by its affine map, [y', x'] = [y, x] @ [[a0, a1], [a2, a3]]
  * + [a4, a5] (every warp family reduces to this; see src/model/warp.ts),
  * h1 = relu([u, v] @ W1[:2] + c @ W1[2:] + b1), h2 = relu(h1 @ W2 + b2),
- * out = sigmoid(h2 @ W3 + b3). Images are independent, so each thread takes a contiguous
+ * out = sigmoid(h2 @ W3 + b3), C outputs per point (the channels, adjacent in the image).
+ * Images are independent, so each thread takes a contiguous
  * share of them, one at a time, its three H1 × H2 products single-threaded inside (gemm.c,
  * which skips relu zeros); activations exist for one image per thread, never for the batch.
  * Weight gradients are summed per thread, then reduced in thread order.
@@ -117,6 +118,7 @@ static void order_units(const DecoderShape *d, const DecoderWeights *w, const fl
 typedef struct {
   const float *W2;  /* B = W2, H1 × H2 */
   const float *W2t; /* B = W2ᵀ, H2 × H1 (with gradients) */
+  const float *W3t; /* W3ᵀ, C × H2: each output's weights contiguous (with C = 1, W3 itself) */
   int skip;         /* skip relu zeros in the products (0: dense) */
   float *scratch;   /* packed tiles of A */
   float *dpre2;     /* packed dpre2 (GROUP·P × H2), for dW2 */
@@ -128,7 +130,7 @@ typedef struct {
 
 /*
  * Forward for a group of G consecutive images, the big product one call over G·P rows.
- * Fills h1 (G·P×H1), h2 (G·P×H2, after relu), out (G·P) and r1 (G×H1: each image's
+ * Fills h1 (G·P×H1), h2 (G·P×H2, after relu), out (G·P×C) and r1 (G×H1: each image's
  * content term plus b1, which the backward reuses).
  */
 static void forward_group(const DecoderShape *d, const DecoderWeights *w, ThreadWork *pk, int G, const float *c,
@@ -154,9 +156,29 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, Thread
       }
     }
   }
-  const int rows = G * P;
+  const int rows = G * P, C = d->C;
   pk->macs += gemm_packed(rows, H2, H1, h1, H1, pk->W2, h2, H2, pk->scratch, pk->skip);
-  const float b3 = w->b3[0], *restrict b2 = w->b2, *restrict W3 = w->W3;
+  const float b3 = w->b3[0], *restrict b2 = w->b2, *restrict W3 = pk->W3t;
+  if (C > 1) {
+    /* The relu once, then one reduction per output: the output layer is H2·C of the
+     * H1·H2 + H2·C multiply-adds per point, so C = 3 costs little more than grey. */
+    for (int i = 0; i < rows; i++) {
+      float *h = h2 + (size_t)i * H2;
+#pragma omp simd
+      for (int j = 0; j < H2; j++) {
+        const float a = h[j] + b2[j];
+        h[j] = a > 0 ? a : 0;
+      }
+      for (int k = 0; k < C; k++) {
+        const float *restrict wk = W3 + (size_t)k * H2;
+        float acc = w->b3[k];
+#pragma omp simd reduction(+ : acc)
+        for (int j = 0; j < H2; j++) acc += h[j] * wk[j];
+        out[(size_t)i * C + k] = 1.0f / (1.0f + expf(-acc));
+      }
+    }
+    return;
+  }
   for (int i = 0; i < rows; i++) {
     float *h = h2 + (size_t)i * H2, acc = b3;
     /* Vectorized reductions (8 partial sums): the order differs from a serial loop but is
@@ -177,14 +199,15 @@ typedef struct {
   float *dW1, *db1, *dW2, *db2, *dW3, *db3;
 } GradSums;
 
+/* dW3 is summed transposed, C × H2, as W3t is read. */
 static int grads_alloc(GradSums *g, const DecoderShape *d) {
   const size_t n1 = (size_t)(2 + d->Zc) * d->H1, n2 = (size_t)d->H1 * d->H2;
   g->dW1 = calloc(n1, sizeof(float));
   g->db1 = calloc(d->H1, sizeof(float));
   g->dW2 = big_alloc(n2 * sizeof(float));
   g->db2 = calloc(d->H2, sizeof(float));
-  g->dW3 = calloc(d->H2, sizeof(float));
-  g->db3 = calloc(1, sizeof(float));
+  g->dW3 = calloc((size_t)d->H2 * d->C, sizeof(float));
+  g->db3 = calloc(d->C, sizeof(float));
   return g->dW1 && g->db1 && g->dW2 && g->db2 && g->dW3 && g->db3;
 }
 
@@ -220,18 +243,39 @@ static void first_layer_transposed(const DecoderShape *d, const DecoderWeights *
 }
 
 /*
- * Backward for a group of G images, after forward_group filled h1, h2, out. dimg (G·P) is
+ * Backward for a group of G images, after forward_group filled h1, h2, out. dimg (G·P×C) is
  * dL/dout; on return h2 and g1 are scratch. Writes dc (G×Zc) and dp (G×6), adds into the
  * thread's sums. dr1 holds the forward's r1 on entry, then is H1 scratch.
  */
 static void backward_group(const DecoderShape *d, const DecoderWeights *w, ThreadWork *pk, int G, const float *c, const float *p,
                            const float *grid, const float *out, const float *dimg, float *h1, float *h2, float *g1,
                            float *dr1, GradSums *gs, float *dc, float *dp) {
-  const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, rows = G * P;
+  const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, rows = G * P, C = d->C;
   /* Output layer: dlogit = dimg·y(1−y); h2 becomes dpre2 in place. */
   float *restrict dW3 = gs->dW3, *restrict db2 = gs->db2;
-  const float *restrict W3 = w->W3;
-  for (int i = 0; i < rows; i++) {
+  const float *restrict W3 = pk->W3t;
+  for (int i = 0; C > 1 && i < rows; i++) {
+    float dl[DECODER_MAX_CHANNELS];
+    for (int k = 0; k < C; k++) {
+      const float y = out[(size_t)i * C + k];
+      dl[k] = dimg[(size_t)i * C + k] * y * (1 - y);
+      gs->db3[k] += dl[k];
+    }
+    float *h = h2 + (size_t)i * H2;
+#pragma omp simd
+    for (int j = 0; j < H2; j++) {
+      const float hv = h[j];
+      float x = 0;
+      for (int k = 0; k < C; k++) {
+        dW3[(size_t)k * H2 + j] += hv * dl[k];
+        x += dl[k] * W3[(size_t)k * H2 + j];
+      }
+      const float g = hv > 0 ? x : 0;
+      h[j] = g;
+      db2[j] += g;
+    }
+  }
+  for (int i = 0; C == 1 && i < rows; i++) {
     const float y = out[i], dl = dimg[i] * y * (1 - y);
     float *h = h2 + (size_t)i * H2;
     gs->db3[0] += dl;
@@ -297,7 +341,7 @@ typedef struct {
   const DecoderWeights *w;
   DecoderIO *io;
   int threads, want_grad, skip;
-  const float *W2p, *W2tp;
+  const float *W2p, *W2tp, *W3t;
   GradSums *sums;
   double *sse, *bce, *macs;
   int *failed;
@@ -309,7 +353,7 @@ static void run_share(void *arg, int t) {
   const DecoderShape *d = call->d;
   const DecoderWeights *w = call->w;
   DecoderIO *io = call->io;
-  const int B = d->B, P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, want_grad = call->want_grad;
+  const int B = d->B, P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, C = d->C, want_grad = call->want_grad;
   const int first = (int)((long)B * t / call->threads), last = (int)((long)B * (t + 1) / call->threads);
   if (first >= last) return;
   const size_t rows = (size_t)GROUP * P;
@@ -317,8 +361,8 @@ static void run_share(void *arg, int t) {
   float *h2 = big_alloc(sizeof(float) * rows * H2);
   float *g1 = want_grad ? big_alloc(sizeof(float) * rows * H1) : NULL;
   float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
-  float *dimg = malloc(sizeof(float) * rows);
-  ThreadWork pk = {call->W2p, call->W2tp, call->skip, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
+  float *dimg = malloc(sizeof(float) * rows * C);
+  ThreadWork pk = {call->W2p, call->W2tp, call->W3t, call->skip, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
   if (want_grad) {
     pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
     pk.order = malloc(sizeof(int) * H1);
@@ -331,13 +375,13 @@ static void run_share(void *arg, int t) {
     const int G = last - b < GROUP ? last - b : GROUP;
     const float *c = io->content + (size_t)b * Zc;
     const float *p = io->affine ? io->affine + (size_t)b * 6 : NULL;
-    float *out = io->image + (size_t)b * P;
+    float *out = io->image + (size_t)b * P * C;
     forward_group(d, w, &pk, G, c, p, io->grid, r1, h1, h2, out);
     if (io->target) {
       /* Both sums are returned; the gradient is that of the one asked for. */
-      const float *tg = io->target + (size_t)b * P;
+      const float *tg = io->target + (size_t)b * P * C;
       double e = 0, x = 0;
-      for (int i = 0; i < G * P; i++) {
+      for (int i = 0; i < G * P * C; i++) {
         const float diff = out[i] - tg[i];
         const float y = out[i] < 1e-7f ? 1e-7f : out[i] > 1 - 1e-7f ? 1 - 1e-7f : out[i];
         e += (double)diff * diff;
@@ -348,7 +392,7 @@ static void run_share(void *arg, int t) {
       call->sse[t] += e;
       call->bce[t] += x;
     } else if (io->dimage) {
-      memcpy(dimg, io->dimage + (size_t)b * P, sizeof(float) * G * P);
+      memcpy(dimg, io->dimage + (size_t)b * P * C, sizeof(float) * G * P * C);
     }
     if (want_grad) {
       backward_group(d, w, &pk, G, c, p, io->grid, out, dimg, h1, h2, g1, r1, &call->sums[t],
@@ -361,17 +405,21 @@ static void run_share(void *arg, int t) {
 }
 
 int KV(decoder_run)(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads, int skip) {
-  const int H1 = d->H1, H2 = d->H2, Zc = d->Zc;
+  const int H1 = d->H1, H2 = d->H2, Zc = d->Zc, C = d->C;
   const int want_grad = io->dW1 != NULL;
   if (threads < 1) threads = 1;
-  Call call = {d, w, io, threads, want_grad, skip, NULL, NULL,
+  Call call = {d, w, io, threads, want_grad, skip, NULL, NULL, NULL,
                calloc(threads, sizeof(GradSums)), calloc(threads, sizeof(double)), calloc(threads, sizeof(double)),
                calloc(threads, sizeof(double)), calloc(threads, sizeof(int))};
   /* Packed copies of W2 (1 MiB each at H = 512). */
   float *W2p = big_alloc(sizeof(float) * gemm_packed_b_floats(H1, H2));
   float *W2tp = want_grad ? big_alloc(sizeof(float) * gemm_packed_b_floats(H2, H1)) : NULL;
-  int failed = !call.sums || !call.sse || !call.bce || !call.macs || !call.failed || !W2p || (want_grad && !W2tp);
+  float *W3t = malloc(sizeof(float) * (size_t)H2 * C);
+  int failed = !call.sums || !call.sse || !call.bce || !call.macs || !call.failed || !W2p || (want_grad && !W2tp) || !W3t;
   if (!failed) {
+    for (int j = 0; j < H2; j++)
+      for (int k = 0; k < C; k++) W3t[(size_t)k * H2 + j] = w->W3[(size_t)j * C + k];
+    call.W3t = W3t;
     gemm_pack_b(w->W2, H2, 0, H1, H2, W2p);
     if (W2tp) gemm_pack_b(w->W2, H2, 1, H2, H1, W2tp);
     call.W2p = W2p;
@@ -385,19 +433,22 @@ int KV(decoder_run)(const DecoderShape *d, const DecoderWeights *w, DecoderIO *i
   }
   big_free(W2p);
   big_free(W2tp);
+  free(W3t);
   if (want_grad && !failed) {
     const size_t n1 = (size_t)(2 + Zc) * H1, n2 = (size_t)H1 * H2;
     memset(io->dW1, 0, n1 * sizeof(float)); memset(io->db1, 0, H1 * sizeof(float));
     memset(io->dW2, 0, n2 * sizeof(float)); memset(io->db2, 0, H2 * sizeof(float));
-    memset(io->dW3, 0, H2 * sizeof(float)); io->db3[0] = 0;
+    memset(io->dW3, 0, (size_t)H2 * C * sizeof(float)); memset(io->db3, 0, C * sizeof(float));
     for (int t = 0; t < threads; t++) {
       GradSums *g = &call.sums[t];
       if (!g->dW1) continue;
       for (size_t i = 0; i < n1; i++) io->dW1[i] += g->dW1[i];
       for (int i = 0; i < H1; i++) io->db1[i] += g->db1[i];
       for (size_t i = 0; i < n2; i++) io->dW2[i] += g->dW2[i];
-      for (int i = 0; i < H2; i++) { io->db2[i] += g->db2[i]; io->dW3[i] += g->dW3[i]; }
-      io->db3[0] += g->db3[0];
+      for (int i = 0; i < H2; i++) io->db2[i] += g->db2[i];
+      for (int j = 0; j < H2; j++)
+        for (int k = 0; k < C; k++) io->dW3[(size_t)j * C + k] += g->dW3[(size_t)k * H2 + j];
+      for (int k = 0; k < C; k++) io->db3[k] += g->db3[k];
     }
   }
   double sse = 0, bce = 0, macs = 0;

@@ -39,6 +39,8 @@ interface Case {
   H1: number;
   H2: number;
   threads: number;
+  /** Outputs per point (channels); 1 when absent. */
+  C?: number;
 }
 const cases: Case[] = [
   { B: 3, side: 5, Zc: 4, H1: 8, H2: 6, threads: 1 },
@@ -47,11 +49,17 @@ const cases: Case[] = [
   { B: 1, side: 9, Zc: 10, H1: 64, H2: 64, threads: 2 },
   { B: 4, side: 7, Zc: 3, H1: 528, H2: 528, threads: 2 }, // K over one 512-deep slice of the packed product
   { B: 2, side: 6, Zc: 2, H1: 516, H2: 528, threads: 1 }, // a slice whose depth is not a multiple of 8
+  // Colour and multichannel decoders: C outputs per point.
+  { B: 3, side: 5, Zc: 4, H1: 8, H2: 6, threads: 1, C: 2 },
+  { B: 7, side: 28, Zc: 10, H1: 32, H2: 16, threads: 2, C: 3 },
+  { B: 5, side: 12, Zc: 3, H1: 20, H2: 40, threads: 3, C: 3 },
+  { B: 4, side: 7, Zc: 3, H1: 528, H2: 528, threads: 2, C: 4 },
 ];
 
 function setup(c: Case, seed: number) {
   const rng = new Rng(seed);
-  const decoder = new CoordinateDecoder(c.Zc, [c.H1, c.H2], rng);
+  const C = c.C ?? 1;
+  const decoder = new CoordinateDecoder(c.Zc, [c.H1, c.H2], rng, C);
   // Non-zero biases, so their paths are tested too.
   for (const d of [...decoder.hidden, decoder.output]) d.bias.assign(tf.tensor1d(rng.normals(d.units).map((v) => 0.1 * v)));
   const P = c.side * c.side;
@@ -59,7 +67,7 @@ function setup(c: Case, seed: number) {
   const content = tf.tensor2d(rng.normals(c.B * c.Zc), [c.B, c.Zc]);
   // Per-image affine maps near the identity, translation included.
   const warp = tf.tensor2d(rng.normals(c.B * 6).map((v, i) => (i % 6 === 0 || i % 6 === 3 ? 1 : 0) + 0.2 * v), [c.B, 6]);
-  const target = tf.tensor2d(Float32Array.from({ length: c.B * P }, () => rng.uniform()), [c.B, P]);
+  const target = tf.tensor2d(Float32Array.from({ length: c.B * P * C }, () => rng.uniform()), [c.B, P * C]);
   return { decoder, grid, content, warp, target };
 }
 
@@ -72,7 +80,8 @@ function addonArgs(c: Case, { decoder, grid, content, warp }: ReturnType<typeof 
 test('marshal reads the sizes off the arrays and names the weights as the contract does', () => {
   const c = cases[1];
   const args = addonArgs(c, setup(c, 1));
-  assert.deepEqual([args.B, args.P, args.Zc, args.H1, args.H2, args.threads, args.grad], [c.B, c.side * c.side, c.Zc, c.H1, c.H2, c.threads, 0]);
+  assert.deepEqual([args.B, args.P, args.Zc, args.H1, args.H2, args.C, args.threads, args.grad], [c.B, c.side * c.side, c.Zc, c.H1, c.H2, 1, c.threads, 0]);
+  assert.equal(addonArgs(cases[7], setup(cases[7], 1)).C, 3);
   for (const a of NATIVE_CONTRACT.arrays.filter((a) => a.role === 'weight')) assert.ok(args[a.name] instanceof Float32Array, a.name);
 });
 
@@ -104,7 +113,7 @@ test('a model whose decoder the native engine cannot run falls back to TF.js and
 // Every compiled variant this CPU runs (avx2 and generic here) is checked against TF.js.
 const kernels: NativeKernel[] = addon ? addon.kernels() : ['generic'];
 for (const c of cases) for (const kernel of kernels) {
-  const label = `${kernel}: B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} threads=${c.threads}`;
+  const label = `${kernel}: B=${c.B} P=${c.side}² Zc=${c.Zc} H=${c.H1}/${c.H2} C=${c.C ?? 1} threads=${c.threads}`;
 
   test(`native forward equals the TF.js decoder (${label})`, { skip }, () => {
     const { decoder, grid, content, warp } = setup(c, 1);
@@ -141,7 +150,7 @@ for (const c of cases) for (const kernel of kernels) {
   test(`native backward of an arbitrary image gradient equals autograd (${label})`, { skip }, () => {
     const built = setup(c, 3);
     const { decoder, grid, content, warp } = built;
-    const P = c.side * c.side;
+    const P = c.side * c.side * (c.C ?? 1); // values per image
     const dimage = new Rng(9).normals(c.B * P);
     const l2 = decoder.hidden[1];
     const r = addon!.run({ ...addonArgs(c, built), grad: 1, dimage, kernel });
@@ -152,16 +161,22 @@ for (const c of cases) for (const kernel of kernels) {
     assert.ok(relError(r.daffine!, gw.dataSync()) < 1e-3);
     const { grads } = tf.variableGrads(() => weighted(content, warp) as tf.Scalar, [l2.kernel]);
     assert.ok(relError(r.dW2!, grads[l2.kernel.name].dataSync()) < 1e-3);
+    const out = decoder.output;
+    const last = tf.variableGrads(() => weighted(content, warp) as tf.Scalar, [out.kernel, out.bias]).grads;
+    assert.ok(relError(r.dW3!, last[out.kernel.name].dataSync()) < 1e-3, `dW3: ${relError(r.dW3!, last[out.kernel.name].dataSync())}`);
+    assert.ok(relError(r.db3!, last[out.bias.name].dataSync()) < 1e-3);
   });
 }
 
 test('the addon rejects wrong inputs with a clear error', { skip }, () => {
   assert.throws(() => addon!.run({ B: 1 } as never), /'P' must be a number/);
-  const good = { B: 1, P: 1, Zc: 1, H1: 1, H2: 1, threads: 1, grad: 0 as const, content: new Float32Array(1), affine: null, grid: new Float32Array(2), W1: new Float32Array(3), b1: new Float32Array(1), W2: new Float32Array(1), b2: new Float32Array(1), W3: new Float32Array(1), b3: new Float32Array(1) };
+  const good = { B: 1, P: 1, Zc: 1, H1: 1, H2: 1, C: 1, threads: 1, grad: 0 as const, content: new Float32Array(1), affine: null, grid: new Float32Array(2), W1: new Float32Array(3), b1: new Float32Array(1), W2: new Float32Array(1), b2: new Float32Array(1), W3: new Float32Array(1), b3: new Float32Array(1) };
   assert.equal(addon!.run(good).image.length, 1);
   assert.throws(() => addon!.run({ ...good, W1: new Float32Array(2) }), /'W1' has 2 elements, needs 3/);
   assert.throws(() => addon!.run({ ...good, grid: [0, 0] as never }), /'grid' must be a Float32Array/);
   assert.throws(() => addon!.run({ ...good, grad: 1 }), /gradients need 'target' or 'dimage'/);
+  assert.throws(() => addon!.run({ ...good, C: 2 }), /'W3' has 1 elements, needs 2/);
+  assert.throws(() => addon!.run({ ...good, C: 17, W3: new Float32Array(17), b3: new Float32Array(17) }), /C \(outputs per point\) is at most 16/);
 });
 
 test('a training step on the native engine matches the TF.js engine', { skip }, () => {
@@ -207,7 +222,7 @@ test('the native products skip relu zeros, count the work they did, and give the
     return { ...addonArgs(c, built), target: built.target.dataSync() as Float32Array };
   };
   // Any width: 48 fills whole 16-column panels, 20 and 40 end in a part-filled one.
-  for (const c of [{ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 }, { B: 3, side: 9, Zc: 3, H1: 20, H2: 40, threads: 1 }])
+  for (const c of [{ B: 4, side: 14, Zc: 10, H1: 64, H2: 48, threads: 2 }, { B: 3, side: 9, Zc: 3, H1: 20, H2: 40, threads: 1 }, { B: 3, side: 9, Zc: 3, H1: 20, H2: 40, threads: 2, C: 3 }])
   for (const kernel of kernels) {
     const args = { ...argsOf(c), kernel };
     const dense = c.B * c.side * c.side * c.H1 * c.H2;

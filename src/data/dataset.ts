@@ -63,9 +63,9 @@ export function validationSplit(set: ImageSet, fraction: number): Split {
   return { train: slice(set, 0, splitAt), validation: slice(set, splitAt, set.n) };
 }
 
-/** Copies the images at `indices` into a float batch in [0, 1] (`indices.length × pixels`). */
+/** Copies the images at `indices` into a float batch in [0, 1] (`indices.length × values`). */
 export function gatherPixels(set: ImageSet, indices: ArrayLike<number>): Float32Array {
-  const p = pixelsOf(set);
+  const p = valuesPerImage(set);
   const out = new Float32Array(indices.length * p);
   for (let b = 0; b < indices.length; b++) toUnit(set.images.subarray(indices[b] * p, (indices[b] + 1) * p), out, b * p);
   return out;

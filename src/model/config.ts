@@ -35,6 +35,12 @@ export interface ModelConfig {
   /** Image height and width in pixels. */
   height: number;
   width: number;
+  /**
+   * Values per pixel (1 grey, the default when absent; 3 RGB; up to {@link MAX_MODEL_CHANNELS}).
+   * The encoder reads all `H·W·C` values; the decoder draws C sigmoid outputs at each point, all
+   * under the one warp, and the reconstruction term sums over channels.
+   */
+  channels?: number;
   encoderHidden: number[];
   decoderHidden: number[];
   predictorHidden: number[];
@@ -164,6 +170,14 @@ export const PRESETS: Record<string, { model: ModelConfig; train: TrainConfig }>
   BUILTIN_WARPS.map((warp) => [warp, warp === 'seed' ? { model: SEED_MODEL, train: SEED_TRAIN } : warpPreset(warp)]),
 );
 
+/** The most channels a model may have (grey, grey + alpha, RGB, RGBA or four stains). */
+export const MAX_MODEL_CHANNELS = 4;
+
+/** Values per pixel of a model's images (1 when the config predates channels). */
+export function channelsOf(config: Pick<ModelConfig, 'channels'>): number {
+  return config.channels ?? 1;
+}
+
 /** Total latent size. */
 export function latentDims(config: ModelConfig): number {
   return config.contentDims + config.warpDims;
@@ -184,6 +198,7 @@ export interface ConfigOverrides {
   predictorInput?: PredictorInput;
   warpScale?: number;
   angleSearch?: number;
+  channels?: number;
 }
 
 /** A preset's model config with overrides applied; `hidden` sets every hidden width. */
@@ -205,6 +220,8 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     priors: { rotation: o.rotationPrior ?? m.priors.rotation, translation: o.translationPrior ?? m.priors.translation },
     warpScale: o.warpScale ?? m.warpScale,
     ...(o.angleSearch !== undefined || m.angleSearch !== undefined ? { angleSearch: o.angleSearch ?? m.angleSearch } : {}),
+    // Absent stays absent, so the seed preset's config is the original's, field for field.
+    ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
     predictorInput: o.predictorInput ?? m.predictorInput,
     loss: {
       ...m.loss,
@@ -227,6 +244,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
 export function architectureDifferences(a: ModelConfig, b: ModelConfig): string[] {
   const fields: [string, (c: ModelConfig) => unknown][] = [
     ['image size', (c) => `${c.height}×${c.width}`],
+    ['channels', (c) => channelsOf(c)],
     ['warp', (c) => c.warp],
     ['content latents', (c) => c.contentDims],
     ['encoder widths', (c) => c.encoderHidden.join('/')],
@@ -271,6 +289,9 @@ export function validateModelConfig(c: ModelConfig): void {
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
   if (!['mse', 'bce', 'gaussian'].includes(c.loss.likelihood)) throw new Error(`unknown likelihood '${c.loss.likelihood}'`);
   if (!(c.loss.sigma > 0)) throw new Error('the gaussian likelihood needs sigma > 0');
+  if (c.channels !== undefined && !(Number.isInteger(c.channels) && c.channels >= 1 && c.channels <= MAX_MODEL_CHANNELS)) {
+    throw new Error(`channels must be an integer from 1 to ${MAX_MODEL_CHANNELS}, got ${c.channels}`);
+  }
   if (c.angleSearch !== undefined && !(Number.isInteger(c.angleSearch) && c.angleSearch >= 0 && c.angleSearch <= 64)) {
     throw new Error(`angleSearch must be an integer in [0, 64], got ${c.angleSearch}`);
   }

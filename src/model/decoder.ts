@@ -14,17 +14,21 @@ export class CoordinateDecoder {
   readonly hidden: Dense[];
   readonly output: Dense;
 
-  constructor(contentDims: number, widths: number[], rng: Rng) {
+  /** Outputs per point: the image's channels. */
+  readonly channels: number;
+
+  constructor(contentDims: number, widths: number[], rng: Rng, channels = 1) {
     // Inputs: the warped (y, x) and the content latents.
     this.hidden = makeStack('decoder', 2 + contentDims, widths, rng);
-    this.output = new Dense(`decoder/dense${widths.length + 1}`, widths.at(-1) ?? 2 + contentDims, 1, rng);
+    this.output = new Dense(`decoder/dense${widths.length + 1}`, widths.at(-1) ?? 2 + contentDims, channels, rng);
+    this.channels = channels;
   }
 
   /**
    * Decodes images.
    * @param content `B × Zc` content latents.
    * @param coords `B × P × 2` (warped) grid coordinates.
-   * @returns `B × P` intensities in (0, 1).
+   * @returns `B × P·C` intensities in (0, 1), each point's C channels adjacent (`B × P` in grey).
    */
   decodeAt(content: tf.Tensor2D, coords: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
@@ -38,7 +42,7 @@ export class CoordinateDecoder {
       let h = tf.relu(tf.add(tf.reshape(perPixel, [b, p, h0]), tf.expandDims(perImage, 1)));
       let x = tf.reshape(h, [b * p, h0]) as tf.Tensor2D;
       for (const layer of this.hidden.slice(1)) x = tf.relu(layer.apply(x));
-      return tf.reshape(tf.sigmoid(this.output.apply(x)), [b, p]);
+      return tf.reshape(tf.sigmoid(this.output.apply(x)), [b, p * this.channels]);
     });
   }
 

@@ -8,12 +8,14 @@
 export type Matrix2 = [number, number, number, number];
 
 /**
- * Applies `T` (and a translation `t`) to `n` images `h × w`: the result at `g` is the source at
- * `T⁻¹(g − t)`, bilinearly interpolated, black outside.
+ * Applies `T` (and a translation `t`) to `n` images `h × w` (`channels` values per pixel, adjacent:
+ * every channel moves the same way): the result at `g` is the source at `T⁻¹(g − t)`, bilinearly
+ * interpolated, black outside.
  */
-export function transformImages(images: Float32Array, n: number, h: number, w: number, T: Matrix2[], t?: [number, number][]): Float32Array {
+export function transformImages(images: Float32Array, n: number, h: number, w: number, T: Matrix2[], t?: [number, number][], channels = 1): Float32Array {
   const out = new Float32Array(images.length);
-  const p = h * w;
+  const C = channels;
+  const p = h * w * C;
   for (let k = 0; k < n; k++) {
     const [a, b, c, d] = T[k];
     const det = a * d - b * c;
@@ -32,18 +34,26 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
         if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
         const fx = sx - x0;
         const fy = sy - y0;
+        // The four neighbours' weights (0 outside the image) and offsets, shared by all channels.
         const inX0 = x0 >= 0;
         const inX1 = x0 + 1 < w;
-        let v = 0;
-        if (y0 >= 0) {
-          const row = y0 * w;
-          v += (1 - fy) * ((inX0 ? (1 - fx) * src[row + x0] : 0) + (inX1 ? fx * src[row + x0 + 1] : 0));
+        const top = y0 >= 0 ? 1 - fy : 0;
+        const bottom = y0 + 1 < h ? fy : 0;
+        const w00 = inX0 ? top * (1 - fx) : 0;
+        const w01 = inX1 ? top * fx : 0;
+        const w10 = inX0 ? bottom * (1 - fx) : 0;
+        const w11 = inX1 ? bottom * fx : 0;
+        const o00 = (y0 * w + x0) * C;
+        const o10 = o00 + w * C;
+        const at = k * p + (iy * w + ix) * C;
+        for (let ch = 0; ch < C; ch++) {
+          let v = 0;
+          if (w00) v += w00 * src[o00 + ch];
+          if (w01) v += w01 * src[o00 + C + ch];
+          if (w10) v += w10 * src[o10 + ch];
+          if (w11) v += w11 * src[o10 + C + ch];
+          out[at + ch] = v;
         }
-        if (y0 + 1 < h) {
-          const row = (y0 + 1) * w;
-          v += fy * ((inX0 ? (1 - fx) * src[row + x0] : 0) + (inX1 ? fx * src[row + x0 + 1] : 0));
-        }
-        out[k * p + iy * w + ix] = v;
       }
     }
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, latentDims, validateModelConfig } from './config.ts';
+import { type ModelConfig, channelsOf, latentDims, validateModelConfig } from './config.ts';
 import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
 import { type DecoderEngine, tfjsEngine } from './engine.ts';
@@ -10,6 +10,7 @@ import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { rotationMatrix, transformImages } from './transform-images.ts';
+import { channelIndices } from '../data/pixels.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -76,12 +77,13 @@ export class AffineVAE {
     this.warpFamily = warpFamily(config.warp);
     const rng = new Rng(options.seed ?? 0);
     const pixels = config.height * config.width;
+    const values = pixels * channelsOf(config);
     const latent = latentDims(config);
-    this.encoderHidden = makeStack('encoder', pixels, config.encoderHidden, rng);
-    const encOut = config.encoderHidden.at(-1) ?? pixels;
+    this.encoderHidden = makeStack('encoder', values, config.encoderHidden, rng);
+    const encOut = config.encoderHidden.at(-1) ?? values;
     this.encoderMean = new Dense('encoder/mean', encOut, latent, rng);
     this.encoderScale = new Dense('encoder/scale', encOut, latent, rng);
-    this.decoder = new CoordinateDecoder(config.contentDims, config.decoderHidden, rng);
+    this.decoder = new CoordinateDecoder(config.contentDims, config.decoderHidden, rng, channelsOf(config));
     const predIn = this.predictorInputDims();
     this.predictorHidden = makeStack('predictor', predIn, config.predictorHidden, rng);
     this.predictorOutput = new Dense(`predictor/dense${config.predictorHidden.length + 1}`, config.predictorHidden.at(-1) ?? predIn, config.classes, rng);
@@ -93,9 +95,19 @@ export class AffineVAE {
     if (this.engineFallback) (options.warn ?? console.warn)(this.engineFallback);
   }
 
-  /** Pixels per image. */
+  /** Pixels (grid points) per image. */
   get pixels(): number {
     return this.config.height * this.config.width;
+  }
+
+  /** Values per pixel (1: grey). */
+  get channels(): number {
+    return channelsOf(this.config);
+  }
+
+  /** Values per image, `H·W·C`: what the encoder reads and the decoder draws. */
+  get values(): number {
+    return this.pixels * this.channels;
   }
 
   /** Latent size `Zc + Zp`. */
@@ -130,7 +142,7 @@ export class AffineVAE {
     return this.config.predictorInput === 'seed' ? latentDims(this.config) - 1 : this.config.contentDims;
   }
 
-  /** The posterior of `x` (`B × P` in [0, 1]); `scale = softplus(·)`. */
+  /** The posterior of `x` (`B × P·C` in [0, 1]); `scale = softplus(·)`. */
   encode(x: tf.Tensor2D): Posterior {
     return tf.tidy(() => {
       const h = reluStack(this.encoderHidden, x);
@@ -191,7 +203,7 @@ export class AffineVAE {
    * The angle search (`config.angleSearch` = K > 0): for each image, the turn `α` among
    * `0, 360/K, …` degrees for which the encoder's reading of the image turned by `α`, its angle
    * turned back by `α`, reconstructs the image best. Zeros when the model does not search.
-   * @param images `n × P` floats in [0, 1].
+   * @param images `n × P·C` floats in [0, 1].
    * @param score the grid points (indices) the reconstructions are compared on; default a regular
    *   subset of about 256 of them.
    * @returns `n` turns, degrees.
@@ -206,20 +218,21 @@ export class AffineVAE {
    * model that searches. With no search configured, the one candidate is no turn.
    */
   private search(images: Float32Array, score: Int32Array): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
-    const [p, l] = [this.pixels, this.latent];
+    const [p, l] = [this.values, this.latent];
     const n = images.length / p;
     const candidates = Math.max(1, this.config.angleSearch ?? 0);
     const turns = new Float32Array(n);
     const [mean, scale] = [new Float32Array(n * l), new Float32Array(n * l)];
     const best = new Float64Array(n).fill(Infinity);
     const idx = tf.tensor1d(score, 'int32');
+    const values = tf.tensor1d(channelIndices(score, this.channels), 'int32');
     const grid = tf.gather(this.grid, idx);
     const chunk = 256;
     try {
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
         const part = images.subarray(start * p, end * p);
-        const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), idx, 1));
+        const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), values, 1));
         for (let k = 0; k < candidates; k++) {
           const alpha = (360 * k) / candidates;
           const input = alpha === 0 ? part : this.turned(part, new Float32Array(end - start).fill(alpha));
@@ -243,7 +256,7 @@ export class AffineVAE {
         target.dispose();
       }
     } finally {
-      tf.dispose([idx, grid]);
+      tf.dispose([idx, values, grid]);
     }
     return { turns, mean, scale };
   }
@@ -257,9 +270,10 @@ export class AffineVAE {
     return Int32Array.from(points);
   }
 
-  /** Images `n × P` turned by `degrees[i]` each (counter-clockwise, bilinear), as training's augmentation turns them. */
+  /** Images `n × P·C` turned by `degrees[i]` each (counter-clockwise, bilinear), as training's augmentation turns them. */
   private turned(images: Float32Array, degrees: Float32Array): Float32Array {
-    return transformImages(images, degrees.length, this.config.height, this.config.width, Array.from(degrees, rotationMatrix));
+    const { height, width } = this.config;
+    return transformImages(images, degrees.length, height, width, Array.from(degrees, rotationMatrix), undefined, this.channels);
   }
 
   /**
@@ -268,12 +282,14 @@ export class AffineVAE {
    */
   private posteriorValues(images: Float32Array, search = true): { mean: Float32Array; scale: Float32Array } {
     if (search && (this.config.angleSearch ?? 0) > 0) return this.search(images, this.scorePoints());
-    const n = images.length / this.pixels;
+    const v = this.values;
+    if (images.length % v !== 0) throw new Error(`expected images of ${v} values, got ${images.length} values`);
+    const n = images.length / v;
     const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
     const chunk = 1000;
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const q = tf.tidy(() => this.encode(tf.tensor2d(images.subarray(start * this.pixels, end * this.pixels), [end - start, this.pixels])));
+      const q = tf.tidy(() => this.encode(tf.tensor2d(images.subarray(start * v, end * v), [end - start, v])));
       mean.set(q.mean.dataSync(), start * this.latent);
       scale.set(q.scale.dataSync(), start * this.latent);
       tf.dispose([q.mean, q.scale]);
@@ -295,8 +311,8 @@ export class AffineVAE {
    * original's way) the latent is read from the input; with `passes` > 1 the input is first
    * straightened by {@link unwarp} in `passes − 1` passes and the latent read from that, so
    * less of the pose leaks into the content latents.
-   * @param images `n × P` floats in [0, 1].
-   * @returns `n × P` floats in (0, 1).
+   * @param images `n × P·C` floats in [0, 1].
+   * @returns `n × P·C` floats in (0, 1).
    */
   normalize(images: Float32Array, options: DecodeOptions & { passes?: number } = {}): Float32Array {
     const passes = options.passes ?? 1;
@@ -313,11 +329,11 @@ export class AffineVAE {
    * residual pose onto the pose so far, as iterative image alignment does: one encoder pass
    * under-reads large turns and slants. Every pass resamples the original pixels, so passes do
    * not blur the result.
-   * @param images `n × P` floats in [0, 1].
+   * @param images `n × P·C` floats in [0, 1]; every channel moves with the one pose.
    */
   unwarp(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> & { passes?: number } = {}): Float32Array {
     const { height: h, width: w } = this.config;
-    const n = images.length / this.pixels;
+    const n = images.length / this.values;
     // Per image: canonical(g) = observed(T·g + t), as T = [a, b, c, d] and t = [tx, ty].
     let T = Array.from({ length: n }, (): Mat2 => [1, 0, 0, 1]);
     let t = Array.from({ length: n }, (): [number, number] => [0, 0]);
@@ -331,7 +347,7 @@ export class AffineVAE {
       T = poses.map((p, i) => multiply(T[i], p.matrix));
       // transformImages reads the source at M⁻¹(g − s): M = T⁻¹ and s = −T⁻¹·t give T·g + t.
       const inverse = T.map(invert);
-      current = transformImages(images, n, h, w, inverse, t.map((ti, i) => apply(inverse[i], ti).map((v) => -v) as [number, number]));
+      current = transformImages(images, n, h, w, inverse, t.map((ti, i) => apply(inverse[i], ti).map((v) => -v) as [number, number]), this.channels);
     }
     return current;
   }
@@ -344,7 +360,7 @@ export class AffineVAE {
   /**
    * Renders images at `size × size` (any resolution): the decoder evaluated exactly at the
    * points of a finer grid over the same square, normalized (warp off) or reconstructed.
-   * @returns `n × size²` floats in (0, 1).
+   * @returns `n × size²·C` floats in (0, 1).
    */
   render(images: Float32Array, size: number, applyWarp: boolean, options: DecodeOptions = {}): Float32Array {
     const grid = tf.tensor2d(gridValues(size, size), [size * size, 2]);
@@ -361,7 +377,7 @@ export class AffineVAE {
    * family does not limit it, since the decoder reads any point). At `size × size` (default the
    * model's own size); `rows` `[start, end)` draws only that band of the image's rows (the web
    * page renders in bands to stay responsive).
-   * @returns `n × rows·size` floats in (0, 1).
+   * @returns `n × rows·size·C` floats in (0, 1).
    */
   decodeAt(content: Float32Array, poses: Pose[], size?: number, rows?: [number, number]): Float32Array {
     const zc = this.config.contentDims;
@@ -384,7 +400,7 @@ export class AffineVAE {
   }
 
   /**
-   * The content latents of `n × P` images: the first `Zc` of each posterior mean (with the angle
+   * The content latents of `n × P·C` images: the first `Zc` of each posterior mean (with the angle
    * search where the model has one), `n × Zc`; what {@link decodeAt} draws.
    */
   content(images: Float32Array): Float32Array {
@@ -397,7 +413,7 @@ export class AffineVAE {
   }
 
   /**
-   * Posterior means and scales of `n × P` images, as flat `n × L` arrays (with the angle search
+   * Posterior means and scales of `n × P·C` images, as flat `n × L` arrays (with the angle search
    * where the model has one).
    */
   posterior(images: Float32Array): { mean: Float32Array; scale: Float32Array } {
@@ -409,7 +425,7 @@ export class AffineVAE {
    * decomposed into rotation, scale, shear and translation (see `model/transform.ts`).
    * From the posterior mean unless `sample` is set; with the model's angle search unless `search`
    * is false.
-   * @param images `n × P` floats in [0, 1].
+   * @param images `n × P·C` floats in [0, 1].
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> & { search?: boolean } = {}): Transform[] {
     return this.poseOf(this.latentValues(images, options, options.search ?? true));
@@ -426,13 +442,13 @@ export class AffineVAE {
   }
 
   private decodeImages(images: Float32Array, applyWarp: boolean, options: DecodeOptions, grid = this.grid): Float32Array {
-    const p = this.pixels;
-    if (images.length % p !== 0) throw new Error(`expected images of ${p} pixels, got ${images.length} values`);
+    const p = this.values;
+    if (images.length % p !== 0) throw new Error(`expected images of ${p} values, got ${images.length} values`);
     const n = images.length / p;
-    const q = grid.shape[0];
+    const q = grid.shape[0] * this.channels;
     // 64 images at 28 × 28 by default; fewer on a finer grid, so the decoder's activations
     // (points × width) stay the same size whatever the resolution.
-    const chunk = options.chunk ?? Math.max(1, Math.floor((64 * 784) / q));
+    const chunk = options.chunk ?? Math.max(1, Math.floor((64 * 784) / grid.shape[0]));
     const out = new Float32Array(n * q);
     const z = this.latentValues(images, options);
     const l = this.latent;
@@ -492,17 +508,17 @@ export interface LayerShape {
 export function layerShapes(config: ModelConfig): LayerShape[] {
   const stack = (prefix: string, inputs: number, widths: number[]) =>
     widths.map((units, i) => ({ name: `${prefix}/dense${i + 1}`, inputs: i ? widths[i - 1] : inputs, units }));
-  const pixels = config.height * config.width;
+  const values = config.height * config.width * channelsOf(config);
   const latent = latentDims(config);
-  const encOut = config.encoderHidden.at(-1) ?? pixels;
+  const encOut = config.encoderHidden.at(-1) ?? values;
   const predIn = config.predictorInput === 'seed' ? latent - 1 : config.contentDims;
   const decoder = stack('decoder', 2 + config.contentDims, config.decoderHidden);
   return [
-    ...stack('encoder', pixels, config.encoderHidden),
+    ...stack('encoder', values, config.encoderHidden),
     { name: 'encoder/mean', inputs: encOut, units: latent },
     { name: 'encoder/scale', inputs: encOut, units: latent },
     ...decoder,
-    { name: `decoder/dense${config.decoderHidden.length + 1}`, inputs: config.decoderHidden.at(-1) ?? 2 + config.contentDims, units: 1 },
+    { name: `decoder/dense${config.decoderHidden.length + 1}`, inputs: config.decoderHidden.at(-1) ?? 2 + config.contentDims, units: channelsOf(config) },
     ...stack('predictor', predIn, config.predictorHidden),
     { name: `predictor/dense${config.predictorHidden.length + 1}`, inputs: config.predictorHidden.at(-1) ?? predIn, units: config.classes },
   ];

@@ -7,10 +7,11 @@ import type { CoordinateDecoder } from '../model/decoder.ts';
  * when the addon loads, so a stale or foreign binary is refused rather than misread.
  *
  * The engine covers decoders with exactly two hidden layers (`decoderHidden` of length 2, any
- * widths and content size, one output per point): the shapes below.
+ * widths and content size, C ≤ 16 outputs per point: the image's channels, each point's C values
+ * adjacent): the shapes below.
  */
 export const NATIVE_CONTRACT = {
-  sizes: ['B', 'P', 'Zc', 'H1', 'H2'],
+  sizes: ['B', 'P', 'Zc', 'H1', 'H2', 'C'],
   options: [
     { name: 'threads', required: true },
     /** 1 to return gradients (needs `target` or `dimage`). */
@@ -26,24 +27,24 @@ export const NATIVE_CONTRACT = {
     { name: 'affine', role: 'input', shape: ['B', '6'], optional: true },
     { name: 'grid', role: 'input', shape: ['P', '2'], optional: false },
     /** With a target, `sse` and `bce` are returned, and the gradient is that of one of them. */
-    { name: 'target', role: 'input', shape: ['B', 'P'], optional: true },
+    { name: 'target', role: 'input', shape: ['B', 'P*C'], optional: true },
     /** Else the incoming gradient `dL/dimage`. */
-    { name: 'dimage', role: 'input', shape: ['B', 'P'], optional: true },
+    { name: 'dimage', role: 'input', shape: ['B', 'P*C'], optional: true },
     { name: 'W1', role: 'weight', shape: ['2+Zc', 'H1'], optional: false },
     { name: 'b1', role: 'weight', shape: ['1', 'H1'], optional: false },
     { name: 'W2', role: 'weight', shape: ['H1', 'H2'], optional: false },
     { name: 'b2', role: 'weight', shape: ['1', 'H2'], optional: false },
-    { name: 'W3', role: 'weight', shape: ['H2', '1'], optional: false },
-    { name: 'b3', role: 'weight', shape: ['1', '1'], optional: false },
-    { name: 'image', role: 'output', shape: ['B', 'P'], optional: false },
+    { name: 'W3', role: 'weight', shape: ['H2', 'C'], optional: false },
+    { name: 'b3', role: 'weight', shape: ['1', 'C'], optional: false },
+    { name: 'image', role: 'output', shape: ['B', 'P*C'], optional: false },
     { name: 'dcontent', role: 'gradient', shape: ['B', 'Zc'], optional: false },
     { name: 'daffine', role: 'gradient', shape: ['B', '6'], optional: false },
     { name: 'dW1', role: 'gradient', shape: ['2+Zc', 'H1'], optional: false },
     { name: 'db1', role: 'gradient', shape: ['1', 'H1'], optional: false },
     { name: 'dW2', role: 'gradient', shape: ['H1', 'H2'], optional: false },
     { name: 'db2', role: 'gradient', shape: ['1', 'H2'], optional: false },
-    { name: 'dW3', role: 'gradient', shape: ['H2', '1'], optional: false },
-    { name: 'db3', role: 'gradient', shape: ['1', '1'], optional: false },
+    { name: 'dW3', role: 'gradient', shape: ['H2', 'C'], optional: false },
+    { name: 'db3', role: 'gradient', shape: ['1', 'C'], optional: false },
   ],
 } as const;
 
@@ -75,10 +76,13 @@ export type NativeRunResult = { [K in Named<'output'>]: Float32Array } & { [K in
   denseMacs: number;
 };
 
+/** The most outputs per point (channels) the addon runs (`DECODER_MAX_CHANNELS` in native/decoder.h). */
+export const NATIVE_MAX_CHANNELS = 16;
+
 /** Why the native engine cannot run this decoder, or null when it can. */
 export function nativeUnsupported(decoder: CoordinateDecoder): string | null {
   if (decoder.hidden.length !== 2) return `it runs decoders of exactly two hidden layers; this one has ${decoder.hidden.length}`;
-  if (decoder.output.units !== 1) return `it runs one output per point; this decoder has ${decoder.output.units}`;
+  if (decoder.output.units > NATIVE_MAX_CHANNELS) return `it runs up to ${NATIVE_MAX_CHANNELS} outputs per point; this decoder has ${decoder.output.units}`;
   return null;
 }
 
@@ -109,6 +113,7 @@ export function marshal(
     Zc,
     H1: l1.units,
     H2: l2.units,
+    C: decoder.output.units,
     grad: 0,
     ...options,
     ...arrays,

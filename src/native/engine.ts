@@ -59,7 +59,7 @@ export function nativeEngine(addon: NativeAddon, threads: number, kernel: Native
 
     decode(decoder, content, affine, grid) {
       const out = run(args(decoder, content, affine, grid));
-      return tf.tensor2d(out.image, [content.shape[0], grid.shape[0]]);
+      return tf.tensor2d(out.image, [content.shape[0], grid.shape[0] * decoder.channels]);
     },
 
     imageLoss(decoder, content, affine, grid, target, kind, withGradient) {

@@ -65,7 +65,7 @@ export class MetricSums {
 export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed: number, chunk = batch): Metrics {
   const rng = new Rng(seed);
   const sums = new MetricSums();
-  const { latent, pixels } = model;
+  const { latent, values: v } = model;
   for (let start = 0; start < set.n; start += batch) {
     const idx = range(start, Math.min(set.n, start + batch));
     const b = idx.length;
@@ -79,7 +79,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
       const values = valuesOf(() => {
         const parts = objective(
           model,
-          tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+          tf.tensor2d(x.subarray(c * v, e * v), [e - c, v]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AffineVAE } from '../model/vae.ts';
 import { warpFamily, warpPriorScales } from '../model/warps/registry.ts';
 import { type LossParts, lossParts } from './terms.ts';
+import { channelIndices } from '../data/pixels.ts';
 
 /**
  * The training objective in one place: what `Trainer` minimizes and what `evaluateSet` reports.
@@ -35,7 +36,7 @@ export function priorScales(model: AffineVAE): Float32Array {
 /**
  * The loss parts of a chunk of a batch of `batch` images (see {@link lossParts}): each is a sum
  * over the chunk divided by the whole batch's normalizer, so chunks add up to the batch exactly.
- * @param x `n × P` images the encoder sees, in [0, 1].
+ * @param x `n × P·C` images the encoder sees, in [0, 1].
  * @param labels `n` class labels.
  * @param eps `n × L` standard normal draws: `z = mean + scale·eps`.
  */
@@ -52,13 +53,13 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     if (o.pixelIndices) {
       const idx = tf.tensor1d(o.pixelIndices, 'int32');
       grid = tf.gather(model.grid, idx);
-      target = tf.gather(target, idx, 1);
+      target = tf.gather(target, channelIndices(o.pixelIndices, model.channels), 1);
     }
     // The engine's fused reconstruction error: no `n × P` image is kept for it.
     const kind = model.config.loss.likelihood === 'bce' ? 'bce' : 'sse';
     const image = model.engine.imageLoss(model.decoder, content, model.affineOf(warp), grid, target, kind, o.training ?? true);
 
     const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
-    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model), model.pixels);
+    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model), model.pixels, model.channels);
   });
 }

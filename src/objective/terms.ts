@@ -9,7 +9,7 @@ import type { LossConfig } from '../model/config.ts';
 
 /** The loss terms of a batch (or of a chunk of it), as scalars. */
 export type LossParts = {
-  /** Mean squared error over all pixels of the batch (a metric, whatever the likelihood). */
+  /** Mean squared error over all values (pixels × channels) of the batch (a metric, whatever the likelihood). */
   mse: tf.Scalar;
   /** The reconstruction term as it enters the loss (before its weight), per `likelihood`. */
   reconstruction: tf.Scalar;
@@ -67,6 +67,9 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  * @param imagePixels pixels per whole image (default `pixels`): where fewer are scored, the summed
  *   likelihoods (`bce`, `gaussian`) are scaled up by `imagePixels / pixels`, so that the estimate
  *   of the whole image's term is unbiased and its balance with the KL is kept (`mse` is a mean).
+ * @param channels values per pixel: every likelihood sums over them (for `mse`, the per-channel
+ *   means are added), so a colour image weighs against the KL as its channels' sum; the `mse`
+ *   metric stays a mean over all values.
  */
 export function lossParts(
   config: LossConfig,
@@ -79,11 +82,12 @@ export function lossParts(
   batch: number,
   prior?: Float32Array,
   imagePixels = pixels,
+  channels = 1,
 ): LossParts {
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
-    const mse = tf.div(image.sse, batch * pixels) as tf.Scalar;
+    const mse = tf.div(image.sse, batch * pixels * channels) as tf.Scalar;
     const scored = pixels / imagePixels;
     const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch * scored, bce: batch * scored }[config.likelihood];
     const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;

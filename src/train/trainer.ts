@@ -246,7 +246,8 @@ export class Trainer {
   trainStep(set: ImageSet, indices: Int32Array, progress = 1): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
     const { model } = this;
     const b = indices.length;
-    const { pixels, latent } = model;
+    // Pixels are the grid's points; values are what an image holds (pixels × channels).
+    const { pixels, values: v, latent } = model;
     const x = gatherPixels(set, indices);
     const labels = gatherLabels(set, indices);
     const eps = this.noise.normals(b * latent);
@@ -260,7 +261,7 @@ export class Trainer {
     const searched = model.config.angleSearch ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, SEARCH_POINTS))) : null;
     if (rotationAugment > 0 || searched) {
       const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
-      input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix));
+      input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix), undefined, model.channels);
       // The encoder sees the digit turned by α, so it should infer θ + α; decoding θ + α − α
       // must give back the original.
       thetaOffset = Float32Array.from(angles, (a) => (-a * Math.PI) / 180);
@@ -275,13 +276,13 @@ export class Trainer {
       const { value, grads: g } = tf.variableGrads(() => {
         const parts = objective(
           model,
-          tf.tensor2d(input.subarray(c * pixels, e * pixels), [e - c, pixels]),
+          tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
           {
             klFactor,
-            target: input === x ? undefined : tf.tensor2d(x.subarray(c * pixels, e * pixels), [e - c, pixels]),
+            target: input === x ? undefined : tf.tensor2d(x.subarray(c * v, e * v), [e - c, v]),
             thetaOffset: thetaOffset ? tf.tensor1d(thetaOffset.subarray(c, e)) : undefined,
             pixelIndices,
           },
