@@ -2,7 +2,7 @@ import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
 import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
-import { writeGreyPng } from '../src/io/png.ts';
+import { writePng } from '../src/io/png.ts';
 import { stack, tile } from '../src/render/figure.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { slice } from '../src/data/dataset.ts';
@@ -11,4 +11,4 @@ const model = await loadModelDir(process.argv[2], { engine: chooseEngine().engin
 const s = slice(loadDataset(process.argv[4] ?? 'mnist', 'test'), 0, 16);
 const x = toUnit(s.images);
 const g = (im: Float32Array) => tile(im, 16, s.height, s.width, 16, 1);
-writeGreyPng(process.argv[3], stack([g(x), g(model.normalize(x)), g(model.unwarp(x))], 4));
+writePng(process.argv[3], stack([g(x), g(model.normalize(x)), g(model.unwarp(x))], 4));

@@ -79,7 +79,7 @@ echo "check-package:   $(grep '^warning:' "$work/fallback.log")"
 check 'a plain .mjs file imports affine-vae and affine-vae/node and normalizes an image'
 cat >normalize.mjs <<'EOF'
 import { AffineVAE, rotationMatrix, selectBackend, transformImages } from 'affine-vae';
-import { chooseEngine, loadModelDir, shippedModelDir, writeGreyPng } from 'affine-vae/node';
+import { chooseEngine, loadModelDir, shippedModelDir, writePng } from 'affine-vae/node';
 
 await selectBackend();
 const engine = chooseEngine();
@@ -96,7 +96,7 @@ if (out.length !== 784 || out.some((v) => !(v >= 0 && v <= 1))) throw new Error(
 let diff = 0;
 for (let i = 0; i < 784; i++) diff += Math.abs(out[i] - turned[i]);
 if (!(diff > 1)) throw new Error('normalize returned its input');
-writeGreyPng('normalized.png', { pixels: out, width: 28, height: 28 });
+writePng('normalized.png', { pixels: out, width: 28, height: 28 });
 console.log(`normalized on ${engine.name} (${engine.native.kernel}, ${engine.native.source})`);
 EOF
 node normalize.mjs || fail 'normalize.mjs failed'

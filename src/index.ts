@@ -49,8 +49,8 @@ export { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './eval/transf
 export { type Normalizer, baselines, modelNormalizer } from './eval/suite.ts';
 
 // Rendering: figures, traversals, animations, plots.
-export { type GreyImage, normalizationFigure, stack, tile, upscale } from './render/figure.ts';
-export { greyGif, interpolate, latentOf, traverse, warpAnimation } from './render/latent.ts';
+export { type Picture, normalizationFigure, stack, tile, upscale } from './render/figure.ts';
+export { animatedGif, interpolate, latentOf, traverse, warpAnimation } from './render/latent.ts';
 export { histogramSvg, scatterSvg } from './render/plots.ts';
 
 // TF.js backends.

@@ -24,7 +24,7 @@ export { UserError, writeFileAtomic } from './io/files.ts';
 export { readIdxFile, readIdxImages, writeIdxImages } from './io/idx-file.ts';
 export { loadMnist } from './io/mnist.ts';
 export { type DatasetOptions, loadDataset, readImageFolder } from './io/datasets.ts';
-export { encodeGreyPng, readPngAsInput, writeGreyPng } from './io/png.ts';
+export { encodePng, readPngAsInput, writePng } from './io/png.ts';
 
 // The native decoder engine.
 export { type EngineChoice, chooseEngine, describeEngine } from './native/select.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { AffineVAE } from '../src/model/vae.ts';
-import { greyGif, interpolate, latentOf, traverse, warpAnimation } from '../src/render/latent.ts';
+import { animatedGif, interpolate, latentOf, traverse, warpAnimation } from '../src/render/latent.ts';
 import { maxAbsDiff, tf, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
@@ -37,7 +37,7 @@ test('the warp animation is a GIF with one frame per step of each warp latent', 
   const model = new AffineVAE(tinyConfig(8), { seed: 5 });
   const frames = warpAnimation(model, new Float32Array(model.latent), 1, 4);
   assert.equal(frames.length, 6 * 4 * 784);
-  const gif = greyGif(frames, 24, 28, 28, 2);
+  const gif = animatedGif(frames, 24, 28, 28, 2);
   assert.equal(new TextDecoder().decode(gif.subarray(0, 6)), 'GIF89a');
   assert.equal(gif[6] | (gif[7] << 8), 56); // logical screen width
   model.dispose();

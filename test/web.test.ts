@@ -8,7 +8,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { WEB_ROOT, servedModels } from '../src/cli/commands/serve.ts';
 import { principalAngle } from '../src/eval/moments.ts';
 import { loadMnist } from '../src/io/mnist.ts';
-import { encodeGreyPng } from '../src/io/png.ts';
+import { encodePng } from '../src/io/png.ts';
 import { createWebServer } from '../src/web/server.ts';
 
 /**
@@ -170,7 +170,7 @@ test('an opened picture, dark on light, lands on the pad inverted; a broken one 
   const pixels56 = new Float32Array(56 * 56).fill(1);
   for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) pixels56[(y + 2) * 56 + x + 25] = 1 - digit[y * 28 + x] / 255;
   const version = await page.evaluate(() => Number(document.getElementById('outputs')!.dataset.version ?? 0));
-  await page.setInputFiles('#file', { name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(encodeGreyPng({ width: 56, height: 56, pixels: pixels56 })) });
+  await page.setInputFiles('#file', { name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(encodePng({ width: 56, height: 56, pixels: pixels56 })) });
   await page.waitForFunction((v) => Number(document.getElementById('outputs')!.dataset.version ?? 0) > v, version);
   const input = await pixels(page, 'input');
   // White ink on black, reframed: the background is dark and the digit's mass is near the centre.

@@ -52,6 +52,31 @@ export function resizeGrey(src: Float32Array, width: number, height: number, out
   return out;
 }
 
+/**
+ * Any RGBA picture as one colour model input, `outW × outH × channels` bytes with the aspect kept
+ * and black padding: `channels` 3 is RGB with alpha composited over black (the padding's colour,
+ * and what a grey model's reading does), 4 is RGBA as stored. Colours are kept as they are: a light
+ * background is not inverted.
+ */
+export function rgbaToColour(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  channels: 3 | 4 | number,
+): { pixels: Uint8Array; resized: boolean } {
+  const resized = width !== outW || height !== outH;
+  const pixels = new Uint8Array(outW * outH * channels);
+  for (let c = 0; c < channels; c++) {
+    let plane: Float32Array = new Float32Array(width * height);
+    for (let i = 0; i < plane.length; i++) plane[i] = channels === 4 ? rgba[4 * i + c] : rgba[4 * i + c] * (rgba[4 * i + 3] / 255);
+    if (resized) plane = resizeGrey(plane, width, height, outW, outH);
+    for (let i = 0; i < outW * outH; i++) pixels[i * channels + c] = Math.round(Math.min(255, Math.max(0, plane[i])));
+  }
+  return { pixels, resized };
+}
+
 /** Whether grey values in [0, 255] are mostly light: dark ink on paper, to be inverted. */
 export function lightBackground(grey: ArrayLike<number>): boolean {
   let sum = 0;

@@ -14,7 +14,7 @@ export function meanLatentAccuracy(model: AffineVAE, set: ImageSet, chunk = 500)
     const idx = range(start, Math.min(set.n, start + chunk));
     const x = gatherPixels(set, idx);
     const labels = gatherLabels(set, idx);
-    const predicted = valuesOf(() => tf.argMax(model.predict(model.encode(tf.tensor2d(x, [idx.length, model.pixels])).mean), 1));
+    const predicted = valuesOf(() => tf.argMax(model.predict(model.encode(tf.tensor2d(x, [idx.length, model.values])).mean), 1));
     for (let i = 0; i < idx.length; i++) correct += predicted[i] === labels[i] ? 1 : 0;
   }
   return correct / set.n;

@@ -1,4 +1,4 @@
-import type { ImageSet } from '../data/dataset.ts';
+import { type ImageSet, valuesPerImage } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
@@ -41,9 +41,10 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
     const labels = set.labels;
     const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
     const x = toUnit(set.images);
+    const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
     const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null }[] = [
-      { name: 'pixels', values: x, dims: set.height * set.width, sawLabels: null },
-      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true), dims: set.height * set.width, sawLabels: null },
+      { name: 'pixels', values: x, dims, sawLabels: null },
+      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null },
       ...models.map((m) => ({
         name: `${m.name} content latents`,
         values: m.model.content(x),

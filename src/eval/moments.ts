@@ -50,13 +50,46 @@ export function principalAngle(img: Float32Array, h: number, w: number): number 
   return fromVertical;
 }
 
-/** Moment-normalizes `n` images: centre, deskew and, with `rotate`, turn the principal axis upright. */
-export function momentNormalize(images: Float32Array, n: number, h: number, w: number, rotate = false): Float32Array {
-  const p = h * w;
+/**
+ * The mass the moments of a colour image are taken of: its luminance's distance from the
+ * background's (the mean luminance of its border pixels), so that ink lighter or darker than a
+ * coloured background weighs alike. Luminance is Rec. 601 over the first three channels (the mean
+ * of the channels for 2).
+ * @param img `h × w × channels` values.
+ */
+export function luminanceMass(img: Float32Array, h: number, w: number, channels: number): Float32Array {
+  const C = channels;
+  const lum = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) {
+    const v = img.subarray(i * C, i * C + C);
+    lum[i] = C >= 3 ? 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2] : (v[0] + v[1]) / 2;
+  }
+  let border = 0;
+  let count = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (y === 0 || x === 0 || y === h - 1 || x === w - 1) {
+        border += lum[y * w + x];
+        count++;
+      }
+    }
+  }
+  const background = border / Math.max(1, count);
+  return lum.map((l) => Math.abs(l - background));
+}
+
+/**
+ * Moment-normalizes `n` images: centre, deskew and, with `rotate`, turn the principal axis
+ * upright. Colour images (`channels` > 1) are measured on their luminance (see
+ * {@link luminanceMass}) and every channel moved alike.
+ */
+export function momentNormalize(images: Float32Array, n: number, h: number, w: number, rotate = false, channels = 1): Float32Array {
+  const p = h * w * channels;
   const T: Mat2[] = [];
   const t: [number, number][] = [];
   for (let k = 0; k < n; k++) {
-    const img = images.subarray(k * p, (k + 1) * p);
+    const own = images.subarray(k * p, (k + 1) * p);
+    const img = channels === 1 ? own : luminanceMass(own, h, w, channels);
     const { cx, cy, vyy, vxy } = imageMoments(img, h, w);
     let M: Mat2;
     if (rotate) {
@@ -70,5 +103,5 @@ export function momentNormalize(images: Float32Array, n: number, h: number, w: n
     // The centre of mass goes to the origin: result = M·(g − c) = M·g − M·c.
     t.push([-(M[0] * cx + M[1] * cy), -(M[2] * cx + M[3] * cy)]);
   }
-  return transformImages(images, n, h, w, T, t);
+  return transformImages(images, n, h, w, T, t, channels);
 }

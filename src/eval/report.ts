@@ -3,7 +3,7 @@ import { toUnit } from '../data/pixels.ts';
 import { compose } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import { type AffineVAE, UNWARP_PASSES } from '../model/vae.ts';
-import { type GreyImage, stack, tile, upscale } from '../render/figure.ts';
+import { type Picture, stack, tile, upscale } from '../render/figure.ts';
 import { evaluateSet } from '../objective/metrics.ts';
 import { meanLatentAccuracy } from './classifier.ts';
 import { histogramSvg, scatterSvg } from '../render/plots.ts';
@@ -84,22 +84,23 @@ export function bernoulliNegElbo(model: AffineVAE, x: Float32Array, klNats: numb
     const p = Math.min(1 - 1e-7, Math.max(1e-7, y[i]));
     bce -= x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
   }
-  return bce / (x.length / model.pixels) + klNats;
+  return bce / (x.length / model.values) + klNats;
 }
 
 /** Runs every measurement of the evaluation suite against the baselines. */
 export function evaluationReport(
   model: AffineVAE,
   o: ReportOptions,
-): { report: EvaluationReport; inferredRotations: Record<string, number[]>; figures: Record<string, GreyImage>; charts: Record<string, string> } {
+): { report: EvaluationReport; inferredRotations: Record<string, number[]>; figures: Record<string, Picture>; charts: Record<string, string> } {
   const { test, references } = o;
   const { height: h, width: w } = test;
-  const pixels = h * w;
+  const channels = test.channels ?? 1;
+  const values = h * w * channels;
   const normalizers: Record<string, Normalizer> = {
     model: modelNormalizer(model),
     [`model ${UNWARP_PASSES + 1} passes`]: modelNormalizer(model, 'decoded', UNWARP_PASSES + 1),
     'model resampled': modelNormalizer(model, 'resampled'),
-    ...baselines(h, w),
+    ...baselines(h, w, channels),
   };
   const unit = (s: ImageSet) => toUnit(s.images);
   const testX = unit(test);
@@ -121,7 +122,7 @@ export function evaluationReport(
   const normalizeAll = (x: Float32Array, n: number) => Object.fromEntries(Object.entries(normalizers).map(([name, f]) => [name, f(x, n)]));
   const refsBy = normalizeAll(refX, references.n);
   const uprightBy = normalizeAll(testX, test.n);
-  const knn = (name: string, normalized: Float32Array) => nearestNeighbourAccuracy(normalized, test.labels!, refsBy[name], references.labels!, pixels);
+  const knn = (name: string, normalized: Float32Array) => nearestNeighbourAccuracy(normalized, test.labels!, refsBy[name], references.labels!, values);
   const nearestNeighbourUpright = Object.fromEntries(Object.keys(normalizers).map((name) => [name, knn(name, uprightBy[name])]));
 
   const settings: SettingResult[] = [];
@@ -197,7 +198,7 @@ export function evaluationReport(
     },
     inferredRotations,
     charts,
-    figures: { 'rotation-grid': rotationGrid(model, testX.subarray(0, 6 * pixels), h, w) },
+    figures: { 'rotation-grid': rotationGrid(model, testX.subarray(0, 6 * values), h, w, channels) },
   };
 }
 
@@ -205,20 +206,21 @@ export function evaluationReport(
  * Six digits turned from −60° to 60° (rows; the full circle for a model with an angle search), above the model's normalized versions (decoded),
  * above the turned digits straightened by the model ({@link AffineVAE.unwarp}).
  */
-function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: number): GreyImage {
+function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: number, channels: number): Picture {
   // A model that searches angles reads the full circle: show it all.
   const angles = model.config.angleSearch ? [-135, -90, -45, 0, 45, 90, 135, 180] : [-60, -40, -20, 0, 20, 40, 60];
-  const n = digits.length / (h * w);
+  const v = h * w * channels;
+  const n = digits.length / v;
   const T = [];
-  const src = new Float32Array(n * angles.length * h * w);
+  const src = new Float32Array(n * angles.length * v);
   for (let d = 0; d < n; d++) {
     for (const [k, a] of angles.entries()) {
-      src.set(digits.subarray(d * h * w, (d + 1) * h * w), (d * angles.length + k) * h * w);
+      src.set(digits.subarray(d * v, (d + 1) * v), (d * angles.length + k) * v);
       T.push(compose(a, 1, 1, 0));
     }
   }
-  const turned = transformImages(src, n * angles.length, h, w, T);
-  const grid = (images: Float32Array) => tile(images, n * angles.length, h, w, angles.length, 1);
+  const turned = transformImages(src, n * angles.length, h, w, T, undefined, channels);
+  const grid = (images: Float32Array) => tile(images, n * angles.length, h, w, angles.length, 1, 0, channels);
   return upscale(stack([grid(turned), grid(model.normalize(turned)), grid(model.unwarp(turned))], 4), 2);
 }
 

@@ -9,15 +9,15 @@ import { transformImages } from '../model/transform-images.ts';
 import { type TransformRanges, sampleTransforms } from './transforms.ts';
 import { toUnit } from '../data/pixels.ts';
 
-/** Anything that maps `n × P` images in [0, 1] to normalized `n × P` images. */
+/** Anything that maps `n × P·C` images in [0, 1] to normalized `n × P·C` images. */
 export type Normalizer = (images: Float32Array, n: number) => Float32Array;
 
-/** The normalizers every report compares. */
-export function baselines(h: number, w: number): Record<string, Normalizer> {
+/** The normalizers every report compares (on colour images, moments of the luminance). */
+export function baselines(h: number, w: number, channels = 1): Record<string, Normalizer> {
   return {
     identity: (x) => x,
-    'moment deskew': (x, n) => momentNormalize(x, n, h, w, false),
-    'moment rotate': (x, n) => momentNormalize(x, n, h, w, true),
+    'moment deskew': (x, n) => momentNormalize(x, n, h, w, false, channels),
+    'moment rotate': (x, n) => momentNormalize(x, n, h, w, true, channels),
   };
 }
 
@@ -43,7 +43,8 @@ export interface TransformedSet {
 export function transformSet(set: ImageSet, ranges: TransformRanges, seed: number): TransformedSet {
   const original = toUnit(set.images);
   const applied = sampleTransforms(set.n, ranges, new Rng(seed));
-  return { original, transformed: transformImages(original, set.n, set.height, set.width, applied.map((a) => a.matrix)), applied, n: set.n };
+  const transformed = transformImages(original, set.n, set.height, set.width, applied.map((a) => a.matrix), undefined, set.channels ?? 1);
+  return { original, transformed, applied, n: set.n };
 }
 
 /**
@@ -134,7 +135,7 @@ export function pearson(a: number[], b: number[]): number {
   return num / Math.sqrt(da * db);
 }
 
-/** 1-nearest-neighbour accuracy (Euclidean) of labelled queries against labelled references. */
+/** 1-nearest-neighbour accuracy (Euclidean) of labelled queries against labelled references, `pixels` values each. */
 export function nearestNeighbourAccuracy(queries: Float32Array, queryLabels: ArrayLike<number>, refs: Float32Array, refLabels: ArrayLike<number>, pixels: number): number {
   const nq = queries.length / pixels;
   const nr = refs.length / pixels;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.ts';
-import { rgbaToInput } from '../data/resize.ts';
+import { rgbaToColour, rgbaToInput } from '../data/resize.ts';
 import { rotationMatrix, transformImages } from '../model/transform-images.ts';
 import { Rng } from '../model/rng.ts';
 import { UserError, readFileOrFail } from './files.ts';
@@ -23,6 +23,11 @@ export interface DatasetOptions {
   warn?: (message: string) => void;
   /** The most pixels a `dir:` image may declare (default {@link MAX_IMAGE_PIXELS}). */
   maxImagePixels?: number;
+  /**
+   * Values per pixel `dir:` images are read in: 1 (grey, the default), 3 (RGB, alpha composited
+   * over black) or 4 (RGBA as stored). Other sources hold their own channels.
+   */
+  channels?: number;
 }
 
 /**
@@ -37,8 +42,8 @@ export interface DatasetOptions {
  * - `mnist-colour`: MNIST with each digit's ink and background in seeded random colours (RGB);
  * - `idx:IMAGES[,LABELS]`: IDX files (gzipped or not), any size, grey (`N×H×W`) or with
  *   channels (`N×H×W×C`);
- * - `dir:PATH`: a folder of PNG/JPEG images, any size, made grey, resized with the aspect kept and
- *   padded; files that cannot be read are reported and skipped. Labels come from a numeric
+ * - `dir:PATH`: a folder of PNG/JPEG images, any size, made grey (or kept in colour with
+ *   `channels`), resized with the aspect kept and padded; files that cannot be read are reported and skipped. Labels come from a numeric
  *   sub-folder name (`PATH/3/*.png`) when there is one.
  */
 export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOptions = {}): ImageSet {
@@ -71,20 +76,21 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
       return readIdxImages(images, labels);
     }
     case 'dir':
-      return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}), o.maxImagePixels);
+      return readImageFolder(arg, o.size ?? 28, o.warn ?? (() => {}), o.maxImagePixels, o.channels);
     default:
       throw new UserError(`unknown dataset '${spec}' (use mnist, fashion-mnist, mnist-rot:DEG, mnist-pose:U|N|upright, mnist-colour, idx:PATH or dir:PATH)`);
   }
 }
 
 /**
- * Refuses a set whose images have other than `channels` channels, in one line naming it (the
- * models take grey images: colour models are not built yet).
+ * Refuses a set whose images have other than `channels` channels, in one line naming it.
+ * @param taker who takes `channels`: `the model` (a trained one), or the option that set it.
  */
-export function requireChannels(set: ImageSet, channels: number, name: string): void {
+export function requireChannels(set: ImageSet, channels: number, name: string, taker = 'the model'): void {
   const have = set.channels ?? 1;
   if (have !== channels) {
-    throw new UserError(`${name} holds ${have}-channel images, the model takes ${channels} (${channels === 1 ? 'colour models are not supported yet' : 'convert the data'})`);
+    const hint = taker === 'the model' ? `it was trained on ${channels === 1 ? 'grey' : `${channels}-channel`} images` : `train with --channels ${have}, or convert the data`;
+    throw new UserError(`${name} holds ${have}-channel images, ${taker} takes ${channels} (${hint})`);
   }
 }
 
@@ -127,8 +133,12 @@ export function turnedSet(set: ImageSet, angles: number[]): ImageSet {
   return { ...set, images: toBytes(turned) };
 }
 
-/** Reads every PNG/JPEG under `dir` (one level of sub-folders), `size × size`, white on black. */
-export function readImageFolder(dir: string, size: number, warn: (message: string) => void, maxPixels = MAX_IMAGE_PIXELS): ImageSet {
+/**
+ * Reads every PNG/JPEG under `dir` (one level of sub-folders), `size × size`: grey and white on
+ * black, or with `channels` 3 or 4 in colour as they are (see {@link DatasetOptions.channels}).
+ */
+export function readImageFolder(dir: string, size: number, warn: (message: string) => void, maxPixels = MAX_IMAGE_PIXELS, channels = 1): ImageSet {
+  if (![1, 3, 4].includes(channels)) throw new UserError(`dir: folders are read grey (1 channel), RGB (3) or RGBA (4), not ${channels} channels`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dataset folder ${dir} does not exist`);
   const files: { path: string; label: number }[] = [];
   for (const entry of readdirSync(dir).sort()) {
@@ -142,24 +152,29 @@ export function readImageFolder(dir: string, size: number, warn: (message: strin
   const labels: number[] = [];
   for (const { path, label } of files) {
     try {
-      images.push(readImageFile(path, size, maxPixels));
+      images.push(readImageFile(path, size, maxPixels, channels));
       labels.push(label);
     } catch (err) {
       warn(`skipped ${path}: ${(err as Error).message}`);
     }
   }
   if (images.length === 0) throw new UserError(`no readable PNG or JPEG images in ${dir}`);
-  const out = new Uint8Array(images.length * size * size);
-  images.forEach((img, i) => out.set(img, i * size * size));
-  return { images: out, labels: Uint8Array.from(labels), n: images.length, height: size, width: size };
+  const values = size * size * channels;
+  const out = new Uint8Array(images.length * values);
+  images.forEach((img, i) => out.set(img, i * values));
+  return { images: out, ...(channels > 1 ? { channels } : {}), labels: Uint8Array.from(labels), n: images.length, height: size, width: size };
 }
 
 function isImage(name: string): boolean {
   return ['.png', '.jpg', '.jpeg'].includes(extname(name).toLowerCase());
 }
 
-/** One PNG or JPEG as `size × size` grey bytes, white-on-black (a light background is inverted). */
-function readImageFile(path: string, size: number, maxPixels: number): Uint8Array {
+/**
+ * One PNG or JPEG as `size × size` bytes: grey and white-on-black (a light background is
+ * inverted), or in colour as it is.
+ */
+function readImageFile(path: string, size: number, maxPixels: number, channels: number): Uint8Array {
   const rgba = decodeImage(readFileOrFail(path, 'image'), path, maxPixels);
+  if (channels > 1) return rgbaToColour(rgba.data, rgba.width, rgba.height, size, size, channels).pixels;
   return rgbaToInput(rgba.data, rgba.width, rgba.height, size, size).pixels;
 }

@@ -1,7 +1,7 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { rgbaToInput } from '../data/resize.ts';
-import type { GreyImage } from '../render/figure.ts';
+import { rgbaToColour, rgbaToInput } from '../data/resize.ts';
+import type { Picture } from '../render/figure.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
 import { toBytes } from '../data/pixels.ts';
 
@@ -49,24 +49,47 @@ export function decodeImage(bytes: Uint8Array, path: string, maxPixels = MAX_IMA
   throw new UserError(`${path}: not a PNG or JPEG image`);
 }
 
-/** Encodes a grey picture (values in [0, 1], clamped) as an 8-bit PNG. */
-export function encodeGreyPng(img: GreyImage): Uint8Array {
-  const png = new PNG({ width: img.width, height: img.height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
-  png.data = Buffer.from(toBytes(img.pixels.subarray(0, img.width * img.height)));
-  return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+/**
+ * Encodes a picture (values in [0, 1], clamped) as an 8-bit PNG: grey, RGB (3 channels) or RGBA
+ * (4); a 2-channel picture is drawn as red and green.
+ */
+export function encodePng(img: Picture): Uint8Array {
+  const C = img.channels ?? 1;
+  const n = img.width * img.height;
+  const bytes = toBytes(img.pixels.subarray(0, n * C));
+  if (C === 1) {
+    const png = new PNG({ width: img.width, height: img.height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
+    png.data = Buffer.from(bytes);
+    return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+  }
+  const alpha = C === 4;
+  const out = C === 3 || C === 4 ? bytes : new Uint8Array(n * 3);
+  if (C === 2) for (let i = 0; i < n; i++) [out[3 * i], out[3 * i + 1]] = [bytes[2 * i], bytes[2 * i + 1]];
+  const colorType = alpha ? 6 : 2;
+  const png = new PNG({ width: img.width, height: img.height, colorType, inputColorType: colorType, bitDepth: 8, inputHasAlpha: alpha });
+  png.data = Buffer.from(out);
+  return new Uint8Array(PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: alpha }));
 }
 
-/** Writes a grey picture as a PNG file, atomically. */
-export function writeGreyPng(path: string, img: GreyImage): void {
-  writeFileAtomic(path, encodeGreyPng(img));
+/** Writes a picture (grey or colour) as a PNG file, atomically. */
+export function writePng(path: string, img: Picture): void {
+  writeFileAtomic(path, encodePng(img));
 }
+
 
 /**
  * Reads a PNG as one model input of `width × height` grey bytes, MNIST-like (white on black).
  * Colour, another size, or dark ink on a light background are converted, each with a warning.
+ * With `channels` 3 (RGB, alpha composited over black) or 4 (RGBA) the colours are kept as they
+ * are, `width × height × channels` bytes.
  */
-export function readPngAsInput(path: string, width: number, height: number, maxPixels = MAX_IMAGE_PIXELS): { pixels: Uint8Array; warnings: string[] } {
+export function readPngAsInput(path: string, width: number, height: number, maxPixels = MAX_IMAGE_PIXELS, channels = 1): { pixels: Uint8Array; warnings: string[] } {
+  if (![1, 3, 4].includes(channels)) throw new UserError(`${path}: a PNG gives grey, RGB or RGBA images; the model takes ${channels} channels (give it IDX files)`);
   const png = decodeImage(readFileOrFail(path, 'PNG'), path, maxPixels);
+  if (channels > 1) {
+    const { pixels, resized } = rgbaToColour(png.data, png.width, png.height, width, height, channels);
+    return { pixels, warnings: resized ? [`${path}: ${png.width}×${png.height} image, resized to ${width}×${height}`] : [] };
+  }
   const { pixels, colour, inverted, resized } = rgbaToInput(png.data, png.width, png.height, width, height);
   const warnings: string[] = [];
   if (colour) warnings.push(`${path}: colour image, converted to grey`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as gifenc from 'gifenc';
 
 // gifenc is CommonJS in Node (one default export) and ESM in bundlers (named exports).
-const { GIFEncoder } = ('GIFEncoder' in gifenc ? gifenc : (gifenc as unknown as { default: typeof gifenc }).default) as typeof gifenc;
+const { GIFEncoder, quantize, applyPalette } = ('GIFEncoder' in gifenc ? gifenc : (gifenc as unknown as { default: typeof gifenc }).default) as typeof gifenc;
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { toBytes } from '../data/pixels.ts';
@@ -12,7 +12,7 @@ import { toBytes } from '../data/pixels.ts';
  * images' latents. All decoding goes through the model (so through the fast engine).
  */
 
-/** The posterior mean of one image (`P` floats in [0, 1]), or the prior mean (zeros) without one. */
+/** The posterior mean of one image (`P·C` floats in [0, 1]), or the prior mean (zeros) without one. */
 export function latentOf(model: AffineVAE, image: Float32Array | null): Float32Array {
   if (!image) return new Float32Array(model.latent);
   return model.posterior(image).mean;
@@ -21,7 +21,7 @@ export function latentOf(model: AffineVAE, image: Float32Array | null): Float32A
 /**
  * A traversal: for each latent `i` (a row), `steps` images with `z[i]` swept from `−r` to `r`
  * around `z` and the rest fixed. Decoded with the warp on, so warp latents show what they do.
- * @returns `latent·steps × P` images, row by row.
+ * @returns `latent·steps × P·C` images, row by row.
  */
 export function traverse(model: AffineVAE, z: Float32Array, range: number, steps: number): Float32Array {
   const L = model.latent;
@@ -66,27 +66,45 @@ export function warpAnimation(model: AffineVAE, z: Float32Array, range: number, 
 
 function decodeCodes(model: AffineVAE, codes: Float32Array, applyWarp: boolean): Float32Array {
   const n = codes.length / model.latent;
-  const out = new Float32Array(n * model.pixels);
+  const out = new Float32Array(n * model.values);
   for (let s = 0; s < n; s += 64) {
     const e = Math.min(n, s + 64);
     const part = valuesOf(() => model.decode(tf.tensor2d(codes.subarray(s * model.latent, e * model.latent), [e - s, model.latent]), applyWarp));
-    out.set(part, s * model.pixels);
+    out.set(part, s * model.values);
   }
   return out;
 }
 
-/** Encodes grey frames (`n × w·h`, values in [0, 1]) as a looping GIF, upscaled by `scale`. */
-export function greyGif(frames: Float32Array, n: number, w: number, h: number, scale = 4, delayMs = 60): Uint8Array {
-  const palette = Array.from({ length: 256 }, (_, v) => [v, v, v]);
+/**
+ * Encodes frames (`n × w·h·channels`, values in [0, 1]) as a looping GIF, upscaled by `scale`:
+ * grey frames exactly (a palette of 256 greys), colour ones (the first three channels as RGB)
+ * through a palette of 256 colours quantized per frame.
+ */
+export function animatedGif(frames: Float32Array, n: number, w: number, h: number, scale = 4, delayMs = 60, channels = 1): Uint8Array {
+  const grey = Array.from({ length: 256 }, (_, v) => [v, v, v]);
   const gif = GIFEncoder();
   const [W, H] = [w * scale, h * scale];
-  const grey = toBytes(frames); // the palette is 256 greys: the byte is the index
+  const bytes = toBytes(frames);
+  const C = channels;
   for (let f = 0; f < n; f++) {
-    const index = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) index[y * W + x] = grey[f * w * h + Math.floor(y / scale) * w + Math.floor(x / scale)];
+    const at = (x: number, y: number) => (f * w * h + Math.floor(y / scale) * w + Math.floor(x / scale)) * C;
+    if (C === 1) {
+      // The palette is 256 greys: the byte is the index.
+      const index = new Uint8Array(W * H);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) index[y * W + x] = bytes[at(x, y)];
+      gif.writeFrame(index, W, H, { palette: grey, delay: delayMs, repeat: 0 });
+      continue;
     }
-    gif.writeFrame(index, W, H, { palette, delay: delayMs, repeat: 0 });
+    const rgba = new Uint8Array(W * H * 4);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const [i, o] = [at(x, y), 4 * (y * W + x)];
+        for (let c = 0; c < 3; c++) rgba[o + c] = c < C ? bytes[i + c] : 0;
+        rgba[o + 3] = 255;
+      }
+    }
+    const palette = quantize(rgba, 256);
+    gif.writeFrame(applyPalette(rgba, palette), W, H, { palette, delay: delayMs, repeat: 0 });
   }
   gif.finish();
   return gif.bytes();

@@ -6,4 +6,8 @@ declare module 'gifenc' {
     bytes(): Uint8Array;
   }
   export function GIFEncoder(): Encoder;
+  /** A palette of at most `maxColors` RGB colours for RGBA bytes. */
+  export function quantize(rgba: Uint8Array | Uint8ClampedArray, maxColors: number): number[][];
+  /** Each RGBA pixel's index in `palette`. */
+  export function applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: number[][]): Uint8Array;
 }

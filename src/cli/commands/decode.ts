@@ -1,7 +1,7 @@
 import { slice } from '../../data/dataset.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
-import { loadMnist } from '../../io/mnist.ts';
-import { writeGreyPng } from '../../io/png.ts';
+import { loadDataset } from '../../io/datasets.ts';
+import { writePng } from '../../io/png.ts';
 import { Rng } from '../../model/rng.ts';
 import type { Pose } from '../../model/transform.ts';
 import { normalizationFigure } from '../../render/figure.ts';
@@ -33,7 +33,7 @@ export async function decodeCommand(
   const model = await ctx.loadModel(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels);
+    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels, model.channels);
     const options = { sample: o.sample, rng: new Rng(o.seed) };
     const x = toUnit(set.images);
     const out =
@@ -42,7 +42,7 @@ export async function decodeCommand(
         : o.resample
           ? model.unwarp(x, { ...options, passes: o.passes })
           : model.normalize(x, { ...options, passes: o.passes });
-    writeOutputImages(output, out, set.n, height, width, o.scale);
+    writeOutputImages(output, out, set.n, height, width, o.scale, model.channels);
     log(`${mode === 'normalize' ? 'normalized' : 'reconstructed'} ${set.n} image${set.n === 1 ? '' : 's'} to ${output}`);
     return 0;
   } finally {
@@ -62,7 +62,7 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
   if (o.size > MAX_RENDER_SIZE) throw new UserError(`--size ${o.size}: render draws at most ${MAX_RENDER_SIZE}×${MAX_RENDER_SIZE} (upscale the PNG with --scale for a bigger picture)`);
   const model = await ctx.loadModel(o.model);
   try {
-    const set = readInputImages(input, model.config.height, model.config.width, ctx.warn, ctx.maxImagePixels);
+    const set = readInputImages(input, model.config.height, model.config.width, ctx.warn, ctx.maxImagePixels, model.channels);
     const x = toUnit(set.images);
     let out: Float32Array;
     if (o.pose) {
@@ -71,7 +71,7 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
     } else {
       out = model.render(x, o.size, !!o.reconstructed, { sample: o.sample, rng: new Rng(o.seed) });
     }
-    writeOutputImages(output, out, set.n, o.size, o.size, o.scale);
+    writeOutputImages(output, out, set.n, o.size, o.size, o.scale, model.channels);
     const what = o.pose ? `at pose ${JSON.stringify(o.pose)}` : o.reconstructed ? 'reconstructed' : 'normalized';
     log(`rendered ${set.n} image${set.n === 1 ? '' : 's'} at ${o.size}×${o.size} (${what}) to ${output}`);
     return 0;
@@ -80,15 +80,21 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
   }
 }
 
-/** `affine-vae figure`: the original's picture from the first 12 training images. */
+/**
+ * `affine-vae figure`: the original's picture from the first 12 training images (of MNIST, or of
+ * mnist-colour for a 3-channel model).
+ */
 export async function figureCommand(o: DecodeCommandOptions & { out: string }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
   const model = await ctx.loadModel(o.model);
   try {
-    const first = slice(loadMnist('train'), 0, 12);
+    const { height, width } = model.config;
+    if (model.channels !== 1 && model.channels !== 3) throw new UserError(`figure draws MNIST digits (grey or coloured); ${o.model} takes ${model.channels}-channel images`);
+    const first = slice(loadDataset(model.channels === 3 ? 'mnist-colour' : 'mnist', 'train'), 0, 12);
+    if (first.height !== height || first.width !== width) throw new UserError(`figure draws 28×28 MNIST digits; ${o.model} takes ${height}×${width} images`);
     const x = toUnit(first.images);
     const normalized = model.normalize(x, { sample: o.sample, rng: new Rng(o.seed) });
-    writeGreyPng(o.out, normalizationFigure(x, normalized, first.height, first.width, o.scale));
+    writePng(o.out, normalizationFigure(x, normalized, height, width, o.scale, model.channels));
     log(`wrote ${o.out}`);
     return 0;
   } finally {
@@ -102,7 +108,7 @@ export async function transformsCommand(input: string, output: string, o: { mode
   const model = await ctx.loadModel(o.model);
   try {
     const { height, width } = model.config;
-    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels);
+    const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels, model.channels);
     const poses = model.inferTransform(toUnit(set.images), { sample: o.sample, rng: new Rng(o.seed) });
     const rows = poses.map((t, i) =>
       [i, t.rotation, t.scaleX, t.scaleY, t.shear, t.translateX, t.translateY, ...t.matrix].map((v) => (Number.isInteger(v) ? v : v.toFixed(6))).join(','),

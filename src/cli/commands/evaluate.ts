@@ -8,7 +8,7 @@ import { loadDataset, requireChannels } from '../../io/datasets.ts';
 import type { ImageSet } from '../../data/dataset.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
-import { writeGreyPng } from '../../io/png.ts';
+import { writePng } from '../../io/png.ts';
 import type { CommandContext } from '../context.ts';
 
 /**
@@ -37,15 +37,16 @@ export async function evaluateCommand(
   try {
     const { warn, maxImagePixels } = ctx;
     const size = model.config.height === model.config.width ? model.config.height : undefined;
-    let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels });
-    requireChannels(test, 1, o.dataset);
+    const channels = model.channels;
+    let test = loadDataset(o.dataset, 'test', { size, warn, maxImagePixels, channels });
+    requireChannels(test, channels, o.dataset);
     if (test.height !== model.config.height || test.width !== model.config.width) {
       throw new UserError(`${o.dataset} holds ${test.height}×${test.width} images, the model takes ${model.config.height}×${model.config.width}`);
     }
     const fullTest = test;
     if (o.limit !== undefined) test = slice(test, 0, o.limit);
     if (o.report) {
-      const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels }), 0, o.references);
+      const references = slice(loadDataset(o.dataset, 'train', { size, warn, maxImagePixels, channels }), 0, o.references);
       log(`evaluating ${o.model} on ${test.n} test images against ${references.n} training references…`);
       // A posed set brings its own poses: its digits unposed, and the three sets the anchors cluster.
       const posed = test.poses !== undefined;
@@ -87,7 +88,7 @@ export async function evaluateCommand(
       writeFileAtomic(join(o.report, 'report.json'), JSON.stringify({ model: o.model, ...report, inferredRotations }, null, 1));
       const md = reportMarkdown(report, o.model);
       writeFileAtomic(join(o.report, 'report.md'), md);
-      for (const [name, img] of Object.entries(figures)) writeGreyPng(join(o.report, `${name}.png`), img);
+      for (const [name, img] of Object.entries(figures)) writePng(join(o.report, `${name}.png`), img);
       for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(o.report, `${name}.svg`), svg);
       process.stdout.write([...summaryTable(report), ...poseAndClusteringSections(report)].join('\n') + '\n');
       log(`wrote ${join(o.report, 'report.md')}, report.json and figures`);

@@ -9,7 +9,7 @@ import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files
 import { hasTestPart, loadDataset, requireChannels } from '../../io/datasets.ts';
 import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
-import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig } from '../../model/config.ts';
+import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf } from '../../model/config.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { recipe } from '../../train/recipes.ts';
 import { type EpochRecord, type StepReport, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
@@ -85,6 +85,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     dataset: ['--dataset', o.dataset, ckpt.extra.dataset ?? 'mnist'],
     limit: ['--limit', o.limit, ckpt.extra.limit],
     size: ['--size', o.size, ckpt.extra.size ?? 28],
+    channels: ['--channels', o.channels, m.channels ?? 1],
   };
   return (o.given ?? [])
     .filter((k) => k in run && run[k][1] !== run[k][2])
@@ -188,10 +189,17 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   for (const name of removeStaleTempFiles(o.out)) log(`removed ${join(o.out, name)}, left by a killed run`);
 
   const { warn, maxImagePixels } = ctx;
-  let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels });
-  requireChannels(data, 1, dataset);
+  // dir: folders are read in the channels asked for (a resumed or fine-tuned model's own).
+  const asked = o.resume || init ? channelsOf(modelConfig) : o.channels;
+  let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels, channels: asked });
   if (limit !== undefined) data = slice(data, 0, limit);
-  if (!o.resume && !init) modelConfig = { ...modelConfig, height: data.height, width: data.width };
+  if (!o.resume && !init) {
+    // A new model takes the data's channels unless told otherwise (absent in grey, as the seed preset).
+    const channels = o.channels ?? data.channels ?? 1;
+    const { channels: _, ...rest } = modelConfig;
+    modelConfig = { ...rest, height: data.height, width: data.width, ...(channels !== 1 || o.channels !== undefined ? { channels } : {}) };
+  }
+  requireChannels(data, channelsOf(modelConfig), dataset, o.resume || init ? 'the model' : `--channels ${channelsOf(modelConfig)}`);
   if (!o.resume && modelConfig.loss.crossEntropy > 0 && !o.given?.includes('ceWeight') && new Set(data.labels ?? []).size < 2) {
     // A classifier of one class learns nothing but pulls on the latents.
     modelConfig = { ...modelConfig, loss: { ...modelConfig.loss, crossEntropy: 0 } };
@@ -207,7 +215,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     init.dispose();
   }
   // Sources without a test part (idx:, dir:) are judged on their validation split.
-  const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels }) : split.validation;
+  const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels, channels: channelsOf(modelConfig) }) : split.validation;
   const evalSet = limit !== undefined ? slice(test, 0, Math.min(test.n, limit)) : test;
   // A time budget counts from the start of the process, so that it is the whole command's.
   const budget = trainConfig.minutes !== undefined ? { endsAt: trainConfig.minutes * 60e3, finalImages: evalSet.n } : undefined;
