@@ -10,6 +10,10 @@ import { principalAngle } from '../src/eval/moments.ts';
 import { loadMnist } from '../src/io/mnist.ts';
 import { encodePng } from '../src/io/png.ts';
 import { createWebServer } from '../src/web/server.ts';
+import { saveModelDir } from '../src/io/model-dir.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { selectBackend } from '../src/tensors/backend.ts';
+import { tempDir, tinyConfig } from './helpers.ts';
 
 /**
  * The web app end to end, in Debian's Chromium (no browser download): draw a slanted stroke, see
@@ -185,6 +189,51 @@ test('an opened picture, dark on light, lands on the pad inverted; a broken one 
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', 'the page still works');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a colour model: a dropped colour picture stays in colour, and the page draws the model in colour', { skip, timeout: 300_000 }, async () => {
+  // A small colour model of its own, served alone.
+  const dir = join(tempDir(), 'colour-demo');
+  await selectBackend(['wasm', 'cpu']);
+  const model = new AffineVAE(tinyConfig(16, { channels: 3 }), { seed: 3 });
+  await saveModelDir(model, dir);
+  model.dispose();
+  const own = createWebServer(WEB_ROOT, [{ name: 'colour-demo', dir }]);
+  await new Promise<void>((done) => own.listen(0, '127.0.0.1', done));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+  try {
+    await page.goto(`http://127.0.0.1:${(own.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', (await page.textContent('#error')) ?? '');
+    // An orange square on a light blue background, 28 × 28: a light background is not inverted for a colour model.
+    const picture = new Float32Array(28 * 28 * 3);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) picture.set(x > 8 && x < 20 && y > 8 && y < 20 ? [1, 0.5, 0] : [0.6, 0.8, 1], (y * 28 + x) * 3);
+    const version = await page.evaluate(() => Number(document.getElementById('outputs')!.dataset.version ?? 0));
+    await page.setInputFiles('#file', { name: 'square.png', mimeType: 'image/png', buffer: Buffer.from(encodePng({ width: 28, height: 28, pixels: picture, channels: 3 })) });
+    await page.waitForFunction((v) => Number(document.getElementById('outputs')!.dataset.version ?? 0) > v, version);
+    const rgb = (id: string) =>
+      page.evaluate((id) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+      }, id);
+    const input = await rgb('input');
+    const at = (data: number[], x: number, y: number) => data.slice(4 * (y * 28 + x), 4 * (y * 28 + x) + 3);
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 3);
+    assert.ok(near(at(input, 14, 14), [255, 128, 0]), `centre ${at(input, 14, 14)}`);
+    assert.ok(near(at(input, 2, 2), [153, 204, 255]), `corner ${at(input, 2, 2)}`);
+    // The model's drawings are in colour: some pixel's channels differ.
+    for (const id of ['reconstruction', 'normalized']) {
+      const data = await rgb(id);
+      assert.ok(data.some((v, i) => i % 4 === 0 && Math.abs(v - data[i + 1]) > 2), `${id} is grey`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    own.close();
+  }
 });
 
 test('the built page stays under 20 MB', { skip }, () => {

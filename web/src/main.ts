@@ -1,8 +1,8 @@
 import * as gallery from 'virtual:gallery';
-import { type AffineVAE, type Pose, centerLikeMnist, frameImages, toUnit } from '../../src/index.ts';
+import { type AffineVAE, type Pose, centerLikeMnist, colouredSet, frameImages, toUnit } from '../../src/index.ts';
 import { startBackend } from './backend.ts';
 import { DrawingPad } from './pad.ts';
-import { fromBase64, paintGrey } from './pixels.ts';
+import { fromBase64, paint, readColour } from './pixels.ts';
 import { type Analysis, type ModelInfo, analyse, fetchModel, listModels, renderPose } from './session.ts';
 import './style.css';
 
@@ -48,18 +48,26 @@ function showError(err: unknown, fatal = false): void {
 }
 
 /**
- * MNIST-sized digits (`n × 28 × 28`) as model `m` takes them: as they are, or in the middle of
- * its larger frame (a model trained on `mnist-pose:` data takes 50 × 50).
+ * MNIST-sized grey digits (`n × 28 × 28` bytes) as model `m` takes them: as they are, in the middle
+ * of its larger frame (a model trained on `mnist-pose:` data takes 50 × 50), or coloured as
+ * `mnist-colour` colours them (a 3-channel model).
  */
-function forModel<T extends Float32Array | Uint8Array>(m: AffineVAE, digits: T, n: number): T {
+function forModel(m: AffineVAE, digits: Uint8Array, n: number): Uint8Array {
   const side = m.config.width;
+  if (m.channels === 3) return colouredSet({ images: digits, n, height: 28, width: 28 }, 2).images;
   return side > 28 && m.config.height === side ? frameImages(digits, n, 28, side) : digits;
 }
 
-/** The pad's drawing framed as MNIST frames its digits (then as the model's data), in [0, 1]. */
+/**
+ * The pad as model `m` reads it, in [0, 1]: a grey drawing framed as MNIST frames its digits (then
+ * as the model's data); for a colour model, the picture as it is, in colour, fitted to its size.
+ */
 function padInput(pad: DrawingPad, m: AffineVAE): Float32Array {
+  if (m.channels > 1) return toUnit(readColour(pad.canvas, m.config.width, m.channels));
   const { grey, width, height } = pad.read();
-  return forModel(m, toUnit(centerLikeMnist(grey, width, height)), 1);
+  const framed = toUnit(centerLikeMnist(grey, width, height));
+  const side = m.config.width;
+  return side > 28 && m.config.height === side ? frameImages(framed, 1, 28, side) : framed;
 }
 
 /** A signed number, with no "−0" for values that round to zero. */
@@ -75,7 +83,7 @@ function update(pad: DrawingPad, final = true): void {
   const outputs = $('outputs');
   if (!pad.hasInk) {
     analysis = null;
-    for (const id of ['input', 'reconstruction', 'normalized', 'straightened']) paintGrey($<HTMLCanvasElement>(id), new Float32Array(size * size), size);
+    for (const id of ['input', 'reconstruction', 'normalized', 'straightened']) paint($<HTMLCanvasElement>(id), new Float32Array(model.values), size, 1, model.channels);
     $('pose').textContent = 'Draw a digit to see its pose.';
     bump(outputs);
     return;
@@ -83,10 +91,11 @@ function update(pad: DrawingPad, final = true): void {
   const x = padInput(pad, model);
   analysis = analyse(model, x);
   $('error').hidden = true;
-  paintGrey($<HTMLCanvasElement>('input'), x, size);
-  paintGrey($<HTMLCanvasElement>('reconstruction'), analysis.reconstruction, size);
-  paintGrey($<HTMLCanvasElement>('normalized'), analysis.normalized, size);
-  paintGrey($<HTMLCanvasElement>('straightened'), analysis.straightened, size);
+  const C = model.channels;
+  paint($<HTMLCanvasElement>('input'), x, size, 1, C);
+  paint($<HTMLCanvasElement>('reconstruction'), analysis.reconstruction, size, 1, C);
+  paint($<HTMLCanvasElement>('normalized'), analysis.normalized, size, 1, C);
+  paint($<HTMLCanvasElement>('straightened'), analysis.straightened, size, 1, C);
   const p = analysis.pose;
   $('pose').innerHTML = `
     <tr><th>rotation</th><td>${fmt(p.rotation, 1)}°</td></tr>
@@ -159,14 +168,14 @@ function requestRender(): void {
     const preview = await renderPose(m, c, p, PREVIEW_SIZE, stale);
     if (!preview) return;
     const small = document.createElement('canvas');
-    paintGrey(small, preview, PREVIEW_SIZE);
+    paint(small, preview, PREVIEW_SIZE, 1, m.channels);
     const ctx = canvas.getContext('2d')!;
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(small, 0, 0, RENDER_SIZE, RENDER_SIZE);
     const start = performance.now();
     const full = await renderPose(m, c, p, RENDER_SIZE, stale);
     if (!full) return;
-    paintGrey(canvas, full, RENDER_SIZE);
+    paint(canvas, full, RENDER_SIZE, 1, m.channels);
     $('render-time').textContent = `${RENDER_SIZE ** 2} decoder evaluations in ${((performance.now() - start) / 1000).toFixed(2)} s`;
     canvas.dataset.pending = '0';
     bump(canvas);
@@ -175,10 +184,10 @@ function requestRender(): void {
 
 /** Test digits, upright and turned, beside what the current model makes of them. */
 function showGallery(m: AffineVAE): void {
-  const size = m.config.width;
+  const [size, v] = [m.config.width, m.values];
   const n = gallery.labels.length;
   for (const kind of ['upright', 'rotated'] as const) {
-    const x = forModel(m, toUnit(fromBase64(gallery[kind])), n);
+    const x = toUnit(forModel(m, fromBase64(gallery[kind]), n));
     const normalized = m.normalize(x);
     const row = $(`gallery-${kind}`);
     row.innerHTML = '';
@@ -187,8 +196,8 @@ function showGallery(m: AffineVAE): void {
       pair.className = 'pair';
       pair.title = `test digit ${gallery.labels[i]}: click to put it on the pad`;
       const [a, b] = [document.createElement('canvas'), document.createElement('canvas')];
-      paintGrey(a, x.subarray(i * size * size, (i + 1) * size * size), size);
-      paintGrey(b, normalized.subarray(i * size * size, (i + 1) * size * size), size);
+      paint(a, x.subarray(i * v, (i + 1) * v), size, 1, m.channels);
+      paint(b, normalized.subarray(i * v, (i + 1) * v), size, 1, m.channels);
       pair.append(a, b);
       pair.addEventListener('click', () => window.dispatchEvent(new CustomEvent('load-digit', { detail: a })));
       row.append(pair);
@@ -216,7 +225,7 @@ async function loadFile(file: File, pad: DrawingPad): Promise<void> {
   const bitmap = await createImageBitmap(file).catch(() => {
     throw new Error(`cannot read ${file.name || 'the image'}: not a picture the browser can decode`);
   });
-  pad.showImage(bitmap, bitmap.width, bitmap.height);
+  pad.showImage(bitmap, bitmap.width, bitmap.height, (model?.channels ?? 1) > 1);
   update(pad);
 }
 
@@ -246,7 +255,7 @@ async function main(): Promise<void> {
   $('inferred-pose').addEventListener('click', () => analysis && setLatent(analysis.latent, true));
   window.addEventListener('load-digit', (e) => {
     const digit = (e as CustomEvent<HTMLCanvasElement>).detail;
-    pad.showImage(digit, digit.width, digit.height);
+    pad.showImage(digit, digit.width, digit.height, (model?.channels ?? 1) > 1);
     update(pad);
   });
   const select = $<HTMLSelectElement>('model');
@@ -287,7 +296,7 @@ async function main(): Promise<void> {
   });
   // Open on a slanted test digit, so the page shows what it does before anyone draws.
   const first = document.createElement('canvas');
-  paintGrey(first, fromBase64(gallery.upright).subarray(0, gallery.size ** 2), gallery.size, 255);
+  paint(first, fromBase64(gallery.upright).subarray(0, gallery.size ** 2), gallery.size, 255);
   pad.showImage(first, gallery.size, gallery.size);
   await switchModel(infos[0], pad);
 }

@@ -56,16 +56,17 @@ export class DrawingPad {
   }
 
   /**
-   * Puts a picture on the pad, fitted with its aspect kept. A light background (a photo of ink on
-   * paper) is inverted, so the pad always holds light ink on black.
+   * Puts a picture on the pad, fitted with its aspect kept. Unless `colour` (for a colour model,
+   * which takes pictures as they are), a light background (a photo of ink on paper) is inverted,
+   * so the pad holds light ink on black.
    */
-  showImage(source: CanvasImageSource, width: number, height: number): void {
+  showImage(source: CanvasImageSource, width: number, height: number, colour = false): void {
     this.clear();
     const scale = Math.min(this.canvas.width / width, this.canvas.height / height);
     const [w, h] = [width * scale, height * scale];
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.drawImage(source, (this.canvas.width - w) / 2, (this.canvas.height - h) / 2, w, h);
-    if (lightBackground(this.read().grey)) {
+    if (!colour && lightBackground(this.read().grey)) {
       const image = this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
       for (let i = 0; i < image.data.length; i += 4) for (let c = 0; c < 3; c++) image.data[i + c] = 255 - image.data[i + c];
       this.ctx.putImageData(image, 0, 0);

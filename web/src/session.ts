@@ -34,7 +34,7 @@ export interface Analysis {
 }
 
 /**
- * One `28 × 28` digit (floats in [0, 1]) through the model: encoded, then decoded from the
+ * One digit (`H × W × C` floats in [0, 1]) through the model: encoded, then decoded from the
  * posterior mean with the warp on and off, and its own pixels straightened (a few more
  * encodes, cheap beside a decode). It runs on every frame while a stroke is drawn.
  */
@@ -58,10 +58,11 @@ export function analyse(model: AffineVAE, x: Float32Array): Analysis {
  * Draws content latents at a pose on a `size × size` grid ({@link AffineVAE.decodeAt}): the
  * coordinate decoder evaluated at every point of a finer grid, a band of rows at a time so the
  * page stays responsive and a newer request can cut an old one short.
- * @returns `size²` floats, or null when `stale()` said to stop.
+ * @returns `size² × C` floats, or null when `stale()` said to stop.
  */
 export async function renderPose(model: AffineVAE, content: Float32Array, pose: Pose, size: number, stale: () => boolean): Promise<Float32Array | null> {
-  const out = new Float32Array(size * size);
+  const C = model.channels;
+  const out = new Float32Array(size * size * C);
   const rows = Math.max(1, Math.floor(8192 / size));
   for (let row = 0; row < size; row += rows) {
     // A macrotask between bands: without it the page would not see a pointer or slider event
@@ -69,7 +70,7 @@ export async function renderPose(model: AffineVAE, content: Float32Array, pose: 
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (stale()) return null;
     const end = Math.min(size, row + rows);
-    out.set(model.decodeAt(content, [pose], size, [row, end]), row * size);
+    out.set(model.decodeAt(content, [pose], size, [row, end]), row * size * C);
   }
   return out;
 }
