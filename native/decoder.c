@@ -125,6 +125,7 @@ typedef struct {
   int *order;       /* the unit order for dW2 (H1) */
   UnitKey *keys;    /* and its sort keys */
   float *uv;        /* the warped grid's u and v (2 × GROUP·P) */
+  float *dh2;       /* dL/dh2 of one point (H2), with C > 1 outputs */
   double macs;      /* multiply-adds the products executed */
 } ThreadWork;
 
@@ -255,22 +256,30 @@ static void backward_group(const DecoderShape *d, const DecoderWeights *w, Threa
   float *restrict dW3 = gs->dW3, *restrict db2 = gs->db2;
   const float *restrict W3 = pk->W3t;
   for (int i = 0; C > 1 && i < rows; i++) {
-    float dl[DECODER_MAX_CHANNELS];
+    /* One vectorized pass per output over its contiguous weights, then the relu's mask. */
+    float *h = h2 + (size_t)i * H2, *restrict x = pk->dh2;
     for (int k = 0; k < C; k++) {
-      const float y = out[(size_t)i * C + k];
-      dl[k] = dimg[(size_t)i * C + k] * y * (1 - y);
-      gs->db3[k] += dl[k];
+      const float y = out[(size_t)i * C + k], dl = dimg[(size_t)i * C + k] * y * (1 - y);
+      const float *restrict wk = W3 + (size_t)k * H2;
+      float *restrict dwk = dW3 + (size_t)k * H2;
+      gs->db3[k] += dl;
+      if (k == 0) {
+#pragma omp simd
+        for (int j = 0; j < H2; j++) {
+          dwk[j] += h[j] * dl;
+          x[j] = dl * wk[j];
+        }
+      } else {
+#pragma omp simd
+        for (int j = 0; j < H2; j++) {
+          dwk[j] += h[j] * dl;
+          x[j] += dl * wk[j];
+        }
+      }
     }
-    float *h = h2 + (size_t)i * H2;
 #pragma omp simd
     for (int j = 0; j < H2; j++) {
-      const float hv = h[j];
-      float x = 0;
-      for (int k = 0; k < C; k++) {
-        dW3[(size_t)k * H2 + j] += hv * dl[k];
-        x += dl[k] * W3[(size_t)k * H2 + j];
-      }
-      const float g = hv > 0 ? x : 0;
+      const float g = h[j] > 0 ? x[j] : 0;
       h[j] = g;
       db2[j] += g;
     }
@@ -362,15 +371,16 @@ static void run_share(void *arg, int t) {
   float *g1 = want_grad ? big_alloc(sizeof(float) * rows * H1) : NULL;
   float *r1 = malloc(sizeof(float) * (size_t)GROUP * H1);
   float *dimg = malloc(sizeof(float) * rows * C);
-  ThreadWork pk = {call->W2p, call->W2tp, call->W3t, call->skip, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, 0};
+  ThreadWork pk = {call->W2p, call->W2tp, call->W3t, call->skip, big_alloc(sizeof(float) * gemm_scratch_floats()), NULL, NULL, NULL, NULL, NULL, 0};
   if (want_grad) {
     pk.dpre2 = big_alloc(sizeof(float) * gemm_packed_b_floats((int)rows, H2));
     pk.order = malloc(sizeof(int) * H1);
     pk.keys = malloc(sizeof(UnitKey) * H1);
     pk.uv = malloc(sizeof(float) * 2 * rows);
+    pk.dh2 = malloc(sizeof(float) * H2);
   }
   const int ok = h1 && h2 && r1 && dimg && pk.scratch &&
-                 (!want_grad || (g1 && pk.dpre2 && pk.order && pk.keys && pk.uv && grads_alloc(&call->sums[t], d)));
+                 (!want_grad || (g1 && pk.dpre2 && pk.order && pk.keys && pk.uv && pk.dh2 && grads_alloc(&call->sums[t], d)));
   for (int b = first; ok && b < last; b += GROUP) {
     const int G = last - b < GROUP ? last - b : GROUP;
     const float *c = io->content + (size_t)b * Zc;
@@ -401,7 +411,7 @@ static void run_share(void *arg, int t) {
   }
   if (!ok) call->failed[t] = 1;
   call->macs[t] = pk.macs;
-  big_free(h1); big_free(h2); big_free(g1); free(r1); free(dimg); big_free(pk.scratch); big_free(pk.dpre2); free(pk.order); free(pk.keys); free(pk.uv);
+  big_free(h1); big_free(h2); big_free(g1); free(r1); free(dimg); big_free(pk.scratch); big_free(pk.dpre2); free(pk.order); free(pk.keys); free(pk.uv); free(pk.dh2);
 }
 
 int KV(decoder_run)(const DecoderShape *d, const DecoderWeights *w, DecoderIO *io, int threads, int skip) {

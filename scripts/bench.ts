@@ -40,10 +40,11 @@ const o = new Command('bench')
 /** FLOPs of one image's forward pass (multiply-adds count 2). */
 function forwardFlops(c: ModelConfig): { decoder: number; rest: number } {
   const P = c.height * c.width;
+  const C = c.channels ?? 1;
   const [h1, h2] = c.decoderHidden;
   const L = c.contentDims + c.warpDims;
-  const decoder = 2 * P * (2 * h1 + h1 * h2 + h2) + 2 * c.contentDims * h1;
-  const enc = [P, ...c.encoderHidden];
+  const decoder = 2 * P * (2 * h1 + h1 * h2 + h2 * C) + 2 * c.contentDims * h1;
+  const enc = [P * C, ...c.encoderHidden];
   let rest = 0;
   for (let i = 0; i + 1 < enc.length; i++) rest += 2 * enc[i] * enc[i + 1];
   rest += 2 * 2 * enc.at(-1)! * L;
@@ -61,6 +62,7 @@ const config = {
   ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}) }),
   height: images.height,
   width: images.width,
+  ...(images.channels ? { channels: images.channels } : {}),
 };
 const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
@@ -70,7 +72,7 @@ const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -90,9 +92,9 @@ for (let s = 0; s <= o.steps; s++) {
 const trainPeakRss = process.resourceUsage().maxRSS / 1024;
 const afterTraining = work();
 const trainMacs = { macs: afterTraining.macs - trainWork.macs, dense: afterTraining.dense - trainWork.dense };
-const pixels = new Float32Array(o.batch * model.pixels);
+const pixels = new Float32Array(o.batch * model.values);
 toUnit(data.train.images.subarray(0, pixels.length), pixels);
-model.normalize(pixels.subarray(0, 10 * model.pixels)); // warm-up
+model.normalize(pixels.subarray(0, 10 * model.values)); // warm-up
 const decodeSeconds: number[] = [];
 for (let r = 0; r < 3; r++) {
   const t0 = performance.now();
@@ -111,7 +113,7 @@ console.error(`  decode: ${(o.batch / median(decodeSeconds)).toFixed(1)} img/s, 
 // squared error), to show what the rest of the step costs.
 const decoderSeconds: number[] = [];
 {
-  const x = tf.tensor2d(toUnit(data.train.images.subarray(0, o.batch * model.pixels)), [o.batch, model.pixels]);
+  const x = tf.tensor2d(toUnit(data.train.images.subarray(0, o.batch * model.values)), [o.batch, model.values]);
   const z = model.encode(x).mean;
   const { content, warp } = model.split(z);
   const affine = model.affineOf(warp);
@@ -152,6 +154,7 @@ const result = {
   preset: o.preset,
   dataset: o.dataset,
   size: [config.height, config.width],
+  channels: model.channels,
   angleSearch: o.angleSearch,
   hidden: config.decoderHidden,
   batch: o.batch,
