@@ -112,17 +112,22 @@ test('pixel subsampling picks every channel of the chosen pixels', () => {
   model.dispose();
 });
 
-test('transformImages moves every channel as the grey image of that channel', () => {
-  const set = colourImages(3);
-  const x = toUnit(set.images);
+test('transformImages moves every channel as the grey image of that channel, and fills with the background', () => {
+  // Coloured digits on black: every channel moves exactly as a grey image would.
+  const digits = toUnit(slice(loadDataset('mnist', 'test'), 0, 3).images);
+  const ink = [0.2, 0.7, 1];
+  const x = new Float32Array(3 * 784 * 3).map((_, i) => digits[Math.floor(i / 3)] * ink[i % 3]);
   const T = [rotationMatrix(30), rotationMatrix(-75), [1, 0.3, 0, 1] as [number, number, number, number]];
   const t: [number, number][] = [[0.1, -0.2], [0, 0], [-0.3, 0.05]];
   const moved = transformImages(x, 3, 28, 28, T, t, 3);
   for (let c = 0; c < 3; c++) {
-    const plane = x.filter((_, i) => i % 3 === c);
-    const greyMoved = transformImages(plane, 3, 28, 28, T, t);
+    const greyMoved = transformImages(digits, 3, 28, 28, T, t).map((v) => v * ink[c]);
     assert.ok(maxAbsDiff(moved.filter((_, i) => i % 3 === c), greyMoved) < 1e-6, `channel ${c}`);
   }
+  // On a coloured ground, what comes from outside the picture is the ground's colour, not black.
+  const ground = new Float32Array(784 * 3).map((_, i) => [0.9, 0.5, 0.1][i % 3]);
+  const turned = transformImages(ground, 1, 28, 28, [rotationMatrix(45)], [[0.3, 0.3]], 3);
+  assert.ok(maxAbsDiff(turned, ground) < 1e-5, `${maxAbsDiff(turned, ground)}`);
 });
 
 test('moment baselines measure colour images on their luminance, and move every channel alike', () => {
@@ -256,6 +261,15 @@ test('the CLI trains a colour model on mnist-colour and every command writes col
   // Byte 25 of a PNG is the IHDR colour type: 2 is RGB.
   for (const f of ['u.png', 'r.png', 'big.png', 'i.png']) assert.equal(readFileSync(join(dir, f))[25], 2, `${f} is RGB`);
   assert.equal(readFileSync(join(dir, 't.csv'), 'utf8').trim().split('\n').length, 6);
+  // figure draws coloured digits; evaluate's suite runs on the colour set, its baselines on the luminance.
+  assert.equal(cli('figure', '--model', out, '--out', join(dir, 'f.png')).status, 0);
+  assert.equal(readFileSync(join(dir, 'f.png'))[25], 2);
+  const report = join(dir, 'report');
+  const ev = cli('evaluate', '--model', out, '--dataset', 'mnist-colour', '--report', report, '--limit', '60', '--references', '200', '--restarts', '1');
+  assert.equal(ev.status, 0, ev.stderr);
+  const json = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8'));
+  assert.ok(json.settings[0].invariance['moment rotate'] > 0 && json.clustering.length === 3);
+  assert.equal(readFileSync(join(report, 'rotation-grid.png'))[25], 2);
   // A grey model refuses colour input, a colour model grey input: one line naming the file.
   const seed = join(import.meta.dirname, '../models/mnist-seed');
   const refused = cli('normalize', '--model', seed, idx, join(dir, 'g.idx'));

@@ -74,6 +74,24 @@ const broken: [string, (dir: string) => void, RegExp][] = [
     },
     /bad config: decoderHidden\[0\] must be a positive integer/,
   ],
+  [
+    'a config with an absurd number of channels',
+    (dir) => {
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      json.modelTopology.config.channels = 1e9;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    },
+    /bad config: channels must be an integer from 1 to 4, got 1000000000/,
+  ],
+  [
+    'weights of a grey model under a colour config',
+    (dir) => {
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      json.modelTopology.config.channels = 3;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    },
+    /encoder\/dense1\/kernel/,
+  ],
 ];
 for (const [name, damage, message] of broken) {
   test(`loading ${name} fails with a clear message`, async () => {

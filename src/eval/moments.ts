@@ -1,4 +1,4 @@
-import { transformImages } from '../model/transform-images.ts';
+import { borderMean, transformImages } from '../model/transform-images.ts';
 import type { Mat2 } from '../model/transform.ts';
 
 /**
@@ -64,17 +64,7 @@ export function luminanceMass(img: Float32Array, h: number, w: number, channels:
     const v = img.subarray(i * C, i * C + C);
     lum[i] = C >= 3 ? 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2] : (v[0] + v[1]) / 2;
   }
-  let border = 0;
-  let count = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (y === 0 || x === 0 || y === h - 1 || x === w - 1) {
-        border += lum[y * w + x];
-        count++;
-      }
-    }
-  }
-  const background = border / Math.max(1, count);
+  const background = borderMean(lum, h, w, 1)[0];
   return lum.map((l) => Math.abs(l - background));
 }
 

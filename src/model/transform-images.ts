@@ -10,7 +10,9 @@ export type Matrix2 = [number, number, number, number];
 /**
  * Applies `T` (and a translation `t`) to `n` images `h × w` (`channels` values per pixel, adjacent:
  * every channel moves the same way): the result at `g` is the source at `T⁻¹(g − t)`, bilinearly
- * interpolated, black outside.
+ * interpolated. Outside the source is black for grey images (MNIST's background); a colour image
+ * is extended by its own background, the mean colour of its border pixels, so that turning a
+ * picture on a coloured ground does not put black corners into it.
  */
 export function transformImages(images: Float32Array, n: number, h: number, w: number, T: Matrix2[], t?: [number, number][], channels = 1): Float32Array {
   const out = new Float32Array(images.length);
@@ -22,6 +24,7 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
     const inv = [d / det, -b / det, -c / det, a / det];
     const [tx, ty] = t?.[k] ?? [0, 0];
     const src = images.subarray(k * p, (k + 1) * p);
+    const fill = C > 1 ? borderMean(src, h, w, C) : null;
     for (let iy = 0; iy < h; iy++) {
       const y = h === 1 ? 0 : (2 * iy) / (h - 1) - 1 - ty;
       for (let ix = 0; ix < w; ix++) {
@@ -31,7 +34,10 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
         // bilinear() inlined: this loop runs once per pixel of whole data sets.
         const x0 = Math.floor(sx);
         const y0 = Math.floor(sy);
-        if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
+        if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
+          if (fill) out.set(fill, k * p + (iy * w + ix) * C);
+          continue;
+        }
         const fx = sx - x0;
         const fy = sy - y0;
         // The four neighbours' weights (0 outside the image) and offsets, shared by all channels.
@@ -46,18 +52,40 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
         const o00 = (y0 * w + x0) * C;
         const o10 = o00 + w * C;
         const at = k * p + (iy * w + ix) * C;
+        // The weight that falls outside the source, given to the fill colour.
+        const rest = fill ? 1 - (w00 + w01 + w10 + w11) : 0;
         for (let ch = 0; ch < C; ch++) {
           let v = 0;
           if (w00) v += w00 * src[o00 + ch];
           if (w01) v += w01 * src[o00 + C + ch];
           if (w10) v += w10 * src[o10 + ch];
           if (w11) v += w11 * src[o10 + C + ch];
+          if (rest > 1e-7) v += rest * fill![ch];
           out[at + ch] = v;
         }
       }
     }
   }
   return out;
+}
+
+/** The mean of each channel over an image's border pixels (`h × w × C` values). */
+export function borderMean(img: Float32Array, h: number, w: number, C: number): Float32Array {
+  const sum = new Float32Array(C);
+  let count = 0;
+  const add = (y: number, x: number) => {
+    for (let c = 0; c < C; c++) sum[c] += img[(y * w + x) * C + c];
+    count++;
+  };
+  for (let x = 0; x < w; x++) {
+    add(0, x);
+    if (h > 1) add(h - 1, x);
+  }
+  for (let y = 1; y < h - 1; y++) {
+    add(y, 0);
+    if (w > 1) add(y, w - 1);
+  }
+  return sum.map((v) => v / Math.max(1, count));
 }
 
 /** The image at fractional pixel `(x, y)`, 0 outside. */
