@@ -51,7 +51,7 @@ test('user mistakes get one clear line and a non-zero exit', () => {
     ['--angle-search', '65', /'65' is outside \[0, 64\]/],
     ['--dataset', 'mnist-pose:Q', /mnist-pose: needs U, N or upright/],
     ['--dataset', 'mnist-pose:U,frame=9', /mnist-pose: bad parameter 'frame=9'/],
-    ['--dataset', 'mnist-colour', /mnist-colour holds 3-channel images, the model takes 1/],
+    ['--channels', '5', /'5' is outside \[1, 4\]/],
   ] as const) {
     assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
   }
@@ -63,6 +63,10 @@ test('user mistakes get one clear line and a non-zero exit', () => {
   writeFileSync(rgb, encodeIdx(new Uint8Array(2 * 784 * 3), [2, 28, 28, 3]));
   assertUserError(cli('normalize', rgb, join(tempDir(), 'out.idx')), /rgb\.idx holds 3-channel images, the model takes 1/);
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'affine', '--angle-search', '4'), /angle search needs a warp with an angle latent, not affine/);
+  assertUserError(
+    cli('train', '--out', tempDir(), '--limit', '60', '--dataset', 'mnist-colour', '--channels', '1'),
+    /mnist-colour holds 3-channel images, but --channels is 1 \(drop --channels, or convert the data\)/,
+  );
 });
 
 test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a tiny run', () => {

@@ -198,7 +198,7 @@ test('dir: keeps colour with channels 3 and is grey otherwise', () => {
 test('data and model channels that differ are refused in one line naming the data', () => {
   const set = colourImages(2);
   assert.throws(() => requireChannels(set, 1, 'mnist-colour'), /mnist-colour holds 3-channel images, the model takes 1 \(it was trained on grey images\)/);
-  assert.throws(() => requireChannels(slice(loadDataset('mnist', 'test'), 0, 2), 3, 'mnist', '--channels 3'), /mnist holds 1-channel images, --channels 3 takes 3 \(train with --channels 1, or convert the data\)/);
+  assert.throws(() => requireChannels(slice(loadDataset('mnist', 'test'), 0, 2), 3, 'mnist', 'option'), /mnist holds 1-channel images, but --channels is 3 \(drop --channels, or convert the data\)/);
   requireChannels(set, 3, 'mnist-colour');
 });
 

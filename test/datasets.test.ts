@@ -161,6 +161,6 @@ test('colour data: IDX N×H×W×C round trip, mnist-colour tints ink and backgro
     const l = (c: number[]) => luminance(c[0] / 255, c[1] / 255, c[2] / 255);
     assert.ok(Math.abs(l(ink) - l(bg)) > 0.33 - 0.01, `image ${i}: ${ink} on ${bg}`);
   }
-  assert.throws(() => requireChannels(colour, 1, 'mnist-colour'), (err: Error) => err instanceof UserError && /mnist-colour holds 3-channel images, the model takes 1 \(colour models are not supported yet\)/.test(err.message));
+  assert.throws(() => requireChannels(colour, 1, 'mnist-colour'), (err: Error) => err instanceof UserError && /mnist-colour holds 3-channel images, the model takes 1 \(it was trained on grey images\)/.test(err.message));
   requireChannels(grey, 1, 'mnist');
 });

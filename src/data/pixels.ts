@@ -15,14 +15,3 @@ export function toBytes(values: ArrayLike<number>): Uint8Array {
   for (let i = 0; i < values.length; i++) out[i] = Math.round(255 * Math.min(1, Math.max(0, values[i])));
   return out;
 }
-
-/**
- * The value indices of pixels `points` in images whose `channels` values per pixel are adjacent:
- * each point's channels in turn (the points themselves when grey).
- */
-export function channelIndices(points: Int32Array, channels: number): Int32Array {
-  if (channels === 1) return points;
-  const out = new Int32Array(points.length * channels);
-  for (let i = 0; i < points.length; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = points[i] * channels + c;
-  return out;
-}

@@ -84,14 +84,13 @@ export function loadDataset(spec: string, part: 'train' | 'test', o: DatasetOpti
 
 /**
  * Refuses a set whose images have other than `channels` channels, in one line naming it.
- * @param taker who takes `channels`: `the model` (a trained one), or the option that set it.
+ * @param source where `channels` comes from: a trained `model`, or the `--channels` option.
  */
-export function requireChannels(set: ImageSet, channels: number, name: string, taker = 'the model'): void {
+export function requireChannels(set: ImageSet, channels: number, name: string, source: 'model' | 'option' = 'model'): void {
   const have = set.channels ?? 1;
-  if (have !== channels) {
-    const hint = taker === 'the model' ? `it was trained on ${channels === 1 ? 'grey' : `${channels}-channel`} images` : `train with --channels ${have}, or convert the data`;
-    throw new UserError(`${name} holds ${have}-channel images, ${taker} takes ${channels} (${hint})`);
-  }
+  if (have === channels) return;
+  if (source === 'option') throw new UserError(`${name} holds ${have}-channel images, but --channels is ${channels} (drop --channels, or convert the data)`);
+  throw new UserError(`${name} holds ${have}-channel images, the model takes ${channels} (it was trained on ${channels === 1 ? 'grey' : `${channels}-channel`} images)`);
 }
 
 /** Whether a data set has a separate test part (`idx:` and `dir:` do not). */

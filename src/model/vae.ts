@@ -5,12 +5,11 @@ import { CoordinateDecoder } from './decoder.ts';
 import { type DecoderEngine, tfjsEngine } from './engine.ts';
 import { Rng } from './rng.ts';
 import { type Mat2, type Pose, type Transform, affineFromPose, decompose, invert, multiply, poseFromAffine } from './transform.ts';
-import { gridValues } from './warp.ts';
+import { channelIndices, gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { rotationMatrix, transformImages } from './transform-images.ts';
-import { channelIndices } from '../data/pixels.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,

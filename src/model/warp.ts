@@ -73,3 +73,14 @@ export function warpGrid(grid: tf.Tensor2D, affine: tf.Tensor2D): tf.Tensor3D {
     return tf.add(tf.add(tf.mul(y, row0), tf.mul(x, row1)), shift) as tf.Tensor3D;
   });
 }
+
+/**
+ * The value indices of pixels `points` in images whose `channels` values per pixel are adjacent:
+ * each point's channels in turn (the points themselves when grey).
+ */
+export function channelIndices(points: Int32Array, channels: number): Int32Array {
+  if (channels === 1) return points;
+  const out = new Int32Array(points.length * channels);
+  for (let i = 0; i < points.length; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = points[i] * channels + c;
+  return out;
+}

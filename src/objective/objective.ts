@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AffineVAE } from '../model/vae.ts';
 import { warpFamily, warpPriorScales } from '../model/warps/registry.ts';
 import { type LossParts, lossParts } from './terms.ts';
-import { channelIndices } from '../data/pixels.ts';
+import { channelIndices } from '../model/warp.ts';
 
 /**
  * The training objective in one place: what `Trainer` minimizes and what `evaluateSet` reports.

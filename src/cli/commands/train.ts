@@ -199,7 +199,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     const { channels: _, ...rest } = modelConfig;
     modelConfig = { ...rest, height: data.height, width: data.width, ...(channels !== 1 || o.channels !== undefined ? { channels } : {}) };
   }
-  requireChannels(data, channelsOf(modelConfig), dataset, o.resume || init ? 'the model' : `--channels ${channelsOf(modelConfig)}`);
+  requireChannels(data, channelsOf(modelConfig), dataset, o.resume || init ? 'model' : 'option');
   if (!o.resume && modelConfig.loss.crossEntropy > 0 && !o.given?.includes('ceWeight') && new Set(data.labels ?? []).size < 2) {
     // A classifier of one class learns nothing but pulls on the latents.
     modelConfig = { ...modelConfig, loss: { ...modelConfig.loss, crossEntropy: 0 } };
