@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { hungarian, kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { activeLatents } from '../src/eval/clustering.ts';
 import { Rng } from '../src/model/rng.ts';
 import { useBackend } from './helpers.ts';
 
@@ -49,4 +50,12 @@ test('kMeans: separated blobs are found exactly whatever their order; restarts n
   // About d·n = 600 for unit-variance noise around the true centres.
   assert.ok(many.inertia > 400 && many.inertia < 800, `inertia ${many.inertia}`);
   assert.throws(() => kMeans(x.subarray(0, 6), 3, 4, new Rng(1)), /at least 4 points/);
+});
+
+test('activeLatents counts the latents whose values vary over the set (sd above 0.1)', () => {
+  const rng = new Rng(5);
+  // Four latents: unit spread, spread 0.3, spread 0.05 (collapsed), and a constant.
+  const x = Float32Array.from({ length: 4 * 500 }, (_, i) => [rng.normal(), 0.3 * rng.normal(), 0.05 * rng.normal() + 2, 7][i % 4]);
+  assert.equal(activeLatents(x, 4), 2);
+  assert.equal(activeLatents(new Float32Array(30), 3), 0);
 });

@@ -22,6 +22,28 @@ export interface ClusteringResult {
   accuracy: number;
   /** k-means with 9 clusters, matched accuracy with 6 and 9 as one class. */
   accuracy69: number;
+  /**
+   * For a model's content latents: how many are active, their posterior means varying over the
+   * set with a standard deviation above 0.1 (Burda et al.'s variance above 0.01); null for pixels.
+   * A collapsed latent carries nothing for k-means to separate.
+   */
+  activeLatents: number | null;
+}
+
+/** Latents (columns of `values`, `d` per row) whose standard deviation over the rows exceeds 0.1. */
+export function activeLatents(values: Float32Array, d: number): number {
+  const n = values.length / d;
+  let active = 0;
+  for (let k = 0; k < d; k++) {
+    let [sum, sq] = [0, 0];
+    for (let i = 0; i < n; i++) {
+      sum += values[i * d + k];
+      sq += values[i * d + k] ** 2;
+    }
+    const variance = sq / n - (sum / n) ** 2;
+    if (variance > 0.01) active++;
+  }
+  return active;
 }
 
 /** A model whose content latents are clustered, by name. */
@@ -42,7 +64,7 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
     const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
     const x = toUnit(set.images);
     const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
-    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null }[] = [
+    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; latent?: boolean }[] = [
       { name: 'pixels', values: x, dims, sawLabels: null },
       { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null },
       ...models.map((m) => ({
@@ -50,12 +72,20 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
         values: m.model.content(x),
         dims: m.model.config.contentDims,
         sawLabels: m.model.config.loss.crossEntropy > 0,
+        latent: true,
       })),
     ];
     for (const f of features) {
       const ten = kMeans(f.values, f.dims, 10, new Rng(o.seed), o.restarts);
       const nine = kMeans(f.values, f.dims, 9, new Rng(o.seed + 1), o.restarts);
-      rows.push({ set: name, features: f.name, sawLabels: f.sawLabels, accuracy: matchedAccuracy(ten.assignment, labels), accuracy69: matchedAccuracy(nine.assignment, merged) });
+      rows.push({
+        set: name,
+        features: f.name,
+        sawLabels: f.sawLabels,
+        accuracy: matchedAccuracy(ten.assignment, labels),
+        accuracy69: matchedAccuracy(nine.assignment, merged),
+        activeLatents: f.latent ? activeLatents(f.values, f.dims) : null,
+      });
     }
   }
   return rows;

@@ -308,11 +308,14 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
       '## Clustering',
       '',
       'k-means (k-means++ seeding, the best of several restarts by inertia), scored by the accuracy of the best one-to-one matching of clusters to digits (Hungarian). ' +
-        'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss.',
+        'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss. ' +
+        '`active latents`: content latents whose posterior mean varies over the images (standard deviation above 0.1); a collapsed one separates nothing.',
       '',
-      '| images | features | saw labels | accuracy, 10 clusters | accuracy, 6 = 9 |',
-      '|---|---|---|---|---|',
-      ...r.clustering.map((c) => `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`),
+      '| images | features | saw labels | active latents | accuracy, 10 clusters | accuracy, 6 = 9 |',
+      '|---|---|---|---|---|---|',
+      ...r.clustering.map(
+        (c) => `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
+      ),
     );
   }
   return lines;
