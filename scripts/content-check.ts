@@ -1,0 +1,36 @@
+/**
+ * A model's content latents on test sets: the spread of each latent's posterior mean (a latent
+ * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
+ * restarts, Hungarian-matched) on the raw and on the standardized latents, 2,000 digits a set:
+ *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U
+ */
+import { slice } from '../src/data/dataset.ts';
+import { toUnit } from '../src/data/pixels.ts';
+import { kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { activeLatents } from '../src/eval/clustering.ts';
+import { loadDataset } from '../src/io/datasets.ts';
+import { loadModelDir } from '../src/io/model-dir.ts';
+import { Rng } from '../src/model/rng.ts';
+import { chooseEngine } from '../src/native/select.ts';
+import { selectBackend } from '../src/tensors/backend.ts';
+
+const [dir, ...specs] = process.argv.slice(2);
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC...');
+await selectBackend();
+const model = await loadModelDir(dir, { engine: chooseEngine().engine });
+const d = model.config.contentDims;
+for (const spec of specs) {
+  const set = slice(loadDataset(spec, 'test'), 0, 2000);
+  const c = model.content(toUnit(set.images));
+  const n = set.n;
+  const stats = Array.from({ length: d }, (_, k) => {
+    let [m, v] = [0, 0];
+    for (let i = 0; i < n; i++) m += c[i * d + k] / n;
+    for (let i = 0; i < n; i++) v += (c[i * d + k] - m) ** 2 / n;
+    return { m, sd: Math.sqrt(v) };
+  });
+  const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
+  const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
+  console.log(JSON.stringify({ spec, sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized) }));
+}
+model.dispose();
