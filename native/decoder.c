@@ -129,6 +129,69 @@ typedef struct {
   double macs;      /* multiply-adds the products executed */
 } ThreadWork;
 
+/* Per-thread gradient sums. */
+typedef struct {
+  float *dW1, *db1, *dW2, *db2, *dW3, *db3;
+} GradSums;
+
+/*
+ * The output layer with C > 1 outputs, for `rows` points: the relu of h2 (in place) once, then
+ * one reduction per output over its contiguous weights. The output layer is H2·C of the
+ * H1·H2 + H2·C multiply-adds per point, so C = 3 costs little more than grey.
+ */
+static void output_forward_channels(const DecoderShape *d, const DecoderWeights *w, const ThreadWork *pk, int rows, float *h2,
+                                    float *out) {
+  const int H2 = d->H2, C = d->C;
+  const float *restrict b2 = w->b2;
+  for (int i = 0; i < rows; i++) {
+    float *h = h2 + (size_t)i * H2;
+#pragma omp simd
+    for (int j = 0; j < H2; j++) {
+      const float a = h[j] + b2[j];
+      h[j] = a > 0 ? a : 0;
+    }
+    for (int k = 0; k < C; k++) {
+      const float *restrict wk = pk->W3t + (size_t)k * H2;
+      float acc = w->b3[k];
+#pragma omp simd reduction(+ : acc)
+      for (int j = 0; j < H2; j++) acc += h[j] * wk[j];
+      out[(size_t)i * C + k] = 1.0f / (1.0f + expf(-acc));
+    }
+  }
+}
+
+/*
+ * The output layer's backward with C > 1 outputs, for `rows` points: adds into dW3 (summed
+ * transposed, C × H2), db3 and db2, and turns h2 into dpre2 in place. One vectorized pass per
+ * output gathers dL/dh2 in the thread's scratch, then the relu's mask applies it.
+ */
+static void output_backward_channels(const DecoderShape *d, const ThreadWork *pk, int rows, const float *out, const float *dimg,
+                                     float *h2, GradSums *gs) {
+  const int H2 = d->H2, C = d->C;
+  float *restrict x = pk->dh2, *restrict db2 = gs->db2;
+  for (int i = 0; i < rows; i++) {
+    float *h = h2 + (size_t)i * H2;
+    memset(x, 0, sizeof(float) * H2);
+    for (int k = 0; k < C; k++) {
+      const float y = out[(size_t)i * C + k], dl = dimg[(size_t)i * C + k] * y * (1 - y);
+      const float *restrict wk = pk->W3t + (size_t)k * H2;
+      float *restrict dwk = gs->dW3 + (size_t)k * H2;
+      gs->db3[k] += dl;
+#pragma omp simd
+      for (int j = 0; j < H2; j++) {
+        dwk[j] += h[j] * dl;
+        x[j] += dl * wk[j];
+      }
+    }
+#pragma omp simd
+    for (int j = 0; j < H2; j++) {
+      const float g = h[j] > 0 ? x[j] : 0;
+      h[j] = g;
+      db2[j] += g;
+    }
+  }
+}
+
 /*
  * Forward for a group of G consecutive images, the big product one call over G·P rows.
  * Fills h1 (G·P×H1), h2 (G·P×H2, after relu), out (G·P×C) and r1 (G×H1: each image's
@@ -159,27 +222,11 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, Thread
   }
   const int rows = G * P, C = d->C;
   pk->macs += gemm_packed(rows, H2, H1, h1, H1, pk->W2, h2, H2, pk->scratch, pk->skip);
-  const float b3 = w->b3[0], *restrict b2 = w->b2, *restrict W3 = pk->W3t;
   if (C > 1) {
-    /* The relu once, then one reduction per output: the output layer is H2·C of the
-     * H1·H2 + H2·C multiply-adds per point, so C = 3 costs little more than grey. */
-    for (int i = 0; i < rows; i++) {
-      float *h = h2 + (size_t)i * H2;
-#pragma omp simd
-      for (int j = 0; j < H2; j++) {
-        const float a = h[j] + b2[j];
-        h[j] = a > 0 ? a : 0;
-      }
-      for (int k = 0; k < C; k++) {
-        const float *restrict wk = W3 + (size_t)k * H2;
-        float acc = w->b3[k];
-#pragma omp simd reduction(+ : acc)
-        for (int j = 0; j < H2; j++) acc += h[j] * wk[j];
-        out[(size_t)i * C + k] = 1.0f / (1.0f + expf(-acc));
-      }
-    }
+    output_forward_channels(d, w, pk, rows, h2, out);
     return;
   }
+  const float b3 = w->b3[0], *restrict b2 = w->b2, *restrict W3 = pk->W3t;
   for (int i = 0; i < rows; i++) {
     float *h = h2 + (size_t)i * H2, acc = b3;
     /* Vectorized reductions (8 partial sums): the order differs from a serial loop but is
@@ -194,11 +241,6 @@ static void forward_group(const DecoderShape *d, const DecoderWeights *w, Thread
     out[i] = 1.0f / (1.0f + expf(-acc));
   }
 }
-
-/* Per-thread gradient sums. */
-typedef struct {
-  float *dW1, *db1, *dW2, *db2, *dW3, *db3;
-} GradSums;
 
 /* dW3 is summed transposed, C × H2, as W3t is read. */
 static int grads_alloc(GradSums *g, const DecoderShape *d) {
@@ -251,51 +293,26 @@ static void first_layer_transposed(const DecoderShape *d, const DecoderWeights *
 static void backward_group(const DecoderShape *d, const DecoderWeights *w, ThreadWork *pk, int G, const float *c, const float *p,
                            const float *grid, const float *out, const float *dimg, float *h1, float *h2, float *g1,
                            float *dr1, GradSums *gs, float *dc, float *dp) {
-  const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, rows = G * P, C = d->C;
+  const int P = d->P, H1 = d->H1, H2 = d->H2, Zc = d->Zc, rows = G * P;
   /* Output layer: dlogit = dimg·y(1−y); h2 becomes dpre2 in place. */
-  float *restrict dW3 = gs->dW3, *restrict db2 = gs->db2;
-  const float *restrict W3 = pk->W3t;
-  for (int i = 0; C > 1 && i < rows; i++) {
-    /* One vectorized pass per output over its contiguous weights, then the relu's mask. */
-    float *h = h2 + (size_t)i * H2, *restrict x = pk->dh2;
-    for (int k = 0; k < C; k++) {
-      const float y = out[(size_t)i * C + k], dl = dimg[(size_t)i * C + k] * y * (1 - y);
-      const float *restrict wk = W3 + (size_t)k * H2;
-      float *restrict dwk = dW3 + (size_t)k * H2;
-      gs->db3[k] += dl;
-      if (k == 0) {
+  if (d->C > 1) {
+    output_backward_channels(d, pk, rows, out, dimg, h2, gs);
+  } else {
+    float *restrict dW3 = gs->dW3, *restrict db2 = gs->db2;
+    const float *restrict W3 = pk->W3t;
+    for (int i = 0; i < rows; i++) {
+      const float y = out[i], dl = dimg[i] * y * (1 - y);
+      float *h = h2 + (size_t)i * H2;
+      gs->db3[0] += dl;
 #pragma omp simd
-        for (int j = 0; j < H2; j++) {
-          dwk[j] += h[j] * dl;
-          x[j] = dl * wk[j];
-        }
-      } else {
-#pragma omp simd
-        for (int j = 0; j < H2; j++) {
-          dwk[j] += h[j] * dl;
-          x[j] += dl * wk[j];
-        }
+      for (int j = 0; j < H2; j++) {
+        const float hv = h[j];
+        dW3[j] += hv * dl;
+        const float x = dl * W3[j]; /* computed unconditionally so the select vectorizes */
+        const float g = hv > 0 ? x : 0;
+        h[j] = g;
+        db2[j] += g;
       }
-    }
-#pragma omp simd
-    for (int j = 0; j < H2; j++) {
-      const float g = h[j] > 0 ? x[j] : 0;
-      h[j] = g;
-      db2[j] += g;
-    }
-  }
-  for (int i = 0; C == 1 && i < rows; i++) {
-    const float y = out[i], dl = dimg[i] * y * (1 - y);
-    float *h = h2 + (size_t)i * H2;
-    gs->db3[0] += dl;
-#pragma omp simd
-    for (int j = 0; j < H2; j++) {
-      const float hv = h[j];
-      dW3[j] += hv * dl;
-      const float x = dl * W3[j]; /* computed unconditionally so the select vectorizes */
-      const float g = hv > 0 ? x : 0;
-      h[j] = g;
-      db2[j] += g;
     }
   }
   float order_map[6]; /* the (first) image's map, which orders the units */

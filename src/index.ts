@@ -33,8 +33,8 @@ export { Rng, type RngState } from './model/rng.ts';
 export { type ImageSet, type Split, slice, validationSplit } from './data/dataset.ts';
 export { IdxError, type IdxArray, encodeIdx, parseIdx } from './data/idx.ts';
 export { toBytes, toUnit } from './data/pixels.ts';
-export { lightBackground, rgbaToColour, rgbaToGrey, rgbaToInput } from './data/resize.ts';
-export { colouredSet, luminance } from './io/coloured.ts';
+export { lightBackground, luminance, rgbaToColour, rgbaToGrey, rgbaToInput } from './data/resize.ts';
+export { colouredSet } from './io/coloured.ts';
 export { centerLikeMnist, frameImages } from './data/center.ts';
 
 // The objective and training.

@@ -125,7 +125,7 @@ test('mnist-pose: digits framed 50 × 50, moved by the poses kept beside them; p
 test('colour data: IDX N×H×W×C round trip, mnist-colour tints ink and background, and grey models refuse colour in one line', async () => {
   const { readIdxImages, writeIdxImages } = await import('../src/io/idx-file.ts');
   const { slice } = await import('../src/data/dataset.ts');
-  const { luminance } = await import('../src/io/coloured.ts');
+  const { luminance } = await import('../src/data/resize.ts');
   const { requireChannels } = await import('../src/io/datasets.ts');
   const dir = tempDir();
   // IDX with a trailing channel dimension: written and read back exactly, channels kept.

@@ -3,7 +3,7 @@ import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { MAX_IMAGE_PIXELS } from '../io/png.ts';
 import { shippedModelDir } from '../io/shipped.ts';
-import { PRESETS } from '../model/config.ts';
+import { MAX_MODEL_CHANNELS, PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
 import { type EngineChoice, chooseEngine } from '../native/select.ts';
 import { CommandContext } from './context.ts';
@@ -74,7 +74,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--limit <n>', 'use only the first N training images', positiveInt)
     .option('--dataset <spec>', 'mnist | fashion-mnist | mnist-rot:DEG | mnist-pose:U|N|upright | mnist-colour | idx:IMAGES[,LABELS] | dir:PATH', 'mnist')
     .option('--size <n>', 'side that dir: images are resized to', positiveInt, 28)
-    .option('--channels <c>', "values per pixel: 1 grey, 3 RGB (default: the data's; dir: folders are read grey unless 3 or 4)", intIn(1, 4))
+    .option('--channels <c>', "values per pixel: 1 grey, 3 RGB (default: the data's; dir: folders are read grey unless 3 or 4)", intIn(1, MAX_MODEL_CHANNELS))
     .option('--hidden <n>', 'set every hidden width (fast: 256; seed: 512)', positiveInt)
     .option('--content-dims <n>', 'content latents (seed: 10)', positiveInt)
     .option('--ce-weight <w>', 'cross-entropy weight (seed: 1e-3)', numberIn(0, 1e4))

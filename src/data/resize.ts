@@ -3,6 +3,17 @@
  * the aspect ratio kept and the rest padded with black. Pure, so the browser can use it too.
  */
 
+/** Rec. 601 luminance of an RGB colour (in any unit: [0, 1] in, [0, 1] out; bytes in, bytes out). */
+export function luminance(r: number, g: number, b: number): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
+/**
+ * The channel counts a picture file gives (grey, RGB, RGBA): what `dir:` folders and PNG inputs
+ * can be read in.
+ */
+export const PICTURE_CHANNELS: readonly number[] = [1, 3, 4];
+
 /** Grey in [0, 255] from RGBA bytes: Rec. 601 luma, composited over black by alpha. */
 export function rgbaToGrey(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): { grey: Float32Array; colour: boolean; translucent: boolean } {
   const grey = new Float32Array(width * height);
@@ -12,7 +23,7 @@ export function rgbaToGrey(rgba: Uint8Array | Uint8ClampedArray, width: number, 
     const [r, g, b, a] = [rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]];
     if (r !== g || g !== b) colour = true;
     if (a !== 255) translucent = true;
-    grey[i] = (0.299 * r + 0.587 * g + 0.114 * b) * (a / 255);
+    grey[i] = luminance(r, g, b) * (a / 255);
   }
   return { grey, colour, translucent };
 }
@@ -64,7 +75,7 @@ export function rgbaToColour(
   height: number,
   outW: number,
   outH: number,
-  channels: 3 | 4 | number,
+  channels: number,
 ): { pixels: Uint8Array; resized: boolean } {
   const resized = width !== outW || height !== outH;
   const pixels = new Uint8Array(outW * outH * channels);

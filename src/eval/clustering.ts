@@ -64,16 +64,13 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
     const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
     const x = toUnit(set.images);
     const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
-    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; latent?: boolean }[] = [
-      { name: 'pixels', values: x, dims, sawLabels: null },
-      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null },
-      ...models.map((m) => ({
-        name: `${m.name} content latents`,
-        values: m.model.content(x),
-        dims: m.model.config.contentDims,
-        sawLabels: m.model.config.loss.crossEntropy > 0,
-        latent: true,
-      })),
+    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null }[] = [
+      { name: 'pixels', values: x, dims, sawLabels: null, active: null },
+      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
+      ...models.map((m) => {
+        const [values, zc] = [m.model.content(x), m.model.config.contentDims];
+        return { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
+      }),
     ];
     for (const f of features) {
       const ten = kMeans(f.values, f.dims, 10, new Rng(o.seed), o.restarts);
@@ -84,7 +81,7 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
         sawLabels: f.sawLabels,
         accuracy: matchedAccuracy(ten.assignment, labels),
         accuracy69: matchedAccuracy(nine.assignment, merged),
-        activeLatents: f.latent ? activeLatents(f.values, f.dims) : null,
+        activeLatents: f.active,
       });
     }
   }

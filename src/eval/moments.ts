@@ -1,5 +1,6 @@
 import { borderMean, transformImages } from '../model/transform-images.ts';
 import type { Mat2 } from '../model/transform.ts';
+import { luminance } from '../data/resize.ts';
 
 /**
  * Classical moment normalization, the baseline to beat: move the centre of mass to the centre,
@@ -62,7 +63,7 @@ export function luminanceMass(img: Float32Array, h: number, w: number, channels:
   const lum = new Float32Array(h * w);
   for (let i = 0; i < h * w; i++) {
     const v = img.subarray(i * C, i * C + C);
-    lum[i] = C >= 3 ? 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2] : (v[0] + v[1]) / 2;
+    lum[i] = C >= 3 ? luminance(v[0], v[1], v[2]) : (v[0] + v[1]) / 2;
   }
   const background = borderMean(lum, h, w, 1)[0];
   return lum.map((l) => Math.abs(l - background));

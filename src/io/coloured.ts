@@ -1,4 +1,5 @@
 import type { ImageSet } from '../data/dataset.ts';
+import { luminance } from '../data/resize.ts';
 import { Rng } from '../model/rng.ts';
 
 /**
@@ -6,11 +7,6 @@ import { Rng } from '../model/rng.ts';
  * tinted by seeded random colours (RGB, `n × 28 × 28 × 3`), with the ink kept distinguishable
  * from the background (their luminances differ by at least a third of the range).
  */
-
-/** Rec. 601 luminance of an RGB colour in [0, 1]. */
-export function luminance(r: number, g: number, b: number): number {
-  return 0.299 * r + 0.587 * g + 0.114 * b;
-}
 
 /**
  * `set` (grey, ink = 255) with each image's ink and background given random colours drawn from

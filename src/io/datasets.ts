@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.ts';
-import { rgbaToColour, rgbaToInput } from '../data/resize.ts';
+import { PICTURE_CHANNELS, rgbaToColour, rgbaToInput } from '../data/resize.ts';
 import { rotationMatrix, transformImages } from '../model/transform-images.ts';
 import { Rng } from '../model/rng.ts';
 import { UserError, readFileOrFail } from './files.ts';
@@ -137,7 +137,7 @@ export function turnedSet(set: ImageSet, angles: number[]): ImageSet {
  * black, or with `channels` 3 or 4 in colour as they are (see {@link DatasetOptions.channels}).
  */
 export function readImageFolder(dir: string, size: number, warn: (message: string) => void, maxPixels = MAX_IMAGE_PIXELS, channels = 1): ImageSet {
-  if (![1, 3, 4].includes(channels)) throw new UserError(`dir: folders are read grey (1 channel), RGB (3) or RGBA (4), not ${channels} channels`);
+  if (!PICTURE_CHANNELS.includes(channels)) throw new UserError(`dir: folders are read grey (1 channel), RGB (3) or RGBA (4), not ${channels} channels`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dataset folder ${dir} does not exist`);
   const files: { path: string; label: number }[] = [];
   for (const entry of readdirSync(dir).sort()) {

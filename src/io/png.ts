@@ -1,6 +1,6 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { rgbaToColour, rgbaToInput } from '../data/resize.ts';
+import { PICTURE_CHANNELS, rgbaToColour, rgbaToInput } from '../data/resize.ts';
 import type { Picture } from '../render/figure.ts';
 import { UserError, readFileOrFail, writeFileAtomic } from './files.ts';
 import { toBytes } from '../data/pixels.ts';
@@ -76,7 +76,6 @@ export function writePng(path: string, img: Picture): void {
   writeFileAtomic(path, encodePng(img));
 }
 
-
 /**
  * Reads a PNG as one model input of `width × height` grey bytes, MNIST-like (white on black).
  * Colour, another size, or dark ink on a light background are converted, each with a warning.
@@ -84,7 +83,7 @@ export function writePng(path: string, img: Picture): void {
  * are, `width × height × channels` bytes.
  */
 export function readPngAsInput(path: string, width: number, height: number, maxPixels = MAX_IMAGE_PIXELS, channels = 1): { pixels: Uint8Array; warnings: string[] } {
-  if (![1, 3, 4].includes(channels)) throw new UserError(`${path}: a PNG gives grey, RGB or RGBA images; the model takes ${channels} channels (give it IDX files)`);
+  if (!PICTURE_CHANNELS.includes(channels)) throw new UserError(`${path}: a PNG gives grey, RGB or RGBA images; the model takes ${channels} channels (give it IDX files)`);
   const png = decodeImage(readFileOrFail(path, 'PNG'), path, maxPixels);
   if (channels > 1) {
     const { pixels, resized } = rgbaToColour(png.data, png.width, png.height, width, height, channels);

@@ -52,15 +52,20 @@ export function transformImages(images: Float32Array, n: number, h: number, w: n
         const o00 = (y0 * w + x0) * C;
         const o10 = o00 + w * C;
         const at = k * p + (iy * w + ix) * C;
+        if (!fill) {
+          // Grey: one value, black outside (zero weights skip the reads outside the image).
+          out[at] = (w00 ? w00 * src[o00] : 0) + (w01 ? w01 * src[o00 + 1] : 0) + (w10 ? w10 * src[o10] : 0) + (w11 ? w11 * src[o10 + 1] : 0);
+          continue;
+        }
         // The weight that falls outside the source, given to the fill colour.
-        const rest = fill ? 1 - (w00 + w01 + w10 + w11) : 0;
+        const rest = 1 - (w00 + w01 + w10 + w11);
         for (let ch = 0; ch < C; ch++) {
           let v = 0;
           if (w00) v += w00 * src[o00 + ch];
           if (w01) v += w01 * src[o00 + C + ch];
           if (w10) v += w10 * src[o10 + ch];
           if (w11) v += w11 * src[o10 + C + ch];
-          if (rest > 1e-7) v += rest * fill![ch];
+          if (rest > 1e-7) v += rest * fill[ch];
           out[at + ch] = v;
         }
       }

@@ -280,9 +280,9 @@ export class AffineVAE {
    * the encoder reads each image turned by its searched `α`, and the angle gets `α` back.
    */
   private posteriorValues(images: Float32Array, search = true): { mean: Float32Array; scale: Float32Array } {
-    if (search && (this.config.angleSearch ?? 0) > 0) return this.search(images, this.scorePoints());
     const v = this.values;
     if (images.length % v !== 0) throw new Error(`expected images of ${v} values, got ${images.length} values`);
+    if (search && (this.config.angleSearch ?? 0) > 0) return this.search(images, this.scorePoints());
     const n = images.length / v;
     const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
     const chunk = 1000;

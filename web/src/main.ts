@@ -48,14 +48,17 @@ function showError(err: unknown, fatal = false): void {
 }
 
 /**
- * MNIST-sized grey digits (`n × 28 × 28` bytes) as model `m` takes them: as they are, in the middle
- * of its larger frame (a model trained on `mnist-pose:` data takes 50 × 50), or coloured as
- * `mnist-colour` colours them (a 3-channel model).
+ * MNIST-sized grey digits (`n × 28 × 28`) in model `m`'s frame: as they are, or in the middle of
+ * its larger one (a model trained on `mnist-pose:` data takes 50 × 50).
  */
-function forModel(m: AffineVAE, digits: Uint8Array, n: number): Uint8Array {
+function inFrame<T extends Float32Array | Uint8Array>(m: AffineVAE, digits: T, n: number): T {
   const side = m.config.width;
-  if (m.channels === 3) return colouredSet({ images: digits, n, height: 28, width: 28 }, 2).images;
   return side > 28 && m.config.height === side ? frameImages(digits, n, 28, side) : digits;
+}
+
+/** Grey test digits (bytes) as model `m` takes them: framed, or coloured as `mnist-colour` colours them. */
+function forModel(m: AffineVAE, digits: Uint8Array, n: number): Uint8Array {
+  return m.channels === 3 ? colouredSet({ images: digits, n, height: 28, width: 28 }, 2).images : inFrame(m, digits, n);
 }
 
 /**
@@ -65,10 +68,11 @@ function forModel(m: AffineVAE, digits: Uint8Array, n: number): Uint8Array {
 function padInput(pad: DrawingPad, m: AffineVAE): Float32Array {
   if (m.channels > 1) return toUnit(readColour(pad.canvas, m.config.width, m.channels));
   const { grey, width, height } = pad.read();
-  const framed = toUnit(centerLikeMnist(grey, width, height));
-  const side = m.config.width;
-  return side > 28 && m.config.height === side ? frameImages(framed, 1, 28, side) : framed;
+  return inFrame(m, toUnit(centerLikeMnist(grey, width, height)), 1);
 }
+
+/** Whether the current model takes colour, so that pictures go on the pad as they are. */
+const colourModel = () => (model?.channels ?? 1) > 1;
 
 /** A signed number, with no "−0" for values that round to zero. */
 function fmt(v: number, digits = 2): string {
@@ -225,7 +229,7 @@ async function loadFile(file: File, pad: DrawingPad): Promise<void> {
   const bitmap = await createImageBitmap(file).catch(() => {
     throw new Error(`cannot read ${file.name || 'the image'}: not a picture the browser can decode`);
   });
-  pad.showImage(bitmap, bitmap.width, bitmap.height, (model?.channels ?? 1) > 1);
+  pad.showImage(bitmap, bitmap.width, bitmap.height, colourModel());
   update(pad);
 }
 
@@ -255,7 +259,7 @@ async function main(): Promise<void> {
   $('inferred-pose').addEventListener('click', () => analysis && setLatent(analysis.latent, true));
   window.addEventListener('load-digit', (e) => {
     const digit = (e as CustomEvent<HTMLCanvasElement>).detail;
-    pad.showImage(digit, digit.width, digit.height, (model?.channels ?? 1) > 1);
+    pad.showImage(digit, digit.width, digit.height, colourModel());
     update(pad);
   });
   const select = $<HTMLSelectElement>('model');

@@ -194,10 +194,10 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   let data: ImageSet = loadDataset(dataset, 'train', { size, warn, maxImagePixels, channels: asked });
   if (limit !== undefined) data = slice(data, 0, limit);
   if (!o.resume && !init) {
-    // A new model takes the data's channels unless told otherwise (absent in grey, as the seed preset).
-    const channels = o.channels ?? data.channels ?? 1;
-    const { channels: _, ...rest } = modelConfig;
-    modelConfig = { ...rest, height: data.height, width: data.width, ...(channels !== 1 || o.channels !== undefined ? { channels } : {}) };
+    // A new model takes the data's size, and its channels unless --channels set them (grey data
+    // leaves the field absent, as in the seed preset).
+    const channels = o.channels === undefined && data.channels ? { channels: data.channels } : {};
+    modelConfig = { ...modelConfig, height: data.height, width: data.width, ...channels };
   }
   requireChannels(data, channelsOf(modelConfig), dataset, o.resume || init ? 'model' : 'option');
   if (!o.resume && modelConfig.loss.crossEntropy > 0 && !o.given?.includes('ceWeight') && new Set(data.labels ?? []).size < 2) {
