@@ -31,6 +31,7 @@ const o = new Command('bench')
   .option('--pixels <n>', 'decode and score this many random pixels per training step (0: all)', Number, 0)
   .option('--dataset <spec>', 'the images (any --dataset spec of train; the model takes their size)', 'mnist')
   .option('--angle-search <k>', 'the angle search over k turns (rotation presets; 0: off)', Number, 0)
+  .option('--pool-content', 'content pooled over quarter turns (rotation presets)')
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
@@ -59,7 +60,7 @@ const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
 const config = {
-  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}) }),
+  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}) }),
   height: images.height,
   width: images.width,
   ...(images.channels ? { channels: images.channels } : {}),
@@ -72,7 +73,7 @@ const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? ', content pooled over quarter turns' : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -156,6 +157,7 @@ const result = {
   size: [config.height, config.width],
   channels: model.channels,
   angleSearch: o.angleSearch,
+  poolContent: Boolean(o.poolContent),
   hidden: config.decoderHidden,
   batch: o.batch,
   pixels: o.pixels || model.pixels,

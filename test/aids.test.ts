@@ -33,6 +33,21 @@ test('KL warm-up scales only the KL term of the loss', () => {
   model.dispose();
 });
 
+test('the warp KL weight (klWarp) weighs the warp latents apart from the content, with the warm-up', () => {
+  const base = tinyConfig(8);
+  const at = (kl: number, klWarp?: number) => new AffineVAE({ ...base, loss: { ...base.loss, klScaling: 'per-image', kl, ...(klWarp === undefined ? {} : { klWarp }) } }, { seed: 1 });
+  const [both, content, warp, same] = [at(5), at(5, 0), at(0, 5), at(5, 5)];
+  const { x, labels, eps } = batch(both);
+  const total = (m: AffineVAE, klFactor?: number) => objective(m, x, labels, eps, 6, { klFactor }).total.dataSync()[0];
+  const none = total(both, 0);
+  // The KL is a sum over latents: the content's share and the warp's add up to the whole.
+  assert.ok(Math.abs(total(content) - none + (total(warp) - none) - (total(both) - none)) < 1e-4 * total(both));
+  assert.ok(total(warp) - none > 0 && total(content) - none > 0, 'both shares are positive');
+  assert.ok(Math.abs(total(same) - total(both)) < 1e-6 * total(both));
+  assert.ok(Math.abs(total(content, 0.5) - (none + (total(content) - none) / 2)) < 1e-4 * total(both), 'the warm-up scales both weights');
+  for (const m of [both, content, warp, same]) m.dispose();
+});
+
 test('pixel subsampling: all pixels give the full MSE; random subsets average to it', () => {
   const model = new AffineVAE(tinyConfig(8), { seed: 2 });
   const { x, labels, eps } = batch(model);

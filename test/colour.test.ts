@@ -40,6 +40,7 @@ function colourImages(n: number) {
 test('channels: absent keeps the grey architecture; C = 3 reads H·W·3 values and draws 3 outputs per point', () => {
   const grey = buildModelConfig('seed');
   assert.equal('channels' in grey, false, 'the seed preset is the original, field for field');
+  assert.equal('klWarp' in grey.loss, false, 'the seed preset has one KL weight');
   const shapes = layerShapes(grey);
   assert.equal(shapes[0].inputs, 784);
   assert.equal(shapes.find((s) => s.name === 'decoder/dense3')!.units, 1);
@@ -88,8 +89,8 @@ test('the loss sums over channels; the MSE metric is the mean over every value',
   const logits = tf.zeros([2, 10]) as tf.Tensor2D;
   const image = { loss: tf.scalar(12), sse: tf.scalar(12) };
   const config = buildModelConfig('seed').loss;
-  const grey = lossParts(config, image, 100, mean, scale, logits, labels, 2, undefined, 100, 1);
-  const rgb = lossParts(config, image, 100, mean, scale, logits, labels, 2, undefined, 100, 3);
+  const grey = lossParts(config, image, 100, mean, scale, logits, labels, 2, { channels: 1 });
+  const rgb = lossParts(config, image, 100, mean, scale, logits, labels, 2, { channels: 3 });
   // The same summed error over 3× the values: the same reconstruction term, a third of the MSE.
   assert.equal(rgb.reconstruction.dataSync()[0], grey.reconstruction.dataSync()[0]);
   assert.ok(Math.abs(rgb.mse.dataSync()[0] - 12 / (2 * 100 * 3)) < 1e-9);

@@ -93,6 +93,11 @@ test('model loading: the config, the manifest and the file sizes agree before an
   const extra = modelCopy();
   editJson(join(extra, 'model.json'), (j) => j.weightsManifest[0].weights.push({ name: 'evil', shape: [1], dtype: 'float32' }));
   await rejectsWith(loadModelDir(extra), /a weight 'evil' that the config does not build/);
+  const weights = modelCopy();
+  editJson(join(weights, 'model.json'), (j) => (j.modelTopology.config.loss.klWarp = -1));
+  await rejectsWith(loadModelDir(weights), /the klWarp loss weight must be a finite number ≥ 0, got -1/);
+  editJson(join(weights, 'model.json'), (j) => (j.modelTopology.config.loss.kl = 'a lot'));
+  await rejectsWith(loadModelDir(weights), /the kl loss weight must be a finite number ≥ 0, got a lot/);
   const big = modelCopy();
   writeFileSync(join(big, 'model.json'), ' '.repeat(17 * 2 ** 20));
   await rejectsWith(loadModelDir(big), /model\.json: \d+ bytes, more than the \d+ allowed/);
@@ -282,7 +287,7 @@ test('serve: a bad model.json is skipped from the index with one warning; the ot
 
 test('training: options that would blow up are refused; an existing model is not replaced without --force', () => {
   const out = tempDir();
-  for (const [flag, value] of [['--learning-rate', '0'], ['--learning-rate', '1e9'], ['--mse-weight', '1e300'], ['--kl-weight', '-1'], ['--validation-split', '1']]) {
+  for (const [flag, value] of [['--learning-rate', '0'], ['--learning-rate', '1e9'], ['--mse-weight', '1e300'], ['--kl-weight', '-1'], ['--kl-warp', '-1'], ['--validation-split', '1']]) {
     const r = cli('train', '--out', out, '--limit', '50', '--epochs', '1', flag, value);
     assert.equal(r.status, 1, `${flag} ${value}`);
     assert.match(r.stderr, new RegExp(`option '${flag} <[a-z]+>' argument '${value.replace('+', '\\+')}' is invalid. '.*' is outside`), r.stderr);

@@ -59,6 +59,26 @@ test('all loss parts on a hand-computed case, for each KL scaling', () => {
   }
 });
 
+test('a KL weight per latent replaces the one weight in the total, and leaves the reported KL alone', () => {
+  const target = tf.tensor2d([[0, 1], [0.5, 0.5]]);
+  const image = tf.tensor2d([[0.1, 0.7], [0.5, 0.9]]);
+  const mean = tf.tensor2d([[0, 1], [0.5, 0]]);
+  const scale = tf.tensor2d([[1, 0.5], [1, 2]]);
+  const logits = tf.tensor2d([[0, 0, 0], [2, 0, 0]]);
+  const labels = tf.tensor1d([1, 0], 'int32');
+  const klEl = (m: number, s: number) => -Math.log(s) + (s * s + m * m) / 2 - 0.5;
+  const first = klEl(0, 1) + klEl(0.5, 1); // latent 0 of both images
+  const second = klEl(1, 0.5) + klEl(0, 2);
+  const config: LossConfig = { crossEntropy: 0, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling: 'per-image', scaleEpsilon: 1e-8 };
+  const loss = sq(tf.sum(tf.squaredDifference(image, target)));
+  const p = lossParts(config, loss, 2, mean, scale, logits, labels, 2, { klWeights: Float32Array.from([5, 0.25]) });
+  close(p.total.dataSync()[0], 0.26 / 4 + (5 * first + 0.25 * second) / 2);
+  close(p.kl.dataSync()[0], (first + second) / 2);
+  // Equal weights are the one weight.
+  const same = lossParts(config, loss, 2, mean, scale, logits, labels, 2, { klWeights: Float32Array.from([5, 5]) });
+  close(same.total.dataSync()[0], lossParts(config, loss, 2, mean, scale, logits, labels, 2).total.dataSync()[0]);
+});
+
 test('chunks of a batch add up to the whole batch', () => {
   const config: LossConfig = { crossEntropy: 1e-3, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling: 'seed', scaleEpsilon: 1e-8 };
   const t = tf.randomUniform([4, 3], 0, 1, 'float32', 1) as tf.Tensor2D;

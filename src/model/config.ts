@@ -64,6 +64,13 @@ export interface ModelConfig {
    * the encoder only has to read angles within `±180/angleSearch` degrees. 0 or absent: off.
    */
   angleSearch?: number;
+  /**
+   * Content pooled over quarter turns (square images, families with an angle latent): the
+   * content latents are the mean of the encoder's readings of the image and of its three exact
+   * quarter turns, so the content cannot see a quarter turn of the input and a turn must go
+   * through the angle. The warp latents are the reading of the image as given. Absent: off.
+   */
+  poolContent?: boolean;
 }
 
 /** The reconstruction term. */
@@ -85,6 +92,12 @@ export interface LossConfig {
   /** σ of the `gaussian` likelihood. */
   sigma: number;
   kl: number;
+  /**
+   * The KL weight of the warp latents alone (absent: `kl`, as the content's). A light warp KL lets
+   * the warp win the pose from the content, whose KL can then be light enough to keep every
+   * content latent alive (the full-pose runs in README).
+   */
+  klWarp?: number;
   klScaling: KlScaling;
   /** Added to the scale inside the KL, as the original's `Normal(mu, var + 1e-8)`. */
   scaleEpsilon: number;
@@ -192,12 +205,14 @@ export interface ConfigOverrides {
   crossEntropy?: number;
   mse?: number;
   kl?: number;
+  klWarp?: number;
   klScaling?: KlScaling;
   likelihood?: Likelihood;
   sigma?: number;
   predictorInput?: PredictorInput;
   warpScale?: number;
   angleSearch?: number;
+  poolContent?: boolean;
   channels?: number;
 }
 
@@ -220,6 +235,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     priors: { rotation: o.rotationPrior ?? m.priors.rotation, translation: o.translationPrior ?? m.priors.translation },
     warpScale: o.warpScale ?? m.warpScale,
     ...(o.angleSearch !== undefined || m.angleSearch !== undefined ? { angleSearch: o.angleSearch ?? m.angleSearch } : {}),
+    ...(o.poolContent !== undefined || m.poolContent !== undefined ? { poolContent: o.poolContent ?? m.poolContent } : {}),
     // Absent stays absent, so the seed preset's config is the original's, field for field.
     ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
     predictorInput: o.predictorInput ?? m.predictorInput,
@@ -228,6 +244,8 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
       crossEntropy: o.crossEntropy ?? m.loss.crossEntropy,
       mse: o.mse ?? m.loss.mse,
       kl: o.kl ?? m.loss.kl,
+      // Absent stays absent (the seed preset's loss is the original's).
+      ...(o.klWarp !== undefined || m.loss.klWarp !== undefined ? { klWarp: o.klWarp ?? m.loss.klWarp } : {}),
       klScaling: o.klScaling ?? m.loss.klScaling,
       likelihood: o.likelihood ?? m.loss.likelihood,
       sigma: o.sigma ?? m.loss.sigma,
@@ -286,6 +304,9 @@ export function validateModelConfig(c: ModelConfig): void {
   const dims = warpFamily(c.warp).latents.length;
   if (c.warpDims !== dims) throw new Error(`the ${c.warp} warp reads ${dims} warp latents, got warpDims ${c.warpDims}`);
   if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
+  for (const [name, w] of [['kl', c.loss.kl], ['klWarp', c.loss.klWarp ?? 0], ['mse', c.loss.mse], ['crossEntropy', c.loss.crossEntropy]] as const) {
+    if (!(Number.isFinite(w) && w >= 0)) throw new Error(`the ${name} loss weight must be a finite number ≥ 0, got ${w}`);
+  }
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
   if (!['mse', 'bce', 'gaussian'].includes(c.loss.likelihood)) throw new Error(`unknown likelihood '${c.loss.likelihood}'`);
   if (!(c.loss.sigma > 0)) throw new Error('the gaussian likelihood needs sigma > 0');
@@ -296,5 +317,8 @@ export function validateModelConfig(c: ModelConfig): void {
     throw new Error(`angleSearch must be an integer in [0, 64], got ${c.angleSearch}`);
   }
   if ((c.angleSearch ?? 0) > 0 && warpFamily(c.warp).angle === null) throw new Error(`angle search needs a warp with an angle latent, not ${c.warp}`);
+  if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
+  if (c.poolContent && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
+  if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over quarter turns needs a warp with an angle latent, not ${c.warp}`);
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

@@ -104,6 +104,22 @@ export function bilinear(img: Float32Array, h: number, w: number, x: number, y: 
 }
 
 
+/**
+ * The exact quarter turn of a square `n × n` image (`channels` values per pixel), as gather
+ * indices: value `i` of the turned image is value `indices[i]` of the source. The turn is
+ * {@link rotationMatrix}(90)'s, without interpolation: pixel `(y, x)` takes the source's
+ * `(x, n − 1 − y)`.
+ */
+export function quarterTurnIndices(n: number, channels = 1): Int32Array {
+  const out = new Int32Array(n * n * channels);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      for (let c = 0; c < channels; c++) out[(y * n + x) * channels + c] = (x * n + (n - 1 - y)) * channels + c;
+    }
+  }
+  return out;
+}
+
 /** The rotation by `deg` degrees counter-clockwise on screen, as a `T` for {@link transformImages}. */
 export function rotationMatrix(deg: number): Matrix2 {
   const t = (deg * Math.PI) / 180;

@@ -9,7 +9,7 @@ import { channelIndices, gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
-import { rotationMatrix, transformImages } from './transform-images.ts';
+import { quarterTurnIndices, rotationMatrix, transformImages } from './transform-images.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -68,6 +68,8 @@ export class AffineVAE {
   readonly engine: DecoderEngine;
   /** Why the engine asked for is not the one that runs (null when it is). */
   readonly engineFallback: string | null;
+  /** Gather indices of one, two and three quarter turns of an input (`poolContent` models only). */
+  private readonly quarterTurns: tf.Tensor1D[] = [];
 
   /** Builds a model with fresh Keras-style initial weights drawn from `options.seed`. */
   constructor(config: ModelConfig, options: ModelOptions = {}) {
@@ -87,6 +89,14 @@ export class AffineVAE {
     this.predictorHidden = makeStack('predictor', predIn, config.predictorHidden, rng);
     this.predictorOutput = new Dense(`predictor/dense${config.predictorHidden.length + 1}`, config.predictorHidden.at(-1) ?? predIn, config.classes, rng);
     this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
+    if (config.poolContent) {
+      const once = quarterTurnIndices(config.width, channelsOf(config));
+      let turn = Int32Array.from(once.keys());
+      for (let k = 1; k < 4; k++) {
+        turn = Int32Array.from(once, (i) => turn[i]);
+        this.quarterTurns.push(tf.tensor1d(turn, 'int32'));
+      }
+    }
     const wanted = options.engine ?? tfjsEngine;
     const why = wanted.unsupported(this.decoder);
     this.engine = why === null ? wanted : tfjsEngine;
@@ -141,12 +151,41 @@ export class AffineVAE {
     return this.config.predictorInput === 'seed' ? latentDims(this.config) - 1 : this.config.contentDims;
   }
 
-  /** The posterior of `x` (`B × P·C` in [0, 1]); `scale = softplus(·)`. */
+  /**
+   * The posterior of `x` (`B × P·C` in [0, 1]); `scale = softplus(·)`. With `poolContent`, the
+   * encoder also reads `x`'s three quarter turns, and the content's mean and scale are the means
+   * of the four readings'.
+   */
   encode(x: tf.Tensor2D): Posterior {
+    return tf.tidy(() => {
+      if (this.quarterTurns.length === 0) return this.read(x);
+      const { content, warps } = this.readTurns(x);
+      return { mean: tf.concat([content.mean, warps[0].mean], 1), scale: tf.concat([content.scale, warps[0].scale], 1) };
+    });
+  }
+
+  /** One encoder pass: `B × L` means and scales. */
+  private read(x: tf.Tensor2D): Posterior {
     return tf.tidy(() => {
       const h = reluStack(this.encoderHidden, x);
       return { mean: this.encoderMean.apply(h), scale: tf.softplus(this.encoderScale.apply(h)) };
     });
+  }
+
+  /**
+   * A `poolContent` model's readings of `x` and its quarter turns: the content pooled over the
+   * four (`B × Zc`), and the warp read on each (`warps[q]`, `B × Zp`: `x` turned by `90q`°).
+   */
+  private readTurns(x: tf.Tensor2D): { content: Posterior; warps: Posterior[] } {
+    const [b, zc, zp] = [x.shape[0], this.config.contentDims, this.config.warpDims];
+    // 4B × V: the image, then its quarter, half and three-quarter turn.
+    const all = this.read(tf.concat([x, ...this.quarterTurns.map((turn) => tf.gather(x, turn, 1))], 0) as tf.Tensor2D);
+    const pool = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [4 * b, zc]), [4, b, zc]), 0) as tf.Tensor2D;
+    const warp = (t: tf.Tensor2D, q: number) => tf.slice(t, [q * b, zc], [b, zp]);
+    return {
+      content: { mean: pool(all.mean), scale: pool(all.scale) },
+      warps: [0, 1, 2, 3].map((q) => ({ mean: warp(all.mean, q), scale: warp(all.scale, q) })),
+    };
   }
 
   /** `content = z[:, :Zc]`, `warp = z[:, Zc:]`. */
@@ -232,22 +271,20 @@ export class AffineVAE {
         const end = Math.min(n, start + chunk);
         const part = images.subarray(start * p, end * p);
         const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), values, 1));
-        for (let k = 0; k < candidates; k++) {
-          const alpha = (360 * k) / candidates;
-          const input = alpha === 0 ? part : this.turned(part, new Float32Array(end - start).fill(alpha));
-          const reading = tf.tidy(() => {
-            const posterior = this.encode(tf.tensor2d(input, [end - start, p]));
-            const { content, warp } = this.split(posterior.mean);
-            const back = this.offsetAngle(warp, tf.fill([end - start], (-alpha * Math.PI) / 180) as tf.Tensor1D);
-            const y = this.engine.decode(this.decoder, content, this.affineOf(back), grid);
-            return [tf.sum(tf.square(tf.sub(y, target)), 1), tf.concat([content, back], 1), posterior.scale];
+        for (const reading of this.candidateReadings(part, end - start, candidates)) {
+          const [errors, m, sc] = tf.tidy(() => {
+            const { content, warp } = this.split(reading.mean);
+            const y = this.engine.decode(this.decoder, content, this.affineOf(warp), grid);
+            return [tf.sum(tf.square(tf.sub(y, target)), 1), reading.mean, reading.scale];
+          }).map((t) => {
+            const v = t.dataSync() as Float32Array;
+            t.dispose();
+            return v;
           });
-          const [errors, m, sc] = reading.map((t) => t.dataSync() as Float32Array);
-          tf.dispose(reading);
           for (let i = 0; i < errors.length; i++) {
             if (!(errors[i] < best[start + i])) continue;
             best[start + i] = errors[i];
-            turns[start + i] = alpha;
+            turns[start + i] = reading.alpha;
             mean.set(m.subarray(i * l, (i + 1) * l), (start + i) * l);
             scale.set(sc.subarray(i * l, (i + 1) * l), (start + i) * l);
           }
@@ -258,6 +295,36 @@ export class AffineVAE {
       tf.dispose([idx, values, grid]);
     }
     return { turns, mean, scale };
+  }
+
+  /**
+   * The angle search's candidate readings of `n` images: for each turn `α = 360k/K`, the
+   * posterior of the image turned by `α`, its angle latent turned back by `α` (`n × L` tensors,
+   * the caller's to dispose, one candidate at a time). A `poolContent` model reads the four quarter turns of an image in
+   * one pooled pass, so with K a multiple of 4 one pass gives four candidates.
+   */
+  private *candidateReadings(part: Float32Array, n: number, candidates: number): Generator<Posterior & { alpha: number }> {
+    const p = this.values;
+    const quarters = this.quarterTurns.length > 0 && candidates % 4 === 0;
+    const step = quarters ? candidates / 4 : candidates;
+    for (let k = 0; k < step; k++) {
+      const alpha = (360 * k) / candidates;
+      const input = alpha === 0 ? part : this.turned(part, new Float32Array(n).fill(alpha));
+      const readings = tf.tidy(() => {
+        const x = tf.tensor2d(input, [n, p]);
+        if (!quarters) return [{ alpha, ...this.encode(x) }];
+        const { content, warps } = this.readTurns(x);
+        return warps.map((w, q) => ({ alpha: alpha + 90 * q, mean: tf.concat([content.mean, w.mean], 1) as tf.Tensor2D, scale: tf.concat([content.scale, w.scale], 1) as tf.Tensor2D }));
+      });
+      for (const r of readings) {
+        const mean = tf.tidy(() => {
+          const { content, warp } = this.split(r.mean);
+          return tf.concat([content, this.offsetAngle(warp, tf.fill([n], (-r.alpha * Math.PI) / 180) as tf.Tensor1D)], 1) as tf.Tensor2D;
+        });
+        r.mean.dispose();
+        yield { alpha: r.alpha, mean, scale: r.scale };
+      }
+    }
   }
 
   /** About 256 grid points on a regular lattice: where {@link searchAngles} compares. */
@@ -480,6 +547,7 @@ export class AffineVAE {
   dispose(): void {
     for (const v of this.variables) v.dispose();
     this.grid.dispose();
+    tf.dispose(this.quarterTurns);
   }
 }
 

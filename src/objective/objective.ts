@@ -34,6 +34,16 @@ export function priorScales(model: AffineVAE): Float32Array {
 }
 
 /**
+ * The KL weight per latent: `kl` for the content, `klWarp` (default `kl`) for the warp latents,
+ * each times `factor` (the KL warm-up). Undefined where every latent has the same weight.
+ */
+export function klWeights(model: AffineVAE, factor = 1): Float32Array | undefined {
+  const { contentDims, warpDims, loss } = model.config;
+  if (loss.klWarp === undefined || loss.klWarp === loss.kl) return undefined;
+  return Float32Array.from([...new Array<number>(contentDims).fill(loss.kl * factor), ...new Array<number>(warpDims).fill(loss.klWarp * factor)]);
+}
+
+/**
  * The loss parts of a chunk of a batch of `batch` images (see {@link lossParts}): each is a sum
  * over the chunk divided by the whole batch's normalizer, so chunks add up to the batch exactly.
  * @param x `n × P·C` images the encoder sees, in [0, 1].
@@ -60,6 +70,11 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const image = model.engine.imageLoss(model.decoder, content, model.affineOf(warp), grid, target, kind, o.training ?? true);
 
     const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
-    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, priorScales(model), model.pixels, model.channels);
+    return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
+      prior: priorScales(model),
+      imagePixels: model.pixels,
+      channels: model.channels,
+      klWeights: klWeights(model, o.klFactor),
+    });
   });
 }

@@ -19,7 +19,7 @@ export type LossParts = {
   klNats: tf.Scalar;
   /** Sparse categorical cross-entropy, mean over the batch. */
   crossEntropy: tf.Scalar;
-  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl`. */
+  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl` (or the KL weighted per latent). */
   total: tf.Scalar;
   /** Number of correct class predictions (a count, not a fraction). */
   correct: tf.Scalar;
@@ -63,13 +63,15 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  * @param logits `n × classes` predictor logits (the softmax is folded into the cross-entropy).
  * @param labels `n` class labels.
  * @param batch the size of the whole batch the chunk belongs to.
- * @param prior the prior's standard deviation per latent (default 1).
- * @param imagePixels pixels per whole image (default `pixels`): where fewer are scored, the summed
+ * @param o.prior the prior's standard deviation per latent (default 1).
+ * @param o.imagePixels pixels per whole image (default `pixels`): where fewer are scored, the summed
  *   likelihoods (`bce`, `gaussian`) are scaled up by `imagePixels / pixels`, so that the estimate
  *   of the whole image's term is unbiased and its balance with the KL is kept (`mse` is a mean).
- * @param channels values per pixel: every likelihood sums over them (for `mse`, the per-channel
+ * @param o.channels values per pixel: every likelihood sums over them (for `mse`, the per-channel
  *   means are added), so a colour image weighs against the KL as its channels' sum; the `mse`
  *   metric stays a mean over all values.
+ * @param o.klWeights the KL weight per latent (default `config.kl` for every one): the total then
+ *   holds `Σ w_l·KL_l / divisor` in place of `kl·w_kl`.
  */
 export function lossParts(
   config: LossConfig,
@@ -80,10 +82,9 @@ export function lossParts(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   batch: number,
-  prior?: Float32Array,
-  imagePixels = pixels,
-  channels = 1,
+  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array } = {},
 ): LossParts {
+  const { prior, imagePixels = pixels, channels = 1, klWeights } = o;
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
@@ -91,8 +92,11 @@ export function lossParts(
     const scored = pixels / imagePixels;
     const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch * scored, bce: batch * scored }[config.likelihood];
     const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;
-    const klSum = tf.sum(klElements(mean, scale, config.scaleEpsilon, prior));
-    const kl = tf.div(klSum, klDivisor(config.klScaling, batch, latent)) as tf.Scalar;
+    const klEach = klElements(mean, scale, config.scaleEpsilon, prior);
+    const klSum = tf.sum(klEach);
+    const klDiv = klDivisor(config.klScaling, batch, latent);
+    const kl = tf.div(klSum, klDiv) as tf.Scalar;
+    const weightedKl = klWeights ? tf.div(tf.sum(tf.mul(klEach, tf.tensor1d(klWeights))), klDiv) : tf.mul(kl, config.kl);
     const klNats = tf.div(klSum, batch) as tf.Scalar;
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
@@ -100,7 +104,7 @@ export function lossParts(
     const total = tf.addN([
       tf.mul(crossEntropy, config.crossEntropy),
       tf.mul(reconstruction, config.mse),
-      tf.mul(kl, config.kl),
+      weightedKl,
     ]) as tf.Scalar;
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
     return { mse, reconstruction, kl, klNats, crossEntropy, total, correct };
