@@ -32,23 +32,30 @@ test('KL divisors: the seed preset divides twice', () => {
   assert.equal(klDivisor('per-image', 1000, 16), 1000);
 });
 
-test('all loss parts on a hand-computed case, for each KL scaling', () => {
-  // 2 images of 2 pixels, latent 2, 3 classes.
+/** A hand-computed case: 2 images of 2 pixels, latent 2, 3 classes; MSE = (0.01 + 0.09 + 0 + 0.16) / 4. */
+function handCase() {
   const target = tf.tensor2d([[0, 1], [0.5, 0.5]]);
   const image = tf.tensor2d([[0.1, 0.7], [0.5, 0.9]]);
-  const mean = tf.tensor2d([[0, 1], [0.5, 0]]);
-  const scale = tf.tensor2d([[1, 0.5], [1, 2]]);
-  const logits = tf.tensor2d([[0, 0, 0], [2, 0, 0]]);
-  const labels = tf.tensor1d([1, 0], 'int32');
-  // MSE = (0.01 + 0.09 + 0 + 0.16) / 4
-  const mse = 0.26 / 4;
-  const klEl = (m: number, s: number) => -Math.log(s) + (s * s + m * m) / 2 - 0.5;
+  return {
+    loss: sq(tf.sum(tf.squaredDifference(image, target))),
+    mean: tf.tensor2d([[0, 1], [0.5, 0]]),
+    scale: tf.tensor2d([[1, 0.5], [1, 2]]),
+    logits: tf.tensor2d([[0, 0, 0], [2, 0, 0]]),
+    labels: tf.tensor1d([1, 0], 'int32'),
+    mse: 0.26 / 4,
+  };
+}
+
+const klEl = (m: number, s: number) => -Math.log(s) + (s * s + m * m) / 2 - 0.5;
+
+test('all loss parts on a hand-computed case, for each KL scaling', () => {
+  const { loss, mean, scale, logits, labels, mse } = handCase();
   const klSum = klEl(0, 1) + klEl(1, 0.5) + klEl(0.5, 1) + klEl(0, 2);
   // CE: image 1 uniform -> ln 3; image 2: -log(e²/(e²+2))
   const ce = (Math.log(3) - Math.log(Math.exp(2) / (Math.exp(2) + 2))) / 2;
   for (const klScaling of ['seed', 'mean', 'per-image'] as const) {
     const config: LossConfig = { crossEntropy: 1e-3, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling, scaleEpsilon: 1e-8 };
-    const p = lossParts(config, sq(tf.sum(tf.squaredDifference(image, target))), 2, mean, scale, logits, labels, 2);
+    const p = lossParts(config, loss, 2, mean, scale, logits, labels, 2);
     const divisor = { seed: 16, mean: 4, 'per-image': 2 }[klScaling];
     close(p.mse.dataSync()[0], mse);
     close(p.kl.dataSync()[0], klSum / divisor);
@@ -60,19 +67,12 @@ test('all loss parts on a hand-computed case, for each KL scaling', () => {
 });
 
 test('a KL weight per latent replaces the one weight in the total, and leaves the reported KL alone', () => {
-  const target = tf.tensor2d([[0, 1], [0.5, 0.5]]);
-  const image = tf.tensor2d([[0.1, 0.7], [0.5, 0.9]]);
-  const mean = tf.tensor2d([[0, 1], [0.5, 0]]);
-  const scale = tf.tensor2d([[1, 0.5], [1, 2]]);
-  const logits = tf.tensor2d([[0, 0, 0], [2, 0, 0]]);
-  const labels = tf.tensor1d([1, 0], 'int32');
-  const klEl = (m: number, s: number) => -Math.log(s) + (s * s + m * m) / 2 - 0.5;
+  const { loss, mean, scale, logits, labels, mse } = handCase();
   const first = klEl(0, 1) + klEl(0.5, 1); // latent 0 of both images
   const second = klEl(1, 0.5) + klEl(0, 2);
   const config: LossConfig = { crossEntropy: 0, mse: 1, likelihood: 'mse', sigma: 0.1, kl: 5, klScaling: 'per-image', scaleEpsilon: 1e-8 };
-  const loss = sq(tf.sum(tf.squaredDifference(image, target)));
   const p = lossParts(config, loss, 2, mean, scale, logits, labels, 2, { klWeights: Float32Array.from([5, 0.25]) });
-  close(p.total.dataSync()[0], 0.26 / 4 + (5 * first + 0.25 * second) / 2);
+  close(p.total.dataSync()[0], mse + (5 * first + 0.25 * second) / 2);
   close(p.kl.dataSync()[0], (first + second) / 2);
   // Equal weights are the one weight.
   const same = lossParts(config, loss, 2, mean, scale, logits, labels, 2, { klWeights: Float32Array.from([5, 5]) });
