@@ -131,6 +131,12 @@ export interface TrainConfig {
   rotationAugment?: number;
   /** Pixel subsampling: decode and score this many random pixels per step (0: all). */
   pixels?: number;
+  /**
+   * Random pixels a step's angle search compares its candidates on (default
+   * {@link DEFAULT_SEARCH_PIXELS}). A digit covers about 6% of a 50×50 frame, so 64 pixels put
+   * about four on its ink: too few to tell a digit from its half turn.
+   */
+  searchPixels?: number;
   /** The learning-rate schedule (default `constant`). */
   schedule?: ScheduleKind;
   /** Steps over which the learning rate ramps up linearly (0: none). */
@@ -182,6 +188,9 @@ function warpPreset(warp: string): { model: ModelConfig; train: TrainConfig } {
 export const PRESETS: Record<string, { model: ModelConfig; train: TrainConfig }> = Object.fromEntries(
   BUILTIN_WARPS.map((warp) => [warp, warp === 'seed' ? { model: SEED_MODEL, train: SEED_TRAIN } : warpPreset(warp)]),
 );
+
+/** Pixels a training step's angle search compares on unless `searchPixels` says otherwise (few: it runs every step). */
+export const DEFAULT_SEARCH_PIXELS = 64;
 
 /** The most channels a model may have (grey, grey + alpha, RGB, RGBA or four stains). */
 export const MAX_MODEL_CHANNELS = 4;

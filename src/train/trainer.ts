@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../model/config.ts';
+import { DEFAULT_SEARCH_PIXELS, type TrainConfig } from '../model/config.ts';
 import { type ImageSet, type Split, gatherLabels, gatherPixels, slice } from '../data/dataset.ts';
 import { MetricSums, type Metrics, evaluateSet } from '../objective/metrics.ts';
 import { objective } from '../objective/objective.ts';
@@ -16,8 +16,6 @@ import { learningRateFactor, planSteps } from './schedule.ts';
  */
 export const CALIBRATION_STEPS = 50;
 const UNTIMED_STEPS = 10;
-/** Pixels a training step's angle search compares reconstructions on (few: it runs every step). */
-const SEARCH_POINTS = 64;
 /**
  * The share of its budget a time-budget run trains at full rate, measuring, before it plans.
  * Step times wander by ±10% from epoch to epoch on a 2-core machine; a quarter of the budget
@@ -252,13 +250,13 @@ export class Trainer {
     const labels = gatherLabels(set, indices);
     const eps = this.noise.normals(b * latent);
     // The training aids draw from the same stream, after eps, so a resumed run repeats them.
-    const { klWarmup = 0, rotationAugment = 0, pixels: keep = 0 } = this.config;
+    const { klWarmup = 0, rotationAugment = 0, pixels: keep = 0, searchPixels = DEFAULT_SEARCH_PIXELS } = this.config;
     const klFactor = klWarmup > 0 ? Math.min(1, progress / klWarmup) : undefined;
     let input = x;
     let thetaOffset: Float32Array | null = null;
     // With the angle search, each image is first turned by the candidate that reads it best
     // (judged on a few random pixels), so the encoder trains on the turns it will be asked about.
-    const searched = model.config.angleSearch ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, SEARCH_POINTS))) : null;
+    const searched = model.config.angleSearch ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : null;
     if (rotationAugment > 0 || searched) {
       const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
       input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix), undefined, model.channels);

@@ -9,7 +9,7 @@ import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files
 import { hasTestPart, loadDataset, requireChannels } from '../../io/datasets.ts';
 import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
-import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf } from '../../model/config.ts';
+import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf, DEFAULT_SEARCH_PIXELS } from '../../model/config.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { recipe } from '../../train/recipes.ts';
 import { type EpochRecord, type StepReport, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
@@ -35,6 +35,7 @@ export interface TrainCommandOptions extends ConfigOverrides {
   size?: number;
   klWarmup?: number;
   rotationAugment?: number;
+  searchPixels?: number;
   angleSearch?: number;
   pixels?: number;
   /** How to train (`fast` unless given; see `train/recipes.ts`). */
@@ -77,6 +78,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     klWarmup: ['--kl-warmup', o.klWarmup, t.klWarmup ?? 0],
     rotationAugment: ['--rotation-augment', o.rotationAugment, t.rotationAugment ?? 0],
     angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
+    searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
     recipe: ['--recipe', o.recipe, ckpt.extra.recipe ?? 'seed'],
@@ -175,6 +177,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       klWarmup: o.klWarmup ?? base.klWarmup ?? 0,
       rotationAugment: o.rotationAugment ?? base.rotationAugment ?? 0,
       pixels: o.pixels ?? base.pixels ?? 0,
+      ...(o.searchPixels !== undefined ? { searchPixels: o.searchPixels } : {}),
       schedule: o.schedule ?? base.schedule ?? 'constant',
       warmupSteps: o.warmupSteps ?? base.warmupSteps ?? 0,
       ...(minutes !== undefined ? { minutes } : {}),
