@@ -115,3 +115,23 @@ test('training with all aids is deterministic and lowers the loss', async () => 
   assert.deepEqual(Array.from(a.w), Array.from(b.w));
   assert.ok(a.history[1].train.mse < a.history[0].train.mse, `${a.history[0].train.mse} -> ${a.history[1].train.mse}`);
 });
+
+test('a training step\'s angle search compares on searchPixels distinct random pixels (64 by default); a pooled model trains', async () => {
+  const split = validationSplit(slice(loadMnist('train'), 0, 200), 0.1);
+  for (const [searchPixels, want] of [[undefined, 64], [300, 300], [5000, 784]] as const) {
+    const model = new AffineVAE({ ...tinyConfig(16), warp: 'rotation', warpDims: 1, angleSearch: 4, poolContent: true }, { seed: 4 });
+    const seen: number[] = [];
+    const search = model.searchAngles.bind(model);
+    model.searchAngles = (x, score) => {
+      assert.equal(new Set(score).size, score!.length, 'distinct pixels');
+      seen.push(score!.length);
+      return search(x, score);
+    };
+    const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 1, batch: 60, seed: 5, pixels: 200, ...(searchPixels ? { searchPixels } : {}) });
+    const { history } = await trainer.run();
+    assert.ok(seen.length >= 3 && seen.every((n) => n === want), `${searchPixels}: ${seen}`);
+    assert.ok(Number.isFinite(history[0].train.loss));
+    trainer.dispose();
+    model.dispose();
+  }
+});
