@@ -31,6 +31,7 @@ const o = new Command('bench')
   .option('--pixels <n>', 'decode and score this many random pixels per training step (0: all)', Number, 0)
   .option('--dataset <spec>', 'the images (any --dataset spec of train; the model takes their size)', 'mnist')
   .option('--angle-search <k>', 'the angle search over k turns (rotation presets; 0: off)', Number, 0)
+  .option('--search-pixels <n>', 'pixels a training step\'s angle search compares on (default 64)', Number)
   .option('--pool-content', 'content pooled over quarter turns (rotation presets)')
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
@@ -70,7 +71,7 @@ const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
 const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
-const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels });
+const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
 console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? ', content pooled over quarter turns' : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
@@ -158,6 +159,7 @@ const result = {
   channels: model.channels,
   angleSearch: o.angleSearch,
   poolContent: Boolean(o.poolContent),
+  searchPixels: o.searchPixels ?? null,
   hidden: config.decoderHidden,
   batch: o.batch,
   pixels: o.pixels || model.pixels,

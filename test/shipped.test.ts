@@ -93,6 +93,11 @@ test('the shipped mnist-pose reads where MNIST(U) digits were shifted, and the t
     assert.ok(r.translationCorrelationX > 0.9 && r.translationCorrelationY > 0.9, `translation corr. ${r.translationCorrelationX}, ${r.translationCorrelationY}`);
     assert.ok(r.rotationErrorDegModHalfTurn < 20, `rotation error modulo a half turn ${r.rotationErrorDegModHalfTurn}°`);
     // An unread turn would leave an error of 45° modulo a half turn on average (uniform over ±90°).
+    // Its content is not collapsed: the model before it, at KL weight 5, kept 2 of 10 latents alive.
+    const { activeLatents } = await import('../src/eval/clustering.ts');
+    const { toUnit } = await import('../src/data/pixels.ts');
+    const active = activeLatents(model.content(toUnit(posed.images)), model.config.contentDims);
+    assert.ok(active >= 3, `${active} active content latents`);
   } finally {
     model.dispose();
   }
