@@ -157,11 +157,7 @@ export class AffineVAE {
    * of the four readings'.
    */
   encode(x: tf.Tensor2D): Posterior {
-    return tf.tidy(() => {
-      if (this.quarterTurns.length === 0) return this.read(x);
-      const { content, warps } = this.readTurns(x);
-      return { mean: tf.concat([content.mean, warps[0].mean], 1), scale: tf.concat([content.scale, warps[0].scale], 1) };
-    });
+    return tf.tidy(() => (this.quarterTurns.length === 0 ? this.read(x) : this.readTurns(x)[0]));
   }
 
   /** One encoder pass: `B × L` means and scales. */
@@ -173,19 +169,17 @@ export class AffineVAE {
   }
 
   /**
-   * A `poolContent` model's readings of `x` and its quarter turns: the content pooled over the
-   * four (`B × Zc`), and the warp read on each (`warps[q]`, `B × Zp`: `x` turned by `90q`°).
+   * A `poolContent` model's four readings of `x`: reading `q` holds the content pooled over `x`
+   * and its quarter turns, and the warp read on `x` turned by `90q`°.
    */
-  private readTurns(x: tf.Tensor2D): { content: Posterior; warps: Posterior[] } {
-    const [b, zc, zp] = [x.shape[0], this.config.contentDims, this.config.warpDims];
+  private readTurns(x: tf.Tensor2D): Posterior[] {
+    const [b, zc, l] = [x.shape[0], this.config.contentDims, this.latent];
     // 4B × V: the image, then its quarter, half and three-quarter turn.
     const all = this.read(tf.concat([x, ...this.quarterTurns.map((turn) => tf.gather(x, turn, 1))], 0) as tf.Tensor2D);
-    const pool = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [4 * b, zc]), [4, b, zc]), 0) as tf.Tensor2D;
-    const warp = (t: tf.Tensor2D, q: number) => tf.slice(t, [q * b, zc], [b, zp]);
-    return {
-      content: { mean: pool(all.mean), scale: pool(all.scale) },
-      warps: [0, 1, 2, 3].map((q) => ({ mean: warp(all.mean, q), scale: warp(all.scale, q) })),
-    };
+    const pooled = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [4 * b, zc]), [4, b, zc]), 0);
+    const [mean, scale] = [pooled(all.mean), pooled(all.scale)];
+    const reading = (content: tf.Tensor, t: tf.Tensor2D, q: number) => tf.concat([content, tf.slice(t, [q * b, zc], [b, l - zc])], 1) as tf.Tensor2D;
+    return [0, 1, 2, 3].map((q) => ({ mean: reading(mean, all.mean, q), scale: reading(scale, all.scale, q) }));
   }
 
   /** `content = z[:, :Zc]`, `warp = z[:, Zc:]`. */
@@ -300,8 +294,9 @@ export class AffineVAE {
   /**
    * The angle search's candidate readings of `n` images: for each turn `α = 360k/K`, the
    * posterior of the image turned by `α`, its angle latent turned back by `α` (`n × L` tensors,
-   * the caller's to dispose, one candidate at a time). A `poolContent` model reads the four quarter turns of an image in
-   * one pooled pass, so with K a multiple of 4 one pass gives four candidates.
+   * the caller's to dispose, one candidate at a time). A `poolContent` model reads the four
+   * quarter turns of an image in one pooled pass, so with K a multiple of 4 one pass gives four
+   * candidates.
    */
   private *candidateReadings(part: Float32Array, n: number, candidates: number): Generator<Posterior & { alpha: number }> {
     const p = this.values;
@@ -312,17 +307,16 @@ export class AffineVAE {
       const input = alpha === 0 ? part : this.turned(part, new Float32Array(n).fill(alpha));
       const readings = tf.tidy(() => {
         const x = tf.tensor2d(input, [n, p]);
-        if (!quarters) return [{ alpha, ...this.encode(x) }];
-        const { content, warps } = this.readTurns(x);
-        return warps.map((w, q) => ({ alpha: alpha + 90 * q, mean: tf.concat([content.mean, w.mean], 1) as tf.Tensor2D, scale: tf.concat([content.scale, w.scale], 1) as tf.Tensor2D }));
+        return quarters ? this.readTurns(x) : [this.encode(x)];
       });
-      for (const r of readings) {
+      for (const [q, r] of readings.entries()) {
+        const turn = alpha + 90 * q;
         const mean = tf.tidy(() => {
           const { content, warp } = this.split(r.mean);
-          return tf.concat([content, this.offsetAngle(warp, tf.fill([n], (-r.alpha * Math.PI) / 180) as tf.Tensor1D)], 1) as tf.Tensor2D;
+          return tf.concat([content, this.offsetAngle(warp, tf.fill([n], (-turn * Math.PI) / 180) as tf.Tensor1D)], 1) as tf.Tensor2D;
         });
         r.mean.dispose();
-        yield { alpha: r.alpha, mean, scale: r.scale };
+        yield { alpha: turn, mean, scale: r.scale };
       }
     }
   }

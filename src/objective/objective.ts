@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LossConfig } from '../model/config.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { warpFamily, warpPriorScales } from '../model/warps/registry.ts';
 import { type LossParts, lossParts } from './terms.ts';
@@ -34,13 +35,12 @@ export function priorScales(model: AffineVAE): Float32Array {
 }
 
 /**
- * The KL weight per latent: `kl` for the content, `klWarp` (default `kl`) for the warp latents,
- * each times `factor` (the KL warm-up). Undefined where every latent has the same weight.
+ * The KL weight per latent: `kl` for the content, `klWarp` for the warp latents. Undefined where
+ * every latent has the same weight.
  */
-export function klWeights(model: AffineVAE, factor = 1): Float32Array | undefined {
-  const { contentDims, warpDims, loss } = model.config;
+export function klWeights(loss: LossConfig, contentDims: number, warpDims: number): Float32Array | undefined {
   if (loss.klWarp === undefined || loss.klWarp === loss.kl) return undefined;
-  return Float32Array.from([...new Array<number>(contentDims).fill(loss.kl * factor), ...new Array<number>(warpDims).fill(loss.klWarp * factor)]);
+  return Float32Array.from([...new Array<number>(contentDims).fill(loss.kl), ...new Array<number>(warpDims).fill(loss.klWarp)]);
 }
 
 /**
@@ -69,12 +69,15 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const kind = model.config.loss.likelihood === 'bce' ? 'bce' : 'sse';
     const image = model.engine.imageLoss(model.decoder, content, model.affineOf(warp), grid, target, kind, o.training ?? true);
 
-    const config = o.klFactor === undefined ? model.config.loss : { ...model.config.loss, kl: model.config.loss.kl * o.klFactor };
+    // The KL warm-up scales every KL weight.
+    const { loss } = model.config;
+    const f = o.klFactor ?? 1;
+    const config = f === 1 ? loss : { ...loss, kl: loss.kl * f, ...(loss.klWarp === undefined ? {} : { klWarp: loss.klWarp * f }) };
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       prior: priorScales(model),
       imagePixels: model.pixels,
       channels: model.channels,
-      klWeights: klWeights(model, o.klFactor),
+      klWeights: klWeights(config, model.config.contentDims, model.config.warpDims),
     });
   });
 }
