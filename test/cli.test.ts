@@ -52,6 +52,9 @@ test('user mistakes get one clear line and a non-zero exit', () => {
     ['--dataset', 'mnist-pose:Q', /mnist-pose: needs U, N or upright/],
     ['--dataset', 'mnist-pose:U,frame=9', /mnist-pose: bad parameter 'frame=9'/],
     ['--channels', '5', /'5' is outside \[1, 4\]/],
+    ['--search-pixels', '0', /'0' is outside \[1, 1000000\]/],
+    ['--search-pixels', '2.5', /'2.5' is not a non-negative integer/],
+    ['--kl-warp', 'NaN', /'NaN' is not a number/],
   ] as const) {
     assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
   }

@@ -98,6 +98,9 @@ test('model loading: the config, the manifest and the file sizes agree before an
   await rejectsWith(loadModelDir(weights), /the klWarp loss weight must be a finite number ≥ 0, got -1/);
   editJson(join(weights, 'model.json'), (j) => (j.modelTopology.config.loss.kl = 'a lot'));
   await rejectsWith(loadModelDir(weights), /the kl loss weight must be a finite number ≥ 0, got a lot/);
+  const pooled = modelCopy();
+  editJson(join(pooled, 'model.json'), (j) => (j.modelTopology.config.poolContent = 'yes'));
+  await rejectsWith(loadModelDir(pooled), /poolContent must be true or false, got yes/);
   const big = modelCopy();
   writeFileSync(join(big, 'model.json'), ' '.repeat(17 * 2 ** 20));
   await rejectsWith(loadModelDir(big), /model\.json: \d+ bytes, more than the \d+ allowed/);
