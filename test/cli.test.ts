@@ -11,6 +11,7 @@ import { saveModelDir } from '../src/io/model-dir.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { loadNativeAddon } from '../src/native/addon.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
+import { progressBar } from '../src/cli/progress.ts';
 import { tempDir, tinyConfig } from './helpers.ts';
 
 const BIN = new URL('../bin/affine-vae.js', import.meta.url).pathname;
@@ -79,6 +80,7 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stderr, /backend: wasm/);
   assert.match(t.stderr, /epoch 1\/1: loss/);
+  assert.match(t.stderr, /^loss: KL weight 5, cross-entropy weight 0\.01: the labels train the classifier$/m); // the fast recipe's
   for (const f of ['model.json', 'checkpoint.ckpt', 'training-log.json']) assert.ok(existsSync(join(out, f)), f);
   const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).weightsManifest[0].paths;
   assert.ok(existsSync(join(out, manifest[0])), manifest[0]);
@@ -154,6 +156,7 @@ test('train, figure, normalize, reconstruct, evaluate, resume: end to end on a t
   const rep = join(dir, 'report');
   const full = cli('evaluate', '--model', out, '--report', rep, '--limit', '30', '--references', '100');
   assert.equal(full.status, 0, full.stderr);
+  assert.match(full.stderr, /^evaluate: likelihood, 0%$/m); // progress, as plain lines off a terminal
   assert.match(full.stdout, /\| invariance, natural .*\| 1\.000 \|/); // the identity column
   const json = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
   assert.equal(json.images, 30);
@@ -215,8 +218,9 @@ test('--init starts from a trained model and refuses another architecture; --min
   const scratch = join(dir, 'scratch');
   assert.equal(cli('train', '--out', scratch, '--hidden', '8', '--epochs', '1', ...common).status, 0);
   const tuned = join(dir, 'tuned');
-  const t = cli('train', '--out', tuned, '--init', base, '--epochs', '1', ...common);
+  const t = cli('train', '--out', tuned, '--init', base, '--epochs', '1', '--ce-weight', '0', ...common);
   assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stderr, /^loss: KL weight \S+, cross-entropy weight 0: no labels used$/m);
   assert.match(t.stderr, /starting from .*base/);
   const firstValidationMse = (run: string) => JSON.parse(readFileSync(join(run, 'training-log.json'), 'utf8'))[0].validation.mse;
   assert.ok(firstValidationMse(tuned) < firstValidationMse(scratch), `${firstValidationMse(tuned)} vs ${firstValidationMse(scratch)}`);
@@ -302,4 +306,29 @@ test('render --pose draws each input at the pose asked for (rotation=90: the nor
   assertUserError(cli('render', '--pose', 'spin=3', input, join(dir, 'x.png')), /unknown --pose key 'spin'/);
   assertUserError(cli('render', '--pose', 'shift=1', input, join(dir, 'x.png')), /shift takes two numbers/);
   assertUserError(cli('render', '--pose', 'rotation=9', '--reconstructed', input, join(dir, 'x.png')), /cannot be used with option '--reconstructed'/);
+});
+
+test('off a terminal, the progress bar writes a plain line at most every 30 seconds, with the time left', () => {
+  const lines: string[] = [];
+  const bar = progressBar('evaluate', (m) => lines.push(m), false);
+  bar.update({ phase: 'likelihood', done: 0, total: 100 });
+  bar.update({ phase: 'normalizing (model)', done: 50, total: 100 }); // within 30 s of the last line: quiet
+  bar.update({ phase: 'done', done: 100, total: 100 }); // the end needs no line
+  bar.stop();
+  assert.deepEqual(lines, ['evaluate: likelihood, 0%']);
+  const realNow = performance.now.bind(performance);
+  let shift = 0;
+  performance.now = () => realNow() + shift;
+  try {
+    const later: string[] = [];
+    const timed = progressBar('evaluate', (m) => later.push(m), false);
+    timed.update({ phase: 'likelihood', done: 0, total: 100 });
+    shift = 31_000;
+    timed.update({ phase: 'normalizing (model)', done: 25, total: 100 });
+    assert.equal(later.length, 2);
+    // A quarter done in 31 s: three quarters left at that rate, 93 s.
+    assert.equal(later[1], 'evaluate: normalizing (model), 25%, 1:33 left');
+  } finally {
+    performance.now = realNow;
+  }
 });

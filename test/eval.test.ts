@@ -8,8 +8,10 @@ import { circularCorrelation, invariance, nearestNeighbourAccuracy, pearson, pos
 import { transformImages } from '../src/model/transform-images.ts';
 import { NATURAL_RANGES } from '../src/eval/transforms.ts';
 import { compose, decompose, invert as inverseOf, multiply as mul, type Mat2 } from '../src/model/transform.ts';
-import type { AffineVAE } from '../src/model/vae.ts';
-import { useBackend } from './helpers.ts';
+import { AffineVAE } from '../src/model/vae.ts';
+import { evaluationReport, reportMarkdown } from '../src/eval/report.ts';
+import { toUnit } from '../src/data/pixels.ts';
+import { maxAbsDiff, tinyConfig, useBackend } from './helpers.ts';
 
 before(useBackend);
 
@@ -130,4 +132,43 @@ test('appliedPoseRecovery: a reader of the true pose scores 1 and 0; half-turn f
   }
   assert.ok(flipped.rotationCorrelation < 0.5);
   assert.throws(() => appliedPoseRecovery(reader(() => false), { ...posed, poses: undefined }, upright), /keeps no poses/);
+});
+
+test('evaluationReport tells its progress: phases in order, never backwards, ending at the total; chunked normalizing changes nothing', () => {
+  const model = new AffineVAE(tinyConfig(8), { seed: 4 });
+  try {
+    const set = slice(loadMnist('test'), 0, 300); // more than one chunk of 250
+    const references = slice(loadMnist('train'), 0, 40);
+    const seen: { phase: string; done: number; total: number }[] = [];
+    const { report } = evaluationReport(model, {
+      test: set,
+      references,
+      seed: 0,
+      settings: [{ name: 'natural', ranges: NATURAL_RANGES }],
+      clustering: { restarts: 1 },
+      onProgress: (p) => seen.push(p),
+    });
+    const total = seen[0].total;
+    assert.ok(seen.every((p) => p.total === total && p.done <= total));
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].done >= seen[i - 1].done, `${seen[i - 1].phase} → ${seen[i].phase}`);
+    assert.deepEqual(seen.at(-1), { phase: 'done', done: total, total });
+    // Just before 'done' every planned unit has been counted: the plan matches the work.
+    assert.equal(seen.at(-2)!.done, total);
+    const phases = [...new Set(seen.map((p) => p.phase))];
+    assert.deepEqual(phases, ['likelihood', 'normalizing (model)', 'normalizing (model 5 passes)', 'normalizing (model resampled)', 'pose read-out (natural)', 'clustering (test)', 'done']);
+    // The normalizers ran in chunks: the 300 upright digits came in 250 and 50.
+    assert.ok(seen.filter((p) => p.phase === 'normalizing (model)').length >= 3);
+    assert.equal(typeof report.nearestNeighbourUpright.model, 'number');
+    // A posed set has no transform settings: no empty pose-recovery table, no empty verdict.
+    assert.match(reportMarkdown(report, 'm'), /## Pose recovery[^]*\| natural \|[^]*## Verdict\n\n- natural: /);
+    assert.doesNotMatch(reportMarkdown({ ...report, settings: [], verdicts: [] }, 'm'), /Pose recovery|Verdict/);
+    const x = toUnit(set.images);
+    const whole = model.normalize(x);
+    const parts = new Float32Array(x.length);
+    parts.set(model.normalize(x.subarray(0, 250 * 784)), 0);
+    parts.set(model.normalize(x.subarray(250 * 784)), 250 * 784);
+    assert.ok(maxAbsDiff(whole, parts) < 1e-5);
+  } finally {
+    model.dispose();
+  }
 });

@@ -56,7 +56,11 @@ export interface ClusteredModel {
  * k-means (`restarts` k-means++ restarts each) on pixels, moment-normalized pixels and each
  * model's content latents, for each labelled image set.
  */
-export function clusteringResults(sets: { name: string; set: ImageSet }[], models: ClusteredModel[], o: { seed: number; restarts: number }): ClusteringResult[] {
+export function clusteringResults(
+  sets: { name: string; set: ImageSet }[],
+  models: ClusteredModel[],
+  o: { seed: number; restarts: number; /** After each set: its name and the images the models read (its size × models). */ onSet?: (name: string, images: number) => void },
+): ClusteringResult[] {
   const rows: ClusteringResult[] = [];
   for (const { name, set } of sets) {
     if (!set.labels) throw new Error(`${name} has no labels to score clusters against`);
@@ -84,6 +88,7 @@ export function clusteringResults(sets: { name: string; set: ImageSet }[], model
         activeLatents: f.active,
       });
     }
+    o.onSet?.(name, set.n * models.length);
   }
   return rows;
 }

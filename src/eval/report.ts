@@ -43,7 +43,19 @@ export interface ReportOptions {
    * plain VAE). Off when absent.
    */
   clustering?: { sets?: { name: string; set: ImageSet }[]; others?: ClusteredModel[]; restarts: number };
+  /** Called as the work advances (a report on a searching model can take half an hour). */
+  onProgress?: EvaluationProgress;
 }
+
+/**
+ * Where a running evaluation is: `done` of `total` units, in the phase named. A unit is about
+ * one searched read of one image (normalizing with 5 passes searches twice), so that a
+ * straight-line estimate of the time left roughly holds across phases.
+ */
+export type EvaluationProgress = (p: { phase: string; done: number; total: number }) => void;
+
+/** Images a model normalizer takes at a time, between progress reports. */
+const PROGRESS_CHUNK = 250;
 
 /** One transform setting's results, per normalizer. */
 export interface SettingResult {
@@ -96,17 +108,43 @@ export function evaluationReport(
   const { height: h, width: w } = test;
   const channels = test.channels ?? 1;
   const values = h * w * channels;
+  const settingList = o.settings ?? EVALUATION_DEFAULTS;
+  const lt = o.likelihoodTest ?? test;
+  // Reads per image of each model normalizer, counting the reads that search (the costly ones
+  // where a model searches; measured on mnist-pose, each phase then costs about the same per unit).
+  const modelPasses: Record<string, number> = { model: 1, [`model ${UNWARP_PASSES + 1} passes`]: 2, 'model resampled': 1 };
+  const readsPerNormalizedImage = Object.values(modelPasses).reduce((a, b) => a + b, 0);
+  const clusterImages = o.clustering ? (o.clustering.sets ?? [{ set: test }]).reduce((a, c) => a + c.set.n, 0) * (1 + (o.clustering.others?.length ?? 0)) : 0;
+  const progress = progressCounter(o.onProgress, {
+    likelihood: lt.n,
+    normalizing: readsPerNormalizedImage * (references.n + test.n * (1 + settingList.length)),
+    pose: 2 * test.n * settingList.length + (o.upright ? 2 * test.n : 0),
+    clustering: clusterImages,
+  });
+  // The model's normalizers go in chunks, so that progress can be told between them.
+  const chunked =
+    (name: string, f: Normalizer): Normalizer =>
+    (x, n) => {
+      const out = new Float32Array(x.length);
+      const v = x.length / n;
+      for (let i = 0; i < n; i += PROGRESS_CHUNK) {
+        const m = Math.min(PROGRESS_CHUNK, n - i);
+        out.set(f(x.subarray(i * v, (i + m) * v), m), i * v);
+        progress.advance(`normalizing (${name})`, m * modelPasses[name]);
+      }
+      return out;
+    };
   const normalizers: Record<string, Normalizer> = {
-    model: modelNormalizer(model),
-    [`model ${UNWARP_PASSES + 1} passes`]: modelNormalizer(model, 'decoded', UNWARP_PASSES + 1),
-    'model resampled': modelNormalizer(model, 'resampled'),
+    model: chunked('model', modelNormalizer(model)),
+    [`model ${UNWARP_PASSES + 1} passes`]: chunked(`model ${UNWARP_PASSES + 1} passes`, modelNormalizer(model, 'decoded', UNWARP_PASSES + 1)),
+    'model resampled': chunked('model resampled', modelNormalizer(model, 'resampled')),
     ...baselines(h, w, channels),
   };
   const unit = (s: ImageSet) => toUnit(s.images);
   const testX = unit(test);
   const refX = unit(references);
 
-  const lt = o.likelihoodTest ?? test;
+  progress.advance('likelihood', 0);
   const m = evaluateSet(model, lt, 1000, o.seed, 200);
   const likelihood = {
     images: lt.n,
@@ -116,6 +154,7 @@ export function evaluationReport(
     accuracy: m.accuracy,
     accuracyAtMean: meanLatentAccuracy(model, lt),
   };
+  progress.advance('likelihood', lt.n);
 
   // Each normalizer runs once per image set (references, upright test digits, each setting's
   // transformed ones); invariance and 1-NN share the results.
@@ -128,12 +167,13 @@ export function evaluationReport(
   const settings: SettingResult[] = [];
   const inferredRotations: Record<string, number[]> = {};
   const charts: Record<string, string> = {};
-  for (const [k, s] of (o.settings ?? EVALUATION_DEFAULTS).entries()) {
+  for (const [k, s] of settingList.entries()) {
     const t = transformSet(test, s.ranges, o.seed + 17 * (k + 1)); // t.original holds testX's values
     const transformedBy = normalizeAll(t.transformed, t.n);
     const inv = Object.fromEntries(Object.keys(normalizers).map((name) => [name, invarianceOf(uprightBy[name], transformedBy[name], t)]));
     const nn = Object.fromEntries(Object.keys(normalizers).map((name) => [name, knn(name, transformedBy[name])]));
     const { inferredRotation, ...pose } = poseRecovery(model, t);
+    progress.advance(`pose read-out (${s.name})`, 2 * t.n);
     inferredRotations[s.name] = inferredRotation;
     const r = Math.max(10, 1.5 * s.ranges.rotation);
     charts[`angles-${s.name}`] = histogramSvg(inferredRotation, [-r, r], 36, `Inferred rotation, ${s.name} setting`, 'inferred rotation of Tx relative to x (degrees)');
@@ -150,7 +190,9 @@ export function evaluationReport(
 
   let appliedPose: EvaluationReport['appliedPose'];
   if (o.upright) {
+    progress.advance('pose read-out (applied poses)', 0);
     const { inferredRotation, ...rest } = appliedPoseRecovery(model, test, o.upright);
+    progress.advance('pose read-out (applied poses)', 2 * test.n);
     appliedPose = rest;
     inferredRotations.applied = inferredRotation;
     charts['angle-scatter-applied'] = scatterSvg(
@@ -163,8 +205,13 @@ export function evaluationReport(
     );
   }
   const clustering = o.clustering
-    ? clusteringResults(o.clustering.sets ?? [{ name: 'test', set: test }], [{ name: 'model', model }, ...(o.clustering.others ?? [])], { seed: o.seed, restarts: o.clustering.restarts })
+    ? clusteringResults(o.clustering.sets ?? [{ name: 'test', set: test }], [{ name: 'model', model }, ...(o.clustering.others ?? [])], {
+        seed: o.seed,
+        restarts: o.clustering.restarts,
+        onSet: (name, images) => progress.advance(`clustering (${name})`, images),
+      })
     : undefined;
+  progress.finish();
 
   const verdicts: string[] = [];
   for (const s of settings) {
@@ -224,6 +271,21 @@ function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: numb
   return upscale(stack([grid(turned), grid(model.normalize(turned)), grid(model.unwarp(turned))], 4), 2);
 }
 
+/** Counts units of work against a plan of phases, and tells `report` (if any) at each step. */
+function progressCounter(report: EvaluationProgress | undefined, plan: Record<string, number>) {
+  const total = Object.values(plan).reduce((a, b) => a + b, 0);
+  let done = 0;
+  return {
+    advance(phase: string, units: number) {
+      done = Math.min(total, done + units);
+      report?.({ phase, done, total });
+    },
+    finish() {
+      report?.({ phase: 'done', done: total, total });
+    },
+  };
+}
+
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 /**
@@ -265,13 +327,17 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
     '',
     ...summaryTable(r),
   ];
-  lines.push('', '## Pose recovery (the model)', '', '| setting | rotation error (°) | rotation circular corr. | shear error | shear corr. | scale error | scale corr. |', '|---|---|---|---|---|---|---|');
+  // A posed set brings its own poses and has no transform settings: its read-out is the applied-pose section.
+  if (r.settings.length) {
+    lines.push('', '## Pose recovery (the model)', '', '| setting | rotation error (°) | rotation circular corr. | shear error | shear corr. | scale error | scale corr. |', '|---|---|---|---|---|---|---|');
+  }
   for (const s of r.settings) {
     const p = s.pose;
     lines.push(`| ${s.name} | ${p.rotationErrorDeg.toFixed(2)} | ${fmt(p.rotationCorrelation)} | ${fmt(p.shearError)} | ${fmt(p.shearCorrelation)} | ${fmt(p.scaleError)} | ${fmt(p.scaleCorrelation)} |`);
   }
   lines.push(...poseAndClusteringSections(r));
-  lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`), '');
+  if (r.verdicts.length) lines.push('', '## Verdict', '', ...r.verdicts.map((v) => `- ${v}`));
+  lines.push('');
   return lines.join('\n');
 }
 

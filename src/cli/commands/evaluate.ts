@@ -10,6 +10,7 @@ import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { writePng } from '../../io/png.ts';
 import type { CommandContext } from '../context.ts';
+import { progressBar } from '../progress.ts';
 
 /**
  * `affine-vae evaluate`: test-set metrics as JSON on stdout; with `--report DIR`, the whole
@@ -69,6 +70,7 @@ export async function evaluateCommand(
       if (settings.length === 0 && !posed) throw new UserError('no transform settings: --no-defaults needs at least one --range');
       const labelled = clusterSets.every((c) => new Set(c.set.labels ?? []).size > 1);
       let result;
+      const progress = progressBar('evaluate', log);
       try {
         result = evaluationReport(model, {
           test,
@@ -79,8 +81,10 @@ export async function evaluateCommand(
           upright,
           testName: posed ? o.dataset : undefined,
           clustering: o.restarts > 0 && labelled ? { sets: clusterSets, restarts: o.restarts, others: plain ? [{ name: o.plain!, model: plain }] : [] } : undefined,
+          onProgress: (p) => progress.update(p),
         });
       } finally {
+        progress.stop();
         plain?.dispose();
       }
       const { report, inferredRotations, figures, charts } = result;

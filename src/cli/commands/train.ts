@@ -234,6 +234,9 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       `${split.train.n} training / ${split.validation.n} validation images, batch ${trainConfig.batch}, ` +
       `${trainConfig.minutes !== undefined ? `${trainConfig.minutes} minutes` : `${trainConfig.epochs} epochs`}, chunks of ${trainer.microBatch}`,
   );
+  // The recipe's line names its own weights; this one is the run's, as typed options set them.
+  const ce = modelConfig.loss.crossEntropy;
+  log(`loss: KL weight ${modelConfig.loss.kl}${modelConfig.loss.klWarp !== undefined ? ` (warp ${modelConfig.loss.klWarp})` : ''}, ${ce > 0 ? `cross-entropy weight ${ce}: the labels train the classifier` : 'cross-entropy weight 0: no labels used'}`);
 
   const header = { model: modelConfig, train: trainConfig, extra };
   const metadata = () => ({ train: trainConfig, dataset, limit, history: trainer.state.history });
