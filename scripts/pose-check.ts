@@ -23,18 +23,19 @@ const o = new Command()
   .parse()
   .opts();
 await selectBackend();
-const model = await loadModelDir(o.model, { engine: chooseEngine().engine });
+const engine = chooseEngine().engine;
 const posed = slice(loadDataset(o.dataset, 'test'), 0, o.limit);
 const upright = slice(loadDataset(`mnist-pose:upright,frame=${posed.width}`, 'test'), 0, o.limit);
-const sizes: number[] = o.search ? String(o.search).split(',').map(Number) : [model.config.angleSearch ?? 0];
-const config = model.config as { angleSearch?: number };
+const sizes: (number | undefined)[] = o.search ? String(o.search).split(',').map(Number) : [undefined];
 const results = [];
-for (const k of sizes) {
-  config.angleSearch = k <= 1 ? 0 : k;
+for (const size of sizes) {
+  const model = await loadModelDir(o.model, { engine, ...(size === undefined ? {} : { angleSearch: size <= 1 ? 0 : size }) });
+  const k = model.config.angleSearch ?? 0;
   const t0 = performance.now();
   const { inferredRotation: _, rotationErrorByDigit, ...r } = appliedPoseRecovery(model, posed, upright);
-  const row = { search: k, ...r, rotationErrorByDigit: rotationErrorByDigit.map((e) => Number(e.toFixed(2))), seconds: (performance.now() - t0) / 1000 };
+  const row = { search: size ?? k, ...r, rotationErrorByDigit: rotationErrorByDigit.map((e) => Number(e.toFixed(2))), seconds: (performance.now() - t0) / 1000 };
   console.log(JSON.stringify(row));
   results.push(row);
+  model.dispose();
 }
 if (o.json) writeFileSync(o.json, JSON.stringify({ command: process.argv.slice(1).join(' '), model: o.model, dataset: o.dataset, images: posed.n, results }, null, 1) + '\n');

@@ -12,6 +12,7 @@ import { AffineVAE } from '../src/model/vae.ts';
 import { loadNativeAddon } from '../src/native/addon.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 import { progressBar } from '../src/cli/progress.ts';
+import { buildModelConfig } from '../src/model/config.ts';
 import { tempDir, tinyConfig } from './helpers.ts';
 
 const BIN = new URL('../bin/affine-vae.js', import.meta.url).pathname;
@@ -331,4 +332,31 @@ test('off a terminal, the progress bar writes a plain line at most every 30 seco
   } finally {
     performance.now = realNow;
   }
+});
+
+test('--angle-search reads a model with another number of candidate turns, as if its model.json said so', async () => {
+  await selectBackend(['wasm', 'cpu']);
+  const dir = tempDir();
+  const config = buildModelConfig('rotation-translation', { hidden: 8 });
+  const own = new AffineVAE(config, { seed: 7 });
+  const searching = new AffineVAE({ ...config, angleSearch: 4 }, { seed: 8 });
+  searching.setNamedWeights(own.namedWeights());
+  const affine = new AffineVAE(buildModelConfig('affine', { hidden: 8 }), { seed: 7 });
+  await saveModelDir(own, join(dir, 'own'));
+  await saveModelDir(searching, join(dir, 'searching'));
+  await saveModelDir(affine, join(dir, 'affine'));
+  [own, searching, affine].forEach((m) => m.dispose());
+  const five = join(dir, 'five.idx');
+  writeFileSync(five, encodeIdx(loadMnist('test').images.subarray(0, 5 * 784), [5, 28, 28]));
+  const poses = (model: string, ...flags: string[]) => {
+    const csv = join(dir, `${model}${flags.join('')}.csv`);
+    const r = cli('transforms', '--model', join(dir, model), ...flags, five, csv);
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(csv, 'utf8');
+  };
+  assert.equal(poses('own', '--angle-search', '4'), poses('searching'));
+  assert.notEqual(poses('own'), poses('searching'));
+  assert.equal(poses('searching', '--angle-search', '0'), poses('own'));
+  assertUserError(cli('transforms', '--model', join(dir, 'own'), '--angle-search', '65', five, join(dir, 'x.csv')), /'65' is outside \[0, 64\]/);
+  assertUserError(cli('normalize', '--model', join(dir, 'affine'), '--angle-search', '4', five, join(dir, 'x.idx')), /--angle-search 4 on .*affine: angle search needs a warp with an angle latent, not affine/);
 });

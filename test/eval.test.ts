@@ -159,6 +159,7 @@ test('evaluationReport tells its progress: phases in order, never backwards, end
     // The normalizers ran in chunks: the 300 upright digits came in 250 and 50.
     assert.ok(seen.filter((p) => p.phase === 'normalizing (model)').length >= 3);
     assert.equal(typeof report.nearestNeighbourUpright.model, 'number');
+    assert.equal(report.angleSearch, 0);
     // A posed set has no transform settings: no empty pose-recovery table, no empty verdict.
     assert.match(reportMarkdown(report, 'm'), /## Pose recovery[^]*\| natural \|[^]*## Verdict\n\n- natural: /);
     assert.doesNotMatch(reportMarkdown({ ...report, settings: [], verdicts: [] }, 'm'), /Pose recovery|Verdict/);

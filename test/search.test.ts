@@ -63,6 +63,26 @@ test('angle search: refused for a warp without an angle, and out of range', () =
   assert.throws(() => buildModelConfig('rotation', { angleSearch: 2.5 }), /\[0, 64\]/);
 });
 
+test('a read-out size other than the model\'s own (ModelOptions.angleSearch) reads as a model configured with it', () => {
+  const x = toUnit(slice(loadDataset('mnist-pose:U', 'test'), 0, 8).images);
+  const own = new AffineVAE(config(0), { seed: 5 });
+  const overridden = new AffineVAE(config(0), { seed: 5, angleSearch: 4 });
+  const configured = new AffineVAE(config(4), { seed: 5 });
+  try {
+    assert.equal(overridden.config.angleSearch, 4);
+    const rotations = (m: AffineVAE) => m.inferTransform(x).map((p) => p.rotation);
+    assert.deepEqual(rotations(overridden), rotations(configured));
+    assert.notDeepEqual(rotations(overridden), rotations(own));
+    const off = new AffineVAE(config(4), { seed: 5, angleSearch: 0 });
+    assert.equal(off.config.angleSearch, 0);
+    off.dispose();
+  } finally {
+    [own, overridden, configured].forEach((m) => m.dispose());
+  }
+  assert.throws(() => new AffineVAE(buildModelConfig('affine', { hidden: 8 }), { angleSearch: 4 }), /angle latent/);
+  assert.throws(() => new AffineVAE(config(0), { angleSearch: 65 }), /\[0, 64\]/);
+});
+
 test('quarter turns: the exact permutation is the bilinear turn by 90°, grey and colour; four make the identity', () => {
   for (const channels of [1, 3]) {
     const n = 7;

@@ -1,8 +1,15 @@
+import { UserError } from '../io/files.ts';
 import { loadModelDir } from '../io/model-dir.ts';
 import { MAX_IMAGE_PIXELS } from '../io/png.ts';
 import { AffineVAE } from '../model/vae.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { type EngineChoice, describeEngine } from '../native/select.ts';
+
+/** The model a command reads with: its directory, and `--angle-search` where given. */
+export interface ModelChoice {
+  model: string;
+  angleSearch?: number;
+}
 
 /**
  * What every command gets from the global options: where to write messages, the decoder engine,
@@ -20,9 +27,18 @@ export class CommandContext {
   /** `warning: …` on stderr. */
   warn = (msg: string): void => this.log(`warning: ${msg}`);
 
-  /** Loads a model directory onto the chosen engine. */
-  async loadModel(dir: string): Promise<AffineVAE> {
-    return this.announce(await loadModelDir(dir, { engine: this.engine.engine, warn: () => {} }));
+  /**
+   * Loads a model directory onto the chosen engine; `angleSearch` (`--angle-search`) replaces
+   * the size of its angle search for this command.
+   */
+  async loadModel(dir: string, read: { angleSearch?: number } = {}): Promise<AffineVAE> {
+    try {
+      return this.announce(await loadModelDir(dir, { engine: this.engine.engine, warn: () => {}, ...read }));
+    } catch (err) {
+      // A model that loads (its faults are UserErrors) but refuses the read-out it was given.
+      if (read.angleSearch !== undefined && !(err instanceof UserError)) throw new UserError(`--angle-search ${read.angleSearch} on ${dir}: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   /** A fresh model on the chosen engine. */

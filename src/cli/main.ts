@@ -26,6 +26,11 @@ export const SHIPPED_MODEL = shippedModelDir('mnist-seed');
 const modelOption = () => new Option('--model <dir>', 'model directory').default(SHIPPED_MODEL, 'the shipped models/mnist-seed');
 /** `--sample`: decode a posterior sample, as the original did. */
 const sampleOption = () => new Option('--sample', 'use a posterior sample instead of the mean (as the original did)');
+/** `--angle-search`: a read-out size other than the model's own. */
+const angleSearchOption = () =>
+  new Option('--angle-search <k>', "read each image's turn among K candidate angles instead of the model's own number (0: no search); more read half turns better, and each costs a decode").argParser(
+    intIn(0, 64),
+  );
 const sampleSeedOption = () => new Option('--seed <n>', 'seed for --sample').argParser(nonNegativeInt).default(0);
 
 /** Builds the `affine-vae` command line. `run` receives each command's exit code. */
@@ -127,6 +132,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
           : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
       )
       .addOption(modelOption())
+      .addOption(angleSearchOption())
       .addOption(sampleOption())
       .addOption(sampleSeedOption())
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1);
@@ -146,6 +152,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('render <in> <out>')
     .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
@@ -163,6 +170,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('traverse')
     .description('a grid with one row per latent (content, then warp), each swept from −r to r')
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
     .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
@@ -175,6 +183,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('interpolate <a> <b>')
     .description('a row of images whose latents go in a straight line from image A to image B')
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
@@ -184,6 +193,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('figure')
     .description("the original's figure: the first 12 training images above their normalized versions")
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
@@ -194,6 +204,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('transforms <in> <out>')
     .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .action((input: string, output: string, o) => run(withBackend((ctx) => transformsCommand(input, output, o, ctx))()));
@@ -202,6 +213,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('evaluate')
     .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
     .addOption(modelOption())
+      .addOption(angleSearchOption())
     .option('--limit <n>', 'use only the first N test images (with --report: for the normalization measures; the likelihood and accuracy use all)', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)

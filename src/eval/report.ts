@@ -71,6 +71,8 @@ export interface EvaluationReport {
   images: number;
   references: number;
   seed: number;
+  /** Candidate turns of the model's angle search as it read here (0: no search). */
+  angleSearch: number;
   /** Over `likelihoodImages` test images. `accuracy` samples z (as Keras' evaluate); `accuracyAtMean` uses the posterior mean. */
   likelihood: { images: number; mse: number; klNats: number; bceNegElbo: number; accuracy: number; accuracyAtMean: number };
   /**
@@ -235,6 +237,7 @@ export function evaluationReport(
       images: test.n,
       references: references.n,
       seed: o.seed,
+      angleSearch: model.config.angleSearch ?? 0,
       likelihood,
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),
@@ -309,7 +312,8 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
   const lines = [
     `# Evaluation of ${model}`,
     '',
-    `${r.images} test digits${r.testName ? ` (${r.testName})` : ''}, ${r.references} training digits as 1-NN references, seed ${r.seed}.`,
+    `${r.images} test digits${r.testName ? ` (${r.testName})` : ''}, ${r.references} training digits as 1-NN references, seed ${r.seed}.` +
+      (r.angleSearch ? ` The model reads each image's turn among ${r.angleSearch} candidates (its angle search).` : ''),
     '',
     '## Likelihood and reconstruction',
     '',

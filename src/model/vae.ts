@@ -36,6 +36,11 @@ export interface ModelOptions {
   engine?: DecoderEngine;
   /** Receives the one line saying why `engine` was replaced. Default: `console.warn`. */
   warn?: (message: string) => void;
+  /**
+   * Read with this many candidate angles instead of the config's `angleSearch` (0: no search).
+   * The weights are the same: more candidates read half turns better and cost a decode each.
+   */
+  angleSearch?: number;
 }
 
 /** Where the latent comes from when decoding: the posterior mean, or a sample. */
@@ -73,6 +78,7 @@ export class AffineVAE {
 
   /** Builds a model with fresh Keras-style initial weights drawn from `options.seed`. */
   constructor(config: ModelConfig, options: ModelOptions = {}) {
+    if (options.angleSearch !== undefined) config = { ...config, angleSearch: options.angleSearch };
     validateModelConfig(config);
     this.config = structuredClone(config);
     this.warpFamily = warpFamily(config.warp);

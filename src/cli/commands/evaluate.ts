@@ -9,7 +9,7 @@ import type { ImageSet } from '../../data/dataset.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { writePng } from '../../io/png.ts';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext, ModelChoice } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 /**
@@ -18,8 +18,7 @@ import { progressBar } from '../progress.ts';
  * figures, and a summary table on stdout.
  */
 export async function evaluateCommand(
-  o: {
-    model: string;
+  o: ModelChoice & {
     limit?: number;
     batch: number;
     seed: number;
@@ -34,7 +33,7 @@ export async function evaluateCommand(
   ctx: CommandContext,
 ): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model);
+  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
   try {
     const { warn, maxImagePixels } = ctx;
     const size = model.config.height === model.config.width ? model.config.height : undefined;

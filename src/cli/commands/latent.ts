@@ -3,7 +3,7 @@ import { writePng } from '../../io/png.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { tile, upscale } from '../../render/figure.ts';
 import { animatedGif, interpolate, latentOf, traverse, warpAnimation } from '../../render/latent.ts';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext, ModelChoice } from '../context.ts';
 import { toUnit } from '../../data/pixels.ts';
 import { readInputImages } from '../images.ts';
 
@@ -15,9 +15,9 @@ function readOne(model: AffineVAE, path: string, ctx: CommandContext): Float32Ar
 }
 
 /** `affine-vae traverse`: one row per latent, swept from −r to r; optionally a GIF of the warp latents. */
-export async function traverseCommand(o: { model: string; image?: string; out: string; range: number; steps: number; gif?: string; scale: number }, ctx: CommandContext): Promise<number> {
+export async function traverseCommand(o: ModelChoice & { image?: string; out: string; range: number; steps: number; gif?: string; scale: number }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model);
+  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
   try {
     const z = latentOf(model, o.image ? readOne(model, o.image, ctx) : null);
     const { height: h, width: w } = model.config;
@@ -35,9 +35,9 @@ export async function traverseCommand(o: { model: string; image?: string; out: s
 }
 
 /** `affine-vae interpolate`: a row of images morphing from A to B. */
-export async function interpolateCommand(a: string, b: string, o: { model: string; out: string; steps: number; scale: number }, ctx: CommandContext): Promise<number> {
+export async function interpolateCommand(a: string, b: string, o: ModelChoice & { out: string; steps: number; scale: number }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model);
+  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
   try {
     const images = interpolate(model, latentOf(model, readOne(model, a, ctx)), latentOf(model, readOne(model, b, ctx)), o.steps);
     writePng(o.out, upscale(tile(images, o.steps, model.config.height, model.config.width, o.steps, 1, 0, model.channels), o.scale));
