@@ -18,14 +18,16 @@ const o = new Command()
   .requiredOption('--model <dir>')
   .option('--dataset <spec>', 'a mnist-pose: set', 'mnist-pose:U')
   .option('--limit <n>', 'test images', Number, 500)
+  .option('--split <part>', 'test, or train (to tune a read-out choice without looking at the test digits)', 'test')
   .option('--search <list>', 'angle-search sizes to read with (default: the model\'s own)')
   .option('--json <file>', 'write the results here')
   .parse()
   .opts();
 await selectBackend();
 const engine = chooseEngine().engine;
-const posed = slice(loadDataset(o.dataset, 'test'), 0, o.limit);
-const upright = slice(loadDataset(`mnist-pose:upright,frame=${posed.width}`, 'test'), 0, o.limit);
+const split = o.split === 'train' ? 'train' : 'test';
+const posed = slice(loadDataset(o.dataset, split), 0, o.limit);
+const upright = slice(loadDataset(`mnist-pose:upright,frame=${posed.width}`, split), 0, o.limit);
 const sizes: (number | undefined)[] = o.search ? String(o.search).split(',').map(Number) : [undefined];
 const results = [];
 for (const size of sizes) {

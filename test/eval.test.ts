@@ -134,6 +134,20 @@ test('appliedPoseRecovery: a reader of the true pose scores 1 and 0; half-turn f
   assert.throws(() => appliedPoseRecovery(reader(() => false), { ...posed, poses: undefined }, upright), /keeps no poses/);
 });
 
+test('the ink-moment pose baseline turns and moves with the image, so the posed-minus-upright protocol scores it near perfectly', async () => {
+  const { momentPoseRecovery } = await import('../src/eval/pose.ts');
+  const { loadDataset } = await import('../src/io/datasets.ts');
+  const posed = slice(loadDataset('mnist-pose:U', 'test'), 0, 200);
+  const upright = slice(loadDataset('mnist-pose:upright', 'test'), 0, 200);
+  const r = momentPoseRecovery(posed, upright);
+  assert.ok(r.rotationErrorDeg < 2 && r.rotationCorrelation > 0.99 && r.flipped === 0, `${r.rotationErrorDeg}°, corr ${r.rotationCorrelation}`);
+  assert.ok(r.translationCorrelationX > 0.999 && r.translationCorrelationY > 0.999 && r.translationErrorPx < 0.1, `${r.translationErrorPx} px`);
+  // It reads the images: paired with other digits' upright versions, it is lost.
+  const shuffled = { ...upright, images: upright.images.slice(2500).slice(0, 199 * 2500), n: 199 };
+  const wrong = momentPoseRecovery({ ...slice(posed, 0, 199) }, shuffled);
+  assert.ok(wrong.rotationErrorDeg > 60, `${wrong.rotationErrorDeg}°`);
+});
+
 test('evaluationReport tells its progress: phases in order, never backwards, ending at the total; chunked normalizing changes nothing', () => {
   const model = new AffineVAE(tinyConfig(8), { seed: 4 });
   try {

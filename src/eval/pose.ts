@@ -1,7 +1,9 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
-import { compose } from '../model/transform.ts';
+import { inkTurns } from '../model/orientation.ts';
+import { type Transform, compose } from '../model/transform.ts';
 import type { AffineVAE } from '../model/vae.ts';
+import { imageMoments } from './moments.ts';
 import { circularCorrelation, pearson } from './suite.ts';
 
 /**
@@ -48,13 +50,47 @@ const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.le
  * moved) and compares the difference with `posed.poses`.
  */
 export function appliedPoseRecovery(model: AffineVAE, posed: ImageSet, upright: ImageSet): AppliedPoseRecovery {
-  const applied = posed.poses;
-  if (!applied) throw new Error('the posed set keeps no poses (use an mnist-pose: data set)');
+  checkPair(posed, upright);
+  return scoreAppliedPoses(posed, model.inferTransform(toUnit(posed.images)), model.inferTransform(toUnit(upright.images)));
+}
+
+/** What a pose reader gives per image: rotation (degrees, counter-clockwise on screen) and the image's translation (grid units, x right, y down). */
+export type PoseReading = Pick<Transform, 'rotation' | 'translateX' | 'translateY'>;
+
+/**
+ * The baseline that reads no model: each image's orientation from its ink's third moment
+ * (`model/orientation.ts`) and its position from its ink's centroid. Both turn and move with the
+ * image, so under the anchors' protocol (posed minus upright) they score near perfectly: the
+ * protocol measures whether a read turns with the image, which any such statistic does.
+ */
+export function momentPoseRecovery(posed: ImageSet, upright: ImageSet): AppliedPoseRecovery {
+  checkPair(posed, upright);
+  return scoreAppliedPoses(posed, momentPoses(posed), momentPoses(upright));
+}
+
+function momentPoses(set: ImageSet): PoseReading[] {
+  const { n, height: h, width: w } = set;
+  const c = set.channels ?? 1;
+  const x = toUnit(set.images);
+  const turns = inkTurns(x, n, h, w, c);
+  return Array.from({ length: n }, (_, i) => {
+    const ink = new Float32Array(h * w);
+    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) ink[p] += x[(i * h * w + p) * c + k] / c;
+    const { cx, cy } = imageMoments(ink, h, w);
+    return { rotation: -turns[i], translateX: cx, translateY: cy };
+  });
+}
+
+function checkPair(posed: ImageSet, upright: ImageSet): void {
+  if (!posed.poses) throw new Error('the posed set keeps no poses (use an mnist-pose: data set)');
   if (upright.n !== posed.n) throw new Error(`${posed.n} posed images but ${upright.n} upright ones`);
+}
+
+/** Scores readings of a posed set and of its upright digits against the poses the set applied. */
+export function scoreAppliedPoses(posed: ImageSet, read: PoseReading[], base: PoseReading[]): AppliedPoseRecovery {
+  const applied = posed.poses!;
   const n = posed.n;
   const half = (posed.width - 1) / 2; // pixels per grid unit
-  const read = model.inferTransform(toUnit(posed.images));
-  const base = model.inferTransform(toUnit(upright.images));
   const rotation = read.map((r, i) => wrap(r.rotation - base[i].rotation));
   const truth = Array.from({ length: n }, (_, i) => applied[3 * i]);
   const errors = rotation.map((r, i) => Math.abs(wrap(r - truth[i])));

@@ -10,7 +10,7 @@ import { histogramSvg, scatterSvg } from '../render/plots.ts';
 import { type Normalizer, type PoseRecovery, baselines, invarianceOf, modelNormalizer, nearestNeighbourAccuracy, poseRecovery, transformSet } from './suite.ts';
 import { transformImages } from '../model/transform-images.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
-import { type AppliedPoseRecovery, appliedPoseRecovery } from './pose.ts';
+import { type AppliedPoseRecovery, appliedPoseRecovery, momentPoseRecovery } from './pose.ts';
 import { type ClusteredModel, type ClusteringResult, clusteringResults } from './clustering.ts';
 
 /** The transform settings the suite measures when none are given: natural and hard. */
@@ -85,6 +85,8 @@ export interface EvaluationReport {
   settings: SettingResult[];
   /** The applied poses of a posed test set, as the model reads them (see {@link ReportOptions.upright}). */
   appliedPose?: Omit<AppliedPoseRecovery, 'inferredRotation'>;
+  /** The same scoring of a reader with no model: the ink's third moment and centroid ({@link momentPoseRecovery}). */
+  appliedPoseMoments?: Omit<AppliedPoseRecovery, 'inferredRotation'>;
   /** k-means on content latents and baselines (see {@link ReportOptions.clustering}). */
   clustering?: ClusteringResult[];
   verdicts: string[];
@@ -191,7 +193,10 @@ export function evaluationReport(
   }
 
   let appliedPose: EvaluationReport['appliedPose'];
+  let appliedPoseMoments: EvaluationReport['appliedPoseMoments'];
   if (o.upright) {
+    const { inferredRotation: _, ...moments } = momentPoseRecovery(test, o.upright);
+    appliedPoseMoments = moments;
     progress.advance('pose read-out (applied poses)', 0);
     const { inferredRotation, ...rest } = appliedPoseRecovery(model, test, o.upright);
     progress.advance('pose read-out (applied poses)', 2 * test.n);
@@ -242,7 +247,7 @@ export function evaluationReport(
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),
       settings,
-      ...(appliedPose ? { appliedPose } : {}),
+      ...(appliedPose ? { appliedPose, appliedPoseMoments } : {}),
       ...(clustering ? { clustering } : {}),
       verdicts,
     },
@@ -350,16 +355,20 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
   const lines: string[] = [];
   if (r.appliedPose) {
     const p = r.appliedPose;
+    const row = (reader: string, q: typeof p) =>
+      `| ${reader} | ${fmt(q.rotationCorrelation)} | ${q.rotationErrorDeg.toFixed(2)} | ${q.rotationErrorDegNo69.toFixed(2)} | ${q.rotationErrorDegModHalfTurn.toFixed(2)} | ${fmt(q.flipped)} | ${fmt(q.translationCorrelationX)} | ${fmt(q.translationCorrelationY)} | ${q.translationErrorPx.toFixed(2)} |`;
     lines.push(
       '',
-      '## Applied poses (the model)',
+      '## Applied poses',
       '',
       `The pose read on each posed test image minus the pose read on the same digit upright, against the pose the data set applied (${p.images} images). ` +
-        'The shift read is the posed digit\'s centre less the upright digit\'s centre turned by the read rotation.',
+        'The shift read is the posed digit\'s centre less the upright digit\'s centre turned by the read rotation. ' +
+        '`ink moments`: no model, the direction of the ink\'s third moment and its centroid. They turn and move with the image, so this protocol, which asks whether a read turns with the image, scores them near perfectly.',
       '',
-      '| rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | read over 90° off | translation corr. x | translation corr. y | translation error (px) |',
-      '|---|---|---|---|---|---|---|---|',
-      `| ${fmt(p.rotationCorrelation)} | ${p.rotationErrorDeg.toFixed(2)} | ${p.rotationErrorDegNo69.toFixed(2)} | ${p.rotationErrorDegModHalfTurn.toFixed(2)} | ${fmt(p.flipped)} | ${fmt(p.translationCorrelationX)} | ${fmt(p.translationCorrelationY)} | ${p.translationErrorPx.toFixed(2)} |`,
+      '| reader | rotation circular corr. | rotation error (°) | error, no 6 or 9 (°) | error modulo a half turn (°) | read over 90° off | translation corr. x | translation corr. y | translation error (px) |',
+      '|---|---|---|---|---|---|---|---|---|',
+      row('model', p),
+      ...(r.appliedPoseMoments ? [row('ink moments (no model)', r.appliedPoseMoments)] : []),
     );
     if (p.rotationErrorByDigit.length) {
       lines.push(

@@ -65,6 +65,14 @@ export interface ModelConfig {
    */
   angleSearch?: number;
   /**
+   * Moment alignment (families with an angle latent): the encoder reads each image turned so
+   * that its ink's third moment points up (`model/orientation.ts`), and the angle it reads gets
+   * that turn back. The turn is a function of the pixels that turns with the image, so a digit
+   * turned by θ is read as the same digit turned by θ, and the encoder only reads what is left.
+   * With `angleSearch` K, the candidates are that turn plus `360k/K`.
+   */
+  momentAlign?: boolean;
+  /**
    * Content pooled over quarter turns (square images, families with an angle latent): the
    * content latents are the mean of the encoder's readings of the image and of its three exact
    * quarter turns, so the content cannot see a quarter turn of the input and a turn must go
@@ -221,6 +229,7 @@ export interface ConfigOverrides {
   predictorInput?: PredictorInput;
   warpScale?: number;
   angleSearch?: number;
+  momentAlign?: boolean;
   poolContent?: boolean;
   channels?: number;
 }
@@ -244,6 +253,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     priors: { rotation: o.rotationPrior ?? m.priors.rotation, translation: o.translationPrior ?? m.priors.translation },
     warpScale: o.warpScale ?? m.warpScale,
     ...(o.angleSearch !== undefined || m.angleSearch !== undefined ? { angleSearch: o.angleSearch ?? m.angleSearch } : {}),
+    ...(o.momentAlign !== undefined || m.momentAlign !== undefined ? { momentAlign: o.momentAlign ?? m.momentAlign } : {}),
     ...(o.poolContent !== undefined || m.poolContent !== undefined ? { poolContent: o.poolContent ?? m.poolContent } : {}),
     // Absent stays absent, so the seed preset's config is the original's, field for field.
     ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
@@ -326,6 +336,8 @@ export function validateModelConfig(c: ModelConfig): void {
     throw new Error(`angleSearch must be an integer in [0, 64], got ${c.angleSearch}`);
   }
   if ((c.angleSearch ?? 0) > 0 && warpFamily(c.warp).angle === null) throw new Error(`angle search needs a warp with an angle latent, not ${c.warp}`);
+  if (c.momentAlign !== undefined && typeof c.momentAlign !== 'boolean') throw new Error(`momentAlign must be true or false, got ${c.momentAlign}`);
+  if (c.momentAlign && warpFamily(c.warp).angle === null) throw new Error(`moment alignment needs a warp with an angle latent, not ${c.warp}`);
   if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
   if (c.poolContent && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
   if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over quarter turns needs a warp with an angle latent, not ${c.warp}`);

@@ -10,6 +10,7 @@ import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { quarterTurnIndices, rotationMatrix, transformImages } from './transform-images.ts';
+import { inkTurns } from './orientation.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -108,6 +109,14 @@ export class AffineVAE {
     this.engine = why === null ? wanted : tfjsEngine;
     this.engineFallback = why === null ? null : `the ${wanted.name} engine cannot run this model (${why}); using the tfjs decoder`;
     if (this.engineFallback) (options.warn ?? console.warn)(this.engineFallback);
+  }
+
+  /**
+   * Whether reading an image turns it first: by the candidates of an angle search, or by the
+   * turn of moment alignment. Training feeds the encoder images turned the same way.
+   */
+  get searches(): boolean {
+    return (this.config.angleSearch ?? 0) > 0 || this.config.momentAlign === true;
   }
 
   /** Pixels (grid points) per image. */
@@ -239,13 +248,18 @@ export class AffineVAE {
 
   /**
    * The angle search (`config.angleSearch` = K > 0): for each image, the turn `α` among
-   * `0, 360/K, …` degrees for which the encoder's reading of the image turned by `α`, its angle
-   * turned back by `α`, reconstructs the image best. Zeros when the model does not search.
+   * `β, β + 360/K, …` degrees for which the encoder's reading of the image turned by `α`, its
+   * angle turned back by `α`, reconstructs the image best. `β` is the image's moment-alignment
+   * turn (`config.momentAlign`), else 0; without a search the one candidate `β` is the answer.
    * @param images `n × P·C` floats in [0, 1].
    * @param score the grid points (indices) the reconstructions are compared on; default every one.
    * @returns `n` turns, degrees.
    */
   searchAngles(images: Float32Array, score: Int32Array = this.scorePoints()): Float32Array {
+    if ((this.config.angleSearch ?? 0) <= 1) {
+      const n = images.length / this.values;
+      return this.config.momentAlign ? inkTurns(images, n, this.config.height, this.config.width, this.channels) : new Float32Array(n);
+    }
     return this.search(images, score).turns;
   }
 
@@ -260,6 +274,22 @@ export class AffineVAE {
     const candidates = Math.max(1, this.config.angleSearch ?? 0);
     const turns = new Float32Array(n);
     const [mean, scale] = [new Float32Array(n * l), new Float32Array(n * l)];
+    const { height, width } = this.config;
+    // Moment alignment: each image's candidates start from the turn that points its ink's third moment up.
+    const base = this.config.momentAlign ? inkTurns(images, n, height, width, this.channels) : new Float32Array(n);
+    if (candidates === 1) {
+      // One candidate wins without a contest: no decode.
+      const chunk = 1000;
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        for (const r of this.candidateReadings(images.subarray(start * p, end * p), end - start, 1, base.subarray(start, end))) {
+          mean.set(valuesOf(() => r.mean), start * l);
+          scale.set(valuesOf(() => r.scale), start * l);
+          turns.set(r.alpha, start);
+        }
+      }
+      return { turns, mean, scale };
+    }
     const best = new Float64Array(n).fill(Infinity);
     const idx = tf.tensor1d(score, 'int32');
     const values = tf.tensor1d(channelIndices(score, this.channels), 'int32');
@@ -271,7 +301,7 @@ export class AffineVAE {
         const end = Math.min(n, start + chunk);
         const part = images.subarray(start * p, end * p);
         const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), values, 1));
-        for (const reading of this.candidateReadings(part, end - start, candidates)) {
+        for (const reading of this.candidateReadings(part, end - start, candidates, base.subarray(start, end))) {
           const [errors, m, sc] = tf.tidy(() => {
             const { content, warp } = this.split(reading.mean);
             const y = this.engine.decode(this.decoder, content, this.affineOf(warp), grid);
@@ -284,7 +314,7 @@ export class AffineVAE {
           for (let i = 0; i < errors.length; i++) {
             if (!(errors[i] < best[start + i])) continue;
             best[start + i] = errors[i];
-            turns[start + i] = reading.alpha;
+            turns[start + i] = reading.alpha[i];
             mean.set(m.subarray(i * l, (i + 1) * l), (start + i) * l);
             scale.set(sc.subarray(i * l, (i + 1) * l), (start + i) * l);
           }
@@ -304,22 +334,22 @@ export class AffineVAE {
    * quarter turns of an image in one pooled pass, so with K a multiple of 4 one pass gives four
    * candidates.
    */
-  private *candidateReadings(part: Float32Array, n: number, candidates: number): Generator<Posterior & { alpha: number }> {
+  private *candidateReadings(part: Float32Array, n: number, candidates: number, base: Float32Array): Generator<Posterior & { alpha: Float32Array }> {
     const p = this.values;
     const quarters = this.quarterTurns.length > 0 && candidates % 4 === 0;
     const step = quarters ? candidates / 4 : candidates;
     for (let k = 0; k < step; k++) {
-      const alpha = (360 * k) / candidates;
-      const input = alpha === 0 ? part : this.turned(part, new Float32Array(n).fill(alpha));
+      const alpha = base.map((b) => b + (360 * k) / candidates);
+      const input = alpha.every((a) => a === 0) ? part : this.turned(part, alpha);
       const readings = tf.tidy(() => {
         const x = tf.tensor2d(input, [n, p]);
         return quarters ? this.readTurns(x) : [this.encode(x)];
       });
       for (const [q, r] of readings.entries()) {
-        const turn = alpha + 90 * q;
+        const turn = alpha.map((a) => a + 90 * q);
         const mean = tf.tidy(() => {
           const { content, warp } = this.split(r.mean);
-          return tf.concat([content, this.offsetAngle(warp, tf.fill([n], (-turn * Math.PI) / 180) as tf.Tensor1D)], 1) as tf.Tensor2D;
+          return tf.concat([content, this.offsetAngle(warp, tf.tensor1d(turn.map((t) => (-t * Math.PI) / 180)))], 1) as tf.Tensor2D;
         });
         r.mean.dispose();
         yield { alpha: turn, mean, scale: r.scale };
@@ -350,7 +380,7 @@ export class AffineVAE {
   private posteriorValues(images: Float32Array, search = true): { mean: Float32Array; scale: Float32Array } {
     const v = this.values;
     if (images.length % v !== 0) throw new Error(`expected images of ${v} values, got ${images.length} values`);
-    if (search && (this.config.angleSearch ?? 0) > 0) return this.search(images, this.scorePoints());
+    if (search && this.searches) return this.search(images, this.scorePoints());
     const n = images.length / v;
     const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
     const chunk = 1000;

@@ -256,7 +256,7 @@ export class Trainer {
     let thetaOffset: Float32Array | null = null;
     // With the angle search, each image is first turned by the candidate that reads it best
     // (judged on a few random pixels), so the encoder trains on the turns it will be asked about.
-    const searched = model.config.angleSearch ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : null;
+    const searched = model.searches ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : null;
     if (rotationAugment > 0 || searched) {
       const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
       input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix), undefined, model.channels);

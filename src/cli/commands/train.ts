@@ -80,6 +80,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
     searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
+    momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
     recipe: ['--recipe', o.recipe, ckpt.extra.recipe ?? 'seed'],
     minutes: ['--minutes', o.minutes, t.minutes],
@@ -184,9 +185,9 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
     };
     extra = { limit, dataset, size, recipe: recipeName, init: o.init };
     log(`recipe ${recipeName}: ${r.description}${o.init ? `; starting from ${o.init}` : ''}`);
-    if ((trainConfig.rotationAugment! > 0 || (modelConfig.angleSearch ?? 0) > 0) && warpFamily(modelConfig.warp).angle === null) {
+    if ((trainConfig.rotationAugment! > 0 || (modelConfig.angleSearch ?? 0) > 0 || modelConfig.momentAlign) && warpFamily(modelConfig.warp).angle === null) {
       const withAngle = warpFamilyNames().filter((name) => warpFamily(name).angle !== null);
-      throw new UserError(`--rotation-augment and --angle-search need a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
+      throw new UserError(`--rotation-augment, --angle-search and --moment-align need a warp with an angle latent (--preset ${withAngle.join(' or ')}), not ${modelConfig.warp}`);
     }
   }
   mkdirSync(o.out, { recursive: true });
