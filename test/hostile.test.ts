@@ -101,6 +101,9 @@ test('model loading: the config, the manifest and the file sizes agree before an
   const pooled = modelCopy();
   editJson(join(pooled, 'model.json'), (j) => (j.modelTopology.config.poolContent = 'yes'));
   await rejectsWith(loadModelDir(pooled), /poolContent must be true or false, got yes/);
+  const aligned = modelCopy();
+  editJson(join(aligned, 'model.json'), (j) => (j.modelTopology.config.momentAlign = 1));
+  await rejectsWith(loadModelDir(aligned), /momentAlign must be true or false, got 1/);
   const big = modelCopy();
   writeFileSync(join(big, 'model.json'), ' '.repeat(17 * 2 ** 20));
   await rejectsWith(loadModelDir(big), /model\.json: \d+ bytes, more than the \d+ allowed/);

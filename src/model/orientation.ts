@@ -36,6 +36,28 @@ export function thirdMoment(image: Float32Array, grid: Float32Array, channels: n
 }
 
 /**
+ * For each of `n` images (`h × w × channels` values each), its ink's centroid `(x, y)` in grid
+ * units (x right, y down; the frame's centre is 0), as `n × 2`. 0 for a blank image.
+ */
+export function inkCentres(images: Float32Array, n: number, h: number, w: number, channels = 1): Float32Array {
+  const grid = gridValues(h, w);
+  const v = h * w * channels;
+  const centres = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    let [mass, cy, cx] = [0, 0, 0];
+    for (let p = 0; p < h * w; p++) {
+      let ink = 0;
+      for (let c = 0; c < channels; c++) ink += images[i * v + p * channels + c];
+      mass += ink;
+      cy += ink * grid[2 * p];
+      cx += ink * grid[2 * p + 1];
+    }
+    if (mass > 0) [centres[2 * i], centres[2 * i + 1]] = [cx / mass, cy / mass];
+  }
+  return centres;
+}
+
+/**
  * For each of `n` images (`h × w × channels` values each, in [0, 1]), the turn in degrees,
  * counter-clockwise on screen as `transformImages` turns, that points its third moment up
  * (toward the first row). 0 for a blank image.

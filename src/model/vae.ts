@@ -10,7 +10,7 @@ import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { quarterTurnIndices, rotationMatrix, transformImages } from './transform-images.ts';
-import { inkTurns } from './orientation.ts';
+import { inkCentres, inkTurns } from './orientation.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -247,6 +247,58 @@ export class AffineVAE {
   }
 
   /**
+   * What the warp latents read on an image the encoder saw turned by `−offset` (radians) and,
+   * where `centres` (`B × 2`, `(x, y)` grid units) are given, first moved so that the ink's
+   * centroid sat at the frame's centre: the angle gets `offset` back and the shift gets the
+   * centroid back, turned as the read angle turns it. With the observed image at `g` being the
+   * canonical one at `g·A + t` (rows `(y, x)`), the centred image is the canonical one at
+   * `g·A + t + c·A`, so `t = t_read − c·A`.
+   */
+  alignWarp(warp: tf.Tensor2D, offset: tf.Tensor1D, centres: tf.Tensor2D | null = null): tf.Tensor2D {
+    return tf.tidy(() => {
+      const turned = this.offsetAngle(warp, offset);
+      const shift = this.warpFamily.shift;
+      if (centres === null) return turned;
+      if (!shift) throw new Error(`the ${this.warpFamily.name} warp has no shift latents`);
+      const [b, d] = [turned.shape[0], turned.shape[1]];
+      const angle = tf.slice(turned, [0, this.warpFamily.angle!], [b, 1]);
+      const [cos, sin] = [tf.cos(angle), tf.sin(angle)];
+      const [cx, cy] = [tf.slice(centres, [0, 0], [b, 1]), tf.slice(centres, [0, 1], [b, 1])];
+      // c·A with A = [[cos, −sin], [sin, cos]] (the family's (y, x) form), c = (cy, cx).
+      const dy = tf.add(tf.mul(cy, cos), tf.mul(cx, sin));
+      const dx = tf.sub(tf.mul(cx, cos), tf.mul(cy, sin));
+      const columns = Array.from({ length: d }, (_, k) => tf.slice(turned, [0, k], [b, 1]));
+      columns[shift[0]] = tf.sub(columns[shift[0]], dx);
+      columns[shift[1]] = tf.sub(columns[shift[1]], dy);
+      return tf.concat(columns, 1) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Moment alignment's per-image start (`config.momentAlign`; zeros and no centres without it):
+   * the turn that points the ink's third moment up, and, for a family with shift latents, the
+   * ink's centroid (`n × 2`, `(x, y)` grid units) that the encoder's view is centred on.
+   */
+  alignment(images: Float32Array): { turns: Float32Array; centres: Float32Array | null } {
+    const n = images.length / this.values;
+    if (!this.config.momentAlign) return { turns: new Float32Array(n), centres: null };
+    const { height: h, width: w } = this.config;
+    return { turns: inkTurns(images, n, h, w, this.channels), centres: this.warpFamily.shift ? inkCentres(images, n, h, w, this.channels) : null };
+  }
+
+  /**
+   * The images the encoder reads: turned by `degrees[i]` (counter-clockwise, bilinear, about
+   * the frame's centre), each first moved so that `centres[i]` lands on the frame's centre.
+   */
+  alignedImages(images: Float32Array, degrees: ArrayLike<number>, centres: Float32Array | null): Float32Array {
+    const { height, width } = this.config;
+    const T = Array.from(degrees, rotationMatrix);
+    // The result at g is the source at T⁻¹(g − t): t = −T·c puts the source's c at the centre.
+    const t = centres ? T.map(([a, b, c, d], i): [number, number] => [-(a * centres[2 * i] + b * centres[2 * i + 1]), -(c * centres[2 * i] + d * centres[2 * i + 1])]) : undefined;
+    return transformImages(images, T.length, height, width, T, t, this.channels);
+  }
+
+  /**
    * The angle search (`config.angleSearch` = K > 0): for each image, the turn `α` among
    * `β, β + 360/K, …` degrees for which the encoder's reading of the image turned by `α`, its
    * angle turned back by `α`, reconstructs the image best. `β` is the image's moment-alignment
@@ -256,17 +308,14 @@ export class AffineVAE {
    * @returns `n` turns, degrees.
    */
   searchAngles(images: Float32Array, score: Int32Array = this.scorePoints()): Float32Array {
-    if ((this.config.angleSearch ?? 0) <= 1) {
-      const n = images.length / this.values;
-      return this.config.momentAlign ? inkTurns(images, n, this.config.height, this.config.width, this.channels) : new Float32Array(n);
-    }
+    if ((this.config.angleSearch ?? 0) <= 1) return this.alignment(images).turns;
     return this.search(images, score).turns;
   }
 
   /**
    * The angle search of {@link searchAngles}: each image's winning turn, and the winning reading
-   * (`n × L` posterior means, the angle turned back, and scales), which is the posterior of a
-   * model that searches. With no search configured, the one candidate is no turn.
+   * (`n × L` posterior means, the warp given back, and scales), which is the posterior of a
+   * model that searches. With no search configured, the one candidate is the alignment turn.
    */
   private search(images: Float32Array, score: Int32Array): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
     const [p, l] = [this.values, this.latent];
@@ -274,15 +323,16 @@ export class AffineVAE {
     const candidates = Math.max(1, this.config.angleSearch ?? 0);
     const turns = new Float32Array(n);
     const [mean, scale] = [new Float32Array(n * l), new Float32Array(n * l)];
-    const { height, width } = this.config;
-    // Moment alignment: each image's candidates start from the turn that points its ink's third moment up.
-    const base = this.config.momentAlign ? inkTurns(images, n, height, width, this.channels) : new Float32Array(n);
+    // Moment alignment: each image's candidates start from the turn that points its ink's third
+    // moment up, and the encoder sees it centred on its ink.
+    const { turns: base, centres } = this.alignment(images);
+    const centresOf = (start: number, end: number) => (centres ? centres.subarray(2 * start, 2 * end) : null);
     if (candidates === 1) {
       // One candidate wins without a contest: no decode.
       const chunk = 1000;
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
-        for (const r of this.candidateReadings(images.subarray(start * p, end * p), end - start, 1, base.subarray(start, end))) {
+        for (const r of this.candidateReadings(images.subarray(start * p, end * p), end - start, 1, base.subarray(start, end), centresOf(start, end))) {
           mean.set(valuesOf(() => r.mean), start * l);
           scale.set(valuesOf(() => r.scale), start * l);
           turns.set(r.alpha, start);
@@ -301,7 +351,7 @@ export class AffineVAE {
         const end = Math.min(n, start + chunk);
         const part = images.subarray(start * p, end * p);
         const target = tf.tidy(() => tf.gather(tf.tensor2d(part, [end - start, p]), values, 1));
-        for (const reading of this.candidateReadings(part, end - start, candidates, base.subarray(start, end))) {
+        for (const reading of this.candidateReadings(part, end - start, candidates, base.subarray(start, end), centresOf(start, end))) {
           const [errors, m, sc] = tf.tidy(() => {
             const { content, warp } = this.split(reading.mean);
             const y = this.engine.decode(this.decoder, content, this.affineOf(warp), grid);
@@ -328,19 +378,20 @@ export class AffineVAE {
   }
 
   /**
-   * The angle search's candidate readings of `n` images: for each turn `α = 360k/K`, the
-   * posterior of the image turned by `α`, its angle latent turned back by `α` (`n × L` tensors,
-   * the caller's to dispose, one candidate at a time). A `poolContent` model reads the four
+   * The angle search's candidate readings of `n` images: for each turn `α = β + 360k/K` (`β`
+   * each image's alignment turn, else 0), the posterior of the image turned by `α` (and centred
+   * on `centres` where given), its warp given back by {@link alignWarp} (`n × L` tensors, the
+   * caller's to dispose, one candidate at a time). A `poolContent` model reads the four
    * quarter turns of an image in one pooled pass, so with K a multiple of 4 one pass gives four
    * candidates.
    */
-  private *candidateReadings(part: Float32Array, n: number, candidates: number, base: Float32Array): Generator<Posterior & { alpha: Float32Array }> {
+  private *candidateReadings(part: Float32Array, n: number, candidates: number, base: Float32Array, centres: Float32Array | null): Generator<Posterior & { alpha: Float32Array }> {
     const p = this.values;
     const quarters = this.quarterTurns.length > 0 && candidates % 4 === 0;
     const step = quarters ? candidates / 4 : candidates;
     for (let k = 0; k < step; k++) {
       const alpha = base.map((b) => b + (360 * k) / candidates);
-      const input = alpha.every((a) => a === 0) ? part : this.turned(part, alpha);
+      const input = alpha.every((a) => a === 0) && !centres ? part : this.alignedImages(part, alpha, centres);
       const readings = tf.tidy(() => {
         const x = tf.tensor2d(input, [n, p]);
         return quarters ? this.readTurns(x) : [this.encode(x)];
@@ -349,7 +400,8 @@ export class AffineVAE {
         const turn = alpha.map((a) => a + 90 * q);
         const mean = tf.tidy(() => {
           const { content, warp } = this.split(r.mean);
-          return tf.concat([content, this.offsetAngle(warp, tf.tensor1d(turn.map((t) => (-t * Math.PI) / 180)))], 1) as tf.Tensor2D;
+          const back = tf.tensor1d(turn.map((t) => (-t * Math.PI) / 180));
+          return tf.concat([content, this.alignWarp(warp, back, centres ? tf.tensor2d(centres, [n, 2]) : null)], 1) as tf.Tensor2D;
         });
         r.mean.dispose();
         yield { alpha: turn, mean, scale: r.scale };
@@ -367,11 +419,6 @@ export class AffineVAE {
     return Int32Array.from({ length: this.pixels }, (_, i) => i);
   }
 
-  /** Images `n × P·C` turned by `degrees[i]` each (counter-clockwise, bilinear), as training's augmentation turns them. */
-  private turned(images: Float32Array, degrees: Float32Array): Float32Array {
-    const { height, width } = this.config;
-    return transformImages(images, degrees.length, height, width, Array.from(degrees, rotationMatrix), undefined, this.channels);
-  }
 
   /**
    * Posterior means and scales, `n × L` each; with the angle search (unless `search` is false)

@@ -21,6 +21,11 @@ export interface ObjectiveOptions {
   target?: tf.Tensor2D;
   /** Added to the angle latent before decoding (`B`, radians): rotation augmentation. */
   thetaOffset?: tf.Tensor1D;
+  /**
+   * Where the encoder saw each image centred on these points (`B × 2`, `(x, y)` grid units;
+   * moment alignment): the shift latents get them back ({@link AffineVAE.alignWarp}).
+   */
+  centres?: tf.Tensor2D;
   /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
   pixelIndices?: Int32Array;
 }
@@ -56,7 +61,7 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const z = tf.add(mean, tf.mul(scale, eps)) as tf.Tensor2D;
     const { content } = model.split(z);
     let { warp } = model.split(z);
-    if (o.thetaOffset) warp = model.offsetAngle(warp, o.thetaOffset);
+    if (o.thetaOffset || o.centres) warp = model.alignWarp(warp, o.thetaOffset ?? tf.zeros([warp.shape[0]]), o.centres ?? null);
 
     let target = o.target ?? x;
     let grid = model.grid;

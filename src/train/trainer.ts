@@ -6,7 +6,6 @@ import { objective } from '../objective/objective.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
-import { rotationMatrix, transformImages } from '../model/transform-images.ts';
 import { learningRateFactor, planSteps } from './schedule.ts';
 
 /**
@@ -257,9 +256,11 @@ export class Trainer {
     // With the angle search, each image is first turned by the candidate that reads it best
     // (judged on a few random pixels), so the encoder trains on the turns it will be asked about.
     const searched = model.searches ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : null;
+    // Moment alignment also centres what the encoder sees on the ink, and the shift gets it back.
+    const { centres } = model.alignment(x);
     if (rotationAugment > 0 || searched) {
       const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
-      input = transformImages(x, b, set.height, set.width, angles.map(rotationMatrix), undefined, model.channels);
+      input = model.alignedImages(x, angles, centres);
       // The encoder sees the digit turned by α, so it should infer θ + α; decoding θ + α − α
       // must give back the original.
       thetaOffset = Float32Array.from(angles, (a) => (-a * Math.PI) / 180);
@@ -282,6 +283,7 @@ export class Trainer {
             klFactor,
             target: input === x ? undefined : tf.tensor2d(x.subarray(c * v, e * v), [e - c, v]),
             thetaOffset: thetaOffset ? tf.tensor1d(thetaOffset.subarray(c, e)) : undefined,
+            centres: centres ? tf.tensor2d(centres.subarray(2 * c, 2 * e), [e - c, 2]) : undefined,
             pixelIndices,
           },
         );

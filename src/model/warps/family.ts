@@ -35,6 +35,11 @@ export interface WarpFamily {
    */
   readonly angle: number | null;
   /**
+   * The indices (among the warp latents) of a shift `(x, y)` in grid units that the affine map
+   * adds after the angle's turn, which moment alignment offsets; absent when the family has none.
+   */
+  readonly shift?: readonly [number, number];
+  /**
    * The affine maps, `B × 6`, of warp latents `B × latents.length`.
    * @param scale the model's `warpScale` (the `s` of the linear families; others may ignore it).
    */

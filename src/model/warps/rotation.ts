@@ -30,5 +30,6 @@ export const rotationTranslationWarp: WarpFamily = {
   name: 'rotation-translation',
   latents: [theta, shift('x shift'), shift('y shift')],
   angle: 0,
+  shift: [1, 2],
   toAffine: rotationAffine(true),
 };
