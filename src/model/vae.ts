@@ -317,10 +317,9 @@ export class AffineVAE {
    * (`n × L` posterior means, the warp given back, and scales), which is the posterior of a
    * model that searches. With no search configured, the one candidate is the alignment turn.
    */
-  private search(images: Float32Array, score: Int32Array): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
+  private search(images: Float32Array, score: Int32Array, candidates = Math.max(1, this.config.angleSearch ?? 0)): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
     const [p, l] = [this.values, this.latent];
     const n = images.length / p;
-    const candidates = Math.max(1, this.config.angleSearch ?? 0);
     const turns = new Float32Array(n);
     const [mean, scale] = [new Float32Array(n * l), new Float32Array(n * l)];
     // Moment alignment: each image's candidates start from the turn that points its ink's third
@@ -428,6 +427,8 @@ export class AffineVAE {
     const v = this.values;
     if (images.length % v !== 0) throw new Error(`expected images of ${v} values, got ${images.length} values`);
     if (search && this.searches) return this.search(images, this.scorePoints());
+    // Without the search an aligned model still reads aligned images: its encoder knows no others.
+    if (this.config.momentAlign) return this.search(images, this.scorePoints(), 1);
     const n = images.length / v;
     const [mean, scale] = [new Float32Array(n * this.latent), new Float32Array(n * this.latent)];
     const chunk = 1000;
@@ -568,7 +569,7 @@ export class AffineVAE {
    * The pose the encoder infers for each image: the effective warp, canonical → observed,
    * decomposed into rotation, scale, shear and translation (see `model/transform.ts`).
    * From the posterior mean unless `sample` is set; with the model's angle search unless `search`
-   * is false.
+   * is false (moment alignment, which costs no decode, always applies).
    * @param images `n × P·C` floats in [0, 1].
    */
   inferTransform(images: Float32Array, options: Pick<DecodeOptions, 'sample' | 'rng'> & { search?: boolean } = {}): Transform[] {
