@@ -72,6 +72,12 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
     const x = gatherPixels(set, idx);
     const labels = gatherLabels(set, idx);
     const eps = rng.normals(b * latent);
+    // A model that turns what it reads (an angle search, moment alignment) is scored on what it
+    // reads, as training scores it: the encoder sees each image turned (and centred), the decoder
+    // must draw the image as given.
+    const turns = model.searches ? model.searchAngles(x) : null;
+    const { centres } = model.alignment(x);
+    const input = turns ? model.alignedImages(x, turns, centres) : x;
     // Each chunk's parts are already divided by the whole batch's normalizers: they add up.
     const acc = { loss: 0, mse: 0, kl: 0, klSum: 0, crossEntropy: 0, correct: 0 };
     for (let c = 0; c < b; c += chunk) {
@@ -79,11 +85,18 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
       const values = valuesOf(() => {
         const parts = objective(
           model,
-          tf.tensor2d(x.subarray(c * v, e * v), [e - c, v]),
+          tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]),
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
-          { training: false },
+          turns
+            ? {
+                training: false,
+                target: tf.tensor2d(x.subarray(c * v, e * v), [e - c, v]),
+                thetaOffset: tf.tensor1d(Array.from(turns.subarray(c, e), (a) => (-a * Math.PI) / 180)),
+                centres: centres ? tf.tensor2d(centres.subarray(2 * c, 2 * e), [e - c, 2]) : undefined,
+              }
+            : { training: false },
         );
         return tf.stack([parts.total, parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]);
       });
