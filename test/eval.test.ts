@@ -174,6 +174,7 @@ test('evaluationReport tells its progress: phases in order, never backwards, end
     assert.ok(seen.filter((p) => p.phase === 'normalizing (model)').length >= 3);
     assert.equal(typeof report.nearestNeighbourUpright.model, 'number');
     assert.equal(report.angleSearch, 0);
+    assert.equal(report.momentAlign, false);
     // A posed set has no transform settings: no empty pose-recovery table, no empty verdict.
     assert.match(reportMarkdown(report, 'm'), /## Pose recovery[^]*\| natural \|[^]*## Verdict\n\n- natural: /);
     assert.doesNotMatch(reportMarkdown({ ...report, settings: [], verdicts: [] }, 'm'), /Pose recovery|Verdict/);

@@ -73,6 +73,8 @@ export interface EvaluationReport {
   seed: number;
   /** Candidate turns of the model's angle search as it read here (0: no search). */
   angleSearch: number;
+  /** Whether the model read with moment alignment (`config.momentAlign`). */
+  momentAlign: boolean;
   /** Over `likelihoodImages` test images. `accuracy` samples z (as Keras' evaluate); `accuracyAtMean` uses the posterior mean. */
   likelihood: { images: number; mse: number; klNats: number; bceNegElbo: number; accuracy: number; accuracyAtMean: number };
   /**
@@ -243,6 +245,7 @@ export function evaluationReport(
       references: references.n,
       seed: o.seed,
       angleSearch: model.config.angleSearch ?? 0,
+      momentAlign: model.config.momentAlign === true,
       likelihood,
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),
@@ -258,12 +261,12 @@ export function evaluationReport(
 }
 
 /**
- * Six digits turned from −60° to 60° (rows; the full circle for a model with an angle search), above the model's normalized versions (decoded),
+ * Six digits turned from −60° to 60° (rows; the full circle for a model that searches or aligns), above the model's normalized versions (decoded),
  * above the turned digits straightened by the model ({@link AffineVAE.unwarp}).
  */
 function rotationGrid(model: AffineVAE, digits: Float32Array, h: number, w: number, channels: number): Picture {
   // A model that searches angles reads the full circle: show it all.
-  const angles = model.config.angleSearch ? [-135, -90, -45, 0, 45, 90, 135, 180] : [-60, -40, -20, 0, 20, 40, 60];
+  const angles = model.searches ? [-135, -90, -45, 0, 45, 90, 135, 180] : [-60, -40, -20, 0, 20, 40, 60];
   const v = h * w * channels;
   const n = digits.length / v;
   const T = [];
@@ -318,7 +321,8 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
     `# Evaluation of ${model}`,
     '',
     `${r.images} test digits${r.testName ? ` (${r.testName})` : ''}, ${r.references} training digits as 1-NN references, seed ${r.seed}.` +
-      (r.angleSearch ? ` The model reads each image's turn among ${r.angleSearch} candidates (its angle search).` : ''),
+      (r.angleSearch ? ` The model reads each image's turn among ${r.angleSearch} candidates (its angle search).` : '') +
+      (r.momentAlign ? " It reads each image turned and centred by its ink's moments (moment alignment)." : ''),
     '',
     '## Likelihood and reconstruction',
     '',
