@@ -33,6 +33,7 @@ const o = new Command('bench')
   .option('--angle-search <k>', 'the angle search over k turns (rotation presets; 0: off)', Number, 0)
   .option('--search-pixels <n>', 'pixels a training step\'s angle search compares on (default 64)', Number)
   .option('--pool-content', 'content pooled over quarter turns (rotation presets)')
+  .option('--moment-align', "the encoder reads images turned and centred by their ink's moments (rotation presets)")
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
@@ -61,7 +62,7 @@ const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
 const config = {
-  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}) }),
+  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.momentAlign ? { momentAlign: true } : {}) }),
   height: images.height,
   width: images.width,
   ...(images.channels ? { channels: images.channels } : {}),
@@ -74,7 +75,7 @@ const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? ', content pooled over quarter turns' : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? ', content pooled over quarter turns' : ''}${o.momentAlign ? ', moment alignment' : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -159,6 +160,7 @@ const result = {
   channels: model.channels,
   angleSearch: o.angleSearch,
   poolContent: Boolean(o.poolContent),
+  momentAlign: Boolean(o.momentAlign),
   searchPixels: o.searchPixels ?? null,
   hidden: config.decoderHidden,
   batch: o.batch,

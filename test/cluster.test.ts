@@ -59,3 +59,32 @@ test('activeLatents counts the latents whose values vary over the set (sd above 
   assert.equal(activeLatents(x, 4), 2);
   assert.equal(activeLatents(new Float32Array(30), 3), 0);
 });
+
+test('relativeShift: 0 for the same features, about 2 for unrelated ones; clustering rows say how far the pose moves each feature', async () => {
+  const { clusteringResults, relativeShift } = await import('../src/eval/clustering.ts');
+  const rng = new Rng(5);
+  const b = Float32Array.from(rng.normals(4000));
+  assert.equal(relativeShift(b, b, 4), 0);
+  const unrelated = Float32Array.from(rng.normals(4000));
+  assert.ok(Math.abs(relativeShift(unrelated, b, 4) - 2) < 0.2, `${relativeShift(unrelated, b, 4)}`);
+  const { loadDataset } = await import('../src/io/datasets.ts');
+  const { slice } = await import('../src/data/dataset.ts');
+  const upright = slice(loadDataset('mnist-pose:upright', 'test'), 0, 60);
+  const posed = slice(loadDataset('mnist-pose:U', 'test'), 0, 60);
+  const rows = clusteringResults(
+    [
+      { name: 'upright', set: upright },
+      { name: 'copy', set: upright },
+      { name: 'posed', set: posed },
+    ],
+    [],
+    { seed: 0, restarts: 1, reference: 'upright' },
+  );
+  const shift = (set: string, features: string) => rows.find((r) => r.set === set && r.features === features)!.poseShift;
+  assert.equal(shift('upright', 'pixels'), null);
+  assert.equal(shift('copy', 'pixels'), 0);
+  // Turned anywhere on the circle and shifted, a digit's pixels are about as far from its upright self as from another digit.
+  assert.ok(shift('posed', 'pixels')! > 1.5, `${shift('posed', 'pixels')}`);
+  assert.ok(shift('posed', 'moment-normalized pixels')! < shift('posed', 'pixels')!);
+  assert.throws(() => clusteringResults([{ name: 'upright', set: upright }, { name: 'short', set: slice(posed, 0, 30) }], [], { seed: 0, restarts: 1, reference: 'upright' }), /short holds 30 images, its reference upright 60/);
+});

@@ -28,6 +28,26 @@ export interface ClusteringResult {
    * A collapsed latent carries nothing for k-means to separate.
    */
   activeLatents: number | null;
+  /**
+   * How much the features move when the digits are posed: the mean squared distance between
+   * each digit's features here and on the reference set (the same digits unposed), over the
+   * reference's variance. 0: blind to the pose; about 2: unrelated. Null for the reference set
+   * itself, or without one.
+   */
+  poseShift: number | null;
+}
+
+/** `mean ||a_i − b_i||² / mean ||b_i − mean b||²` over rows of `d` values. */
+export function relativeShift(a: Float32Array, b: Float32Array, d: number): number {
+  const n = b.length / d;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) mean[k] += b[i * d + k] / n;
+  let [moved, spread] = [0, 0];
+  for (let i = 0; i < n * d; i++) {
+    moved += (a[i] - b[i]) ** 2;
+    spread += (b[i] - mean[i % d]) ** 2;
+  }
+  return moved / spread;
 }
 
 /** Latents (columns of `values`, `d` per row) whose standard deviation over the rows exceeds 0.1. */
@@ -59,9 +79,17 @@ export interface ClusteredModel {
 export function clusteringResults(
   sets: { name: string; set: ImageSet }[],
   models: ClusteredModel[],
-  o: { seed: number; restarts: number; /** After each set: its name and the images the models read (its size × models). */ onSet?: (name: string, images: number) => void },
+  o: {
+    seed: number;
+    restarts: number;
+    /** After each set: its name and the images the models read (its size × models). */
+    onSet?: (name: string, images: number) => void;
+    /** The set (by name) whose digits, unposed, the others hold in the same order: rows then say how far the pose moves each feature. */
+    reference?: string;
+  },
 ): ClusteringResult[] {
   const rows: ClusteringResult[] = [];
+  const referenceFeatures = new Map<string, Float32Array>();
   for (const { name, set } of sets) {
     if (!set.labels) throw new Error(`${name} has no labels to score clusters against`);
     const labels = set.labels;
@@ -76,7 +104,11 @@ export function clusteringResults(
         return { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
       }),
     ];
+    const reference = o.reference !== undefined && name !== o.reference ? sets.find((c) => c.name === o.reference) : undefined;
+    if (reference && reference.set.n !== set.n) throw new Error(`${name} holds ${set.n} images, its reference ${o.reference} ${reference.set.n}`);
     for (const f of features) {
+      if (name === o.reference) referenceFeatures.set(f.name, f.values);
+      const base = reference ? referenceFeatures.get(f.name) : undefined;
       const ten = kMeans(f.values, f.dims, 10, new Rng(o.seed), o.restarts);
       const nine = kMeans(f.values, f.dims, 9, new Rng(o.seed + 1), o.restarts);
       rows.push({
@@ -86,6 +118,7 @@ export function clusteringResults(
         accuracy: matchedAccuracy(ten.assignment, labels),
         accuracy69: matchedAccuracy(nine.assignment, merged),
         activeLatents: f.active,
+        poseShift: base ? relativeShift(f.values, base, f.dims) : null,
       });
     }
     o.onSet?.(name, set.n * models.length);

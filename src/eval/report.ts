@@ -42,7 +42,7 @@ export interface ReportOptions {
    * model's content latents, the pixel baselines, and the content latents of `others` (e.g. a
    * plain VAE). Off when absent.
    */
-  clustering?: { sets?: { name: string; set: ImageSet }[]; others?: ClusteredModel[]; restarts: number };
+  clustering?: { sets?: { name: string; set: ImageSet }[]; others?: ClusteredModel[]; restarts: number; /** See {@link clusteringResults}. */ reference?: string };
   /** Called as the work advances (a report on a searching model can take half an hour). */
   onProgress?: EvaluationProgress;
 }
@@ -217,6 +217,7 @@ export function evaluationReport(
     ? clusteringResults(o.clustering.sets ?? [{ name: 'test', set: test }], [{ name: 'model', model }, ...(o.clustering.others ?? [])], {
         seed: o.seed,
         restarts: o.clustering.restarts,
+        reference: o.clustering.reference,
         onSet: (name, images) => progress.advance(`clustering (${name})`, images),
       })
     : undefined;
@@ -392,12 +393,15 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
       '',
       'k-means (k-means++ seeding, the best of several restarts by inertia), scored by the accuracy of the best one-to-one matching of clusters to digits (Hungarian). ' +
         'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss. ' +
-        '`active latents`: content latents whose posterior mean varies over the images (standard deviation above 0.1); a collapsed one separates nothing.',
+        '`active latents`: content latents whose posterior mean varies over the images (standard deviation above 0.1); a collapsed one separates nothing. ' +
+        '`moved by the pose`: the mean squared distance between each digit\'s features posed and upright, over the features\' variance on upright digits (0: blind to the pose; about 2: unrelated). ' +
+        'k-means itself varies by a few hundredths between sets of features that barely differ.',
       '',
-      '| images | features | saw labels | active latents | accuracy, 10 clusters | accuracy, 6 = 9 |',
-      '|---|---|---|---|---|---|',
+      '| images | features | saw labels | active latents | moved by the pose | accuracy, 10 clusters | accuracy, 6 = 9 |',
+      '|---|---|---|---|---|---|---|',
       ...r.clustering.map(
-        (c) => `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
+        (c) =>
+          `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${c.poseShift === null || c.poseShift === undefined ? '—' : fmt(c.poseShift)} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
       ),
     );
   }

@@ -79,7 +79,10 @@ export async function evaluateCommand(
           settings,
           upright,
           testName: posed ? o.dataset : undefined,
-          clustering: o.restarts > 0 && labelled ? { sets: clusterSets, restarts: o.restarts, others: plain ? [{ name: o.plain!, model: plain }] : [] } : undefined,
+          clustering:
+            o.restarts > 0 && labelled
+              ? { sets: clusterSets, restarts: o.restarts, others: plain ? [{ name: o.plain!, model: plain }] : [], ...(posed ? { reference: 'MNIST, upright' } : {}) }
+              : undefined,
           onProgress: (p) => progress.update(p),
         });
       } finally {
