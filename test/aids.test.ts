@@ -121,15 +121,22 @@ test('a training step\'s angle search compares on searchPixels distinct random p
   for (const [searchPixels, want] of [[undefined, 64], [300, 300], [5000, 784]] as const) {
     const model = new AffineVAE({ ...tinyConfig(16), warp: 'rotation', warpDims: 1, angleSearch: 4, poolContent: true }, { seed: 4 });
     const seen: number[] = [];
+    let validationReads = 0;
     const search = model.searchAngles.bind(model);
     model.searchAngles = (x, score) => {
-      assert.equal(new Set(score).size, score!.length, 'distinct pixels');
-      seen.push(score!.length);
+      // Validation reads as the model reads: every pixel (no score list).
+      if (score === undefined) {
+        validationReads++;
+        return search(x);
+      }
+      assert.equal(new Set(score).size, score.length, 'distinct pixels');
+      seen.push(score.length);
       return search(x, score);
     };
     const trainer = new Trainer(model, split, { ...SEED_TRAIN, epochs: 1, batch: 60, seed: 5, pixels: 200, ...(searchPixels ? { searchPixels } : {}) });
     const { history } = await trainer.run();
     assert.ok(seen.length >= 3 && seen.every((n) => n === want), `${searchPixels}: ${seen}`);
+    assert.ok(validationReads > 0, 'the validation scores the model with its search');
     assert.ok(Number.isFinite(history[0].train.loss));
     trainer.dispose();
     model.dispose();
