@@ -1,8 +1,9 @@
 /**
  * The pose a model reads on a posed data set, against the applied poses (a few hundred test
  * images), at one or more angle-search sizes:
- *   node --import tsx scripts/pose-check.ts --model DIR [--dataset mnist-pose:U] [--limit 500] [--search 1,2,4,8] [--json FILE]
- * `--search` overrides the model's own K at read-out (1: a single encoder pass). `evaluate
+ *   node --import tsx scripts/pose-check.ts --model DIR [--dataset mnist-pose:U] [--limit 500] [--split test|train] [--search 1,2,4,8] [--json FILE]
+ * `--search` overrides the model's own K at read-out (1: a single encoder pass); `--split train`
+ * reads training digits, to choose a read-out without looking at the test set. `evaluate
  * --report` gives the whole evaluation; this is for watching a run and comparing search sizes.
  */
 import { Command } from 'commander';
