@@ -69,6 +69,7 @@ test('user mistakes get one clear line and a non-zero exit', () => {
   assertUserError(cli('normalize', rgb, join(tempDir(), 'out.idx')), /rgb\.idx holds 3-channel images, the model takes 1/);
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'affine', '--angle-search', '4'), /angle search needs a warp with an angle latent, not affine/);
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'seed', '--moment-align'), /moment alignment needs a warp with an angle latent, not seed/);
+  assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--align-frame', 'sideways'), /argument 'sideways' is invalid. Allowed choices are ink, axis/);
   assertUserError(
     cli('train', '--out', tempDir(), '--limit', '60', '--dataset', 'mnist-colour', '--channels', '1'),
     /mnist-colour holds 3-channel images, but --channels is 1 \(drop --channels, or convert the data\)/,

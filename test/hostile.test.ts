@@ -104,6 +104,8 @@ test('model loading: the config, the manifest and the file sizes agree before an
   const aligned = modelCopy();
   editJson(join(aligned, 'model.json'), (j) => (j.modelTopology.config.momentAlign = 1));
   await rejectsWith(loadModelDir(aligned), /momentAlign must be true or false, got 1/);
+  editJson(join(aligned, 'model.json'), (j) => Object.assign(j.modelTopology.config, { momentAlign: false, alignFrame: 'sideways' }));
+  await rejectsWith(loadModelDir(aligned), /unknown alignment frame 'sideways'/);
   const big = modelCopy();
   writeFileSync(join(big, 'model.json'), ' '.repeat(17 * 2 ** 20));
   await rejectsWith(loadModelDir(big), /model\.json: \d+ bytes, more than the \d+ allowed/);

@@ -5,7 +5,7 @@ import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { buildModelConfig } from '../src/model/config.ts';
-import { inkCentres, inkTurns, thirdMoment } from '../src/model/orientation.ts';
+import { axisTurns, inkCentres, inkTurns, thirdMoment } from '../src/model/orientation.ts';
 import { appliedPoseRecovery } from '../src/eval/pose.ts';
 import { rotationMatrix, transformImages } from '../src/model/transform-images.ts';
 import { AffineVAE } from '../src/model/vae.ts';
@@ -37,6 +37,35 @@ test('the ink turn points the third moment up, and turns with the image: a digit
   const rgb = new Float32Array(3 * 2500);
   for (let p = 0; p < 2500; p++) rgb.fill(x[p], 3 * p, 3 * p + 3);
   assert.ok(Math.abs(inkTurns(rgb, 1, 50, 50, 3)[0] - own[0]) < 1e-3);
+});
+
+test('the axis turn stands the principal axis upright with the third moment on top, and turns with the image', () => {
+  const n = 8;
+  const x = digits(n);
+  const own = axisTurns(x, n, 50, 50);
+  const grid = gridValues(50, 50);
+  const upright = turn(x, n, Array.from(own));
+  for (let i = 0; i < n; i++) {
+    const img = upright.subarray(i * 2500, (i + 1) * 2500);
+    // Second moments about the centroid: the axis is vertical when vxy is 0 and vyy the larger.
+    let [m, cy, cx, vxx, vyy, vxy] = [0, 0, 0, 0, 0, 0];
+    for (let p = 0; p < 2500; p++) [m, cy, cx] = [m + img[p], cy + img[p] * grid[2 * p], cx + img[p] * grid[2 * p + 1]];
+    [cy, cx] = [cy / m, cx / m];
+    for (let p = 0; p < 2500; p++) {
+      const [ry, rx] = [grid[2 * p] - cy, grid[2 * p + 1] - cx];
+      [vxx, vyy, vxy] = [vxx + img[p] * rx * rx, vyy + img[p] * ry * ry, vxy + img[p] * rx * ry];
+    }
+    assert.ok(vyy > vxx && Math.abs(vxy) < 0.03 * (vyy - vxx), `image ${i}: vxx ${vxx}, vyy ${vyy}, vxy ${vxy}`);
+    assert.ok(thirdMoment(img, grid, 1)[0] < 0, `image ${i}: the third moment points down`);
+  }
+  for (const theta of [30, 100, 200, -75]) {
+    const turned = axisTurns(turn(x, n, new Array(n).fill(theta)), n, 50, 50);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(wrap(turned[i] - (own[i] - theta))) < 3, `θ ${theta}, image ${i}: ${turned[i]} vs ${own[i] - theta}`);
+  }
+  const model = new AffineVAE({ ...buildModelConfig('rotation-translation', { hidden: 8, momentAlign: true, alignFrame: 'axis' }), height: 50, width: 50 }, { seed: 1 });
+  assert.deepEqual(Array.from(model.searchAngles(x)), Array.from(own)); // the model turns into the frame it names
+  model.dispose();
+  assert.throws(() => buildModelConfig('rotation', { momentAlign: true, alignFrame: 'sideways' as never }), /unknown alignment frame 'sideways' \(known: ink, axis\)/);
 });
 
 test('moment alignment: the posterior is the reading of the image centred on its ink and turned by its ink turn, the angle and the shift given back', () => {

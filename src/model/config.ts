@@ -29,6 +29,11 @@ export interface PriorConfig {
   translation: number;
 }
 
+/** The frames moment alignment can turn images into (see `ModelConfig.alignFrame`). */
+export const ALIGN_FRAMES = ['ink', 'axis'] as const;
+/** One of {@link ALIGN_FRAMES}. */
+export type AlignFrame = (typeof ALIGN_FRAMES)[number];
+
 /** Everything that defines a model's architecture and loss. Saved with the weights. */
 export interface ModelConfig {
   preset: string;
@@ -72,6 +77,12 @@ export interface ModelConfig {
    * With `angleSearch` K, the candidates are that turn plus `360k/K`.
    */
   momentAlign?: boolean;
+  /**
+   * The frame moment alignment turns images into: `ink` (absent), the third moment pointing up
+   * ({@link inkTurns}); `axis`, the principal axis upright with the third moment's end on top
+   * ({@link axisTurns}), nearer to how digits are written.
+   */
+  alignFrame?: AlignFrame;
   /**
    * Content pooled over quarter turns (square images, families with an angle latent): the
    * content latents are the mean of the encoder's readings of the image and of its three exact
@@ -230,6 +241,7 @@ export interface ConfigOverrides {
   warpScale?: number;
   angleSearch?: number;
   momentAlign?: boolean;
+  alignFrame?: AlignFrame;
   poolContent?: boolean;
   channels?: number;
 }
@@ -254,6 +266,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     warpScale: o.warpScale ?? m.warpScale,
     ...(o.angleSearch !== undefined || m.angleSearch !== undefined ? { angleSearch: o.angleSearch ?? m.angleSearch } : {}),
     ...(o.momentAlign !== undefined || m.momentAlign !== undefined ? { momentAlign: o.momentAlign ?? m.momentAlign } : {}),
+    ...(o.alignFrame !== undefined || m.alignFrame !== undefined ? { alignFrame: o.alignFrame ?? m.alignFrame } : {}),
     ...(o.poolContent !== undefined || m.poolContent !== undefined ? { poolContent: o.poolContent ?? m.poolContent } : {}),
     // Absent stays absent, so the seed preset's config is the original's, field for field.
     ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
@@ -338,6 +351,7 @@ export function validateModelConfig(c: ModelConfig): void {
   if ((c.angleSearch ?? 0) > 0 && warpFamily(c.warp).angle === null) throw new Error(`angle search needs a warp with an angle latent, not ${c.warp}`);
   if (c.momentAlign !== undefined && typeof c.momentAlign !== 'boolean') throw new Error(`momentAlign must be true or false, got ${c.momentAlign}`);
   if (c.momentAlign && warpFamily(c.warp).angle === null) throw new Error(`moment alignment needs a warp with an angle latent, not ${c.warp}`);
+  if (c.alignFrame !== undefined && !ALIGN_FRAMES.includes(c.alignFrame)) throw new Error(`unknown alignment frame '${c.alignFrame}' (known: ${ALIGN_FRAMES.join(', ')})`);
   if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
   if (c.poolContent && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
   if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over quarter turns needs a warp with an angle latent, not ${c.warp}`);

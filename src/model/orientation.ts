@@ -75,3 +75,46 @@ export function inkTurns(images: Float32Array, n: number, h: number, w: number, 
   }
   return turns;
 }
+
+/**
+ * For each of `n` images, the turn in degrees (as {@link inkTurns}) that stands the ink's
+ * principal axis upright, with the end its third moment points to on top. It also turns with the
+ * image, and it sits nearer to how digits are written than {@link inkTurns}: most digits are
+ * drawn along a near-vertical axis. Where the axis is undefined (a round blob) or the third
+ * moment lies across it, small changes can flip it. 0 for a blank image.
+ */
+export function axisTurns(images: Float32Array, n: number, h: number, w: number, channels = 1): Float32Array {
+  const grid = gridValues(h, w);
+  const v = h * w * channels;
+  const ink = inkTurns(images, n, h, w, channels);
+  const turns = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const image = images.subarray(i * v, (i + 1) * v);
+    let [mass, cy, cx] = [0, 0, 0];
+    const wts = new Float64Array(h * w);
+    for (let p = 0; p < h * w; p++) {
+      for (let c = 0; c < channels; c++) wts[p] += image[p * channels + c] / channels;
+      mass += wts[p];
+      cy += wts[p] * grid[2 * p];
+      cx += wts[p] * grid[2 * p + 1];
+    }
+    if (!(mass > 0)) continue;
+    [cy, cx] = [cy / mass, cx / mass];
+    let [vxx, vyy, vxy] = [0, 0, 0];
+    for (let p = 0; p < h * w; p++) {
+      const [ry, rx] = [grid[2 * p] - cy, grid[2 * p + 1] - cx];
+      vxx += wts[p] * rx * rx;
+      vyy += wts[p] * ry * ry;
+      vxy += wts[p] * rx * ry;
+    }
+    // The major axis, from the x axis toward +y (down); its angle from up, counter-clockwise on
+    // screen, as for inkTurns: atan2(−dx, −dy).
+    const t = 0.5 * Math.atan2(2 * vxy, vxx - vyy);
+    const along = (Math.atan2(-Math.cos(t), -Math.sin(t)) * 180) / Math.PI;
+    const up = -along;
+    // Of the axis's two ends, the one the third moment points to goes on top.
+    const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
+    turns[i] = Math.abs(wrap(up - ink[i])) <= 90 ? wrap(up) : wrap(up + 180);
+  }
+  return turns;
+}

@@ -10,7 +10,7 @@ import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { quarterTurnIndices, rotationMatrix, transformImages } from './transform-images.ts';
-import { inkCentres, inkTurns } from './orientation.ts';
+import { axisTurns, inkCentres, inkTurns } from './orientation.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -283,7 +283,8 @@ export class AffineVAE {
     const n = images.length / this.values;
     if (!this.config.momentAlign) return { turns: new Float32Array(n), centres: null };
     const { height: h, width: w } = this.config;
-    return { turns: inkTurns(images, n, h, w, this.channels), centres: this.warpFamily.shift ? inkCentres(images, n, h, w, this.channels) : null };
+    const turns = (this.config.alignFrame === 'axis' ? axisTurns : inkTurns)(images, n, h, w, this.channels);
+    return { turns, centres: this.warpFamily.shift ? inkCentres(images, n, h, w, this.channels) : null };
   }
 
   /**

@@ -81,6 +81,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
+    alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
     recipe: ['--recipe', o.recipe, ckpt.extra.recipe ?? 'seed'],
     minutes: ['--minutes', o.minutes, t.minutes],
