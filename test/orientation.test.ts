@@ -18,20 +18,31 @@ const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
 const digits = (n: number) => toUnit(slice(loadDataset('mnist-pose:upright,frame=50', 'test'), 0, n).images);
 const turn = (x: Float32Array, n: number, degrees: number[]) => transformImages(x, n, 50, 50, degrees.map(rotationMatrix));
 
-test('the ink turn points the third moment up, and turns with the image: a digit turned by θ needs θ less', () => {
+type Frame = (images: Float32Array, n: number, h: number, w: number) => Float32Array;
+
+/** Eight upright digits, the turns `frame` gives them, and the digits turned by those turns. */
+function inFrame(frame: Frame) {
   const n = 8;
   const x = digits(n);
-  const own = inkTurns(x, n, 50, 50);
-  const grid = gridValues(50, 50);
-  const upright = turn(x, n, Array.from(own));
+  const own = frame(x, n, 50, 50);
+  return { n, x, own, grid: gridValues(50, 50), upright: turn(x, n, Array.from(own)) };
+}
+
+/** A frame's turn turns with the image: a digit turned by θ needs θ less. */
+function assertTurnsWithImage(frame: Frame, x: Float32Array, n: number, own: Float32Array): void {
+  for (const theta of [30, 100, 200, -75]) {
+    const turned = frame(turn(x, n, new Array(n).fill(theta)), n, 50, 50);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(wrap(turned[i] - (own[i] - theta))) < 3, `θ ${theta}, image ${i}: ${turned[i]} vs ${own[i] - theta}`);
+  }
+}
+
+test('the ink turn points the third moment up, and turns with the image: a digit turned by θ needs θ less', () => {
+  const { n, x, own, grid, upright } = inFrame(inkTurns);
   for (let i = 0; i < n; i++) {
     const [vy, vx] = thirdMoment(upright.subarray(i * 2500, (i + 1) * 2500), grid, 1);
     assert.ok(vy < 0 && Math.abs(vx) < 0.05 * Math.abs(vy), `image ${i}: (${vy}, ${vx}) does not point up`);
   }
-  for (const theta of [30, 100, 200, -75]) {
-    const turned = inkTurns(turn(x, n, new Array(n).fill(theta)), n, 50, 50);
-    for (let i = 0; i < n; i++) assert.ok(Math.abs(wrap(turned[i] - (own[i] - theta))) < 3, `θ ${theta}, image ${i}: ${turned[i]} vs ${own[i] - theta}`);
-  }
+  assertTurnsWithImage(inkTurns, x, n, own);
   assert.deepEqual(Array.from(inkTurns(new Float32Array(2500), 1, 50, 50)), [0]); // blank
   // Colour: the ink is the mean over channels, so a grey image copied to three channels turns alike.
   const rgb = new Float32Array(3 * 2500);
@@ -40,11 +51,7 @@ test('the ink turn points the third moment up, and turns with the image: a digit
 });
 
 test('the axis turn stands the principal axis upright with the third moment on top, and turns with the image', () => {
-  const n = 8;
-  const x = digits(n);
-  const own = axisTurns(x, n, 50, 50);
-  const grid = gridValues(50, 50);
-  const upright = turn(x, n, Array.from(own));
+  const { n, x, own, grid, upright } = inFrame(axisTurns);
   for (let i = 0; i < n; i++) {
     const img = upright.subarray(i * 2500, (i + 1) * 2500);
     // Second moments about the centroid: the axis is vertical when vxy is 0 and vyy the larger.
@@ -58,10 +65,7 @@ test('the axis turn stands the principal axis upright with the third moment on t
     assert.ok(vyy > vxx && Math.abs(vxy) < 0.03 * (vyy - vxx), `image ${i}: vxx ${vxx}, vyy ${vyy}, vxy ${vxy}`);
     assert.ok(thirdMoment(img, grid, 1)[0] < 0, `image ${i}: the third moment points down`);
   }
-  for (const theta of [30, 100, 200, -75]) {
-    const turned = axisTurns(turn(x, n, new Array(n).fill(theta)), n, 50, 50);
-    for (let i = 0; i < n; i++) assert.ok(Math.abs(wrap(turned[i] - (own[i] - theta))) < 3, `θ ${theta}, image ${i}: ${turned[i]} vs ${own[i] - theta}`);
-  }
+  assertTurnsWithImage(axisTurns, x, n, own);
   const model = new AffineVAE({ ...buildModelConfig('rotation-translation', { hidden: 8, momentAlign: true, alignFrame: 'axis' }), height: 50, width: 50 }, { seed: 1 });
   assert.deepEqual(Array.from(model.searchAngles(x)), Array.from(own)); // the model turns into the frame it names
   model.dispose();
