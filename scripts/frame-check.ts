@@ -9,11 +9,9 @@ import { Command } from 'commander';
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
-import { principalAngle } from '../src/eval/moments.ts';
 import { loadDataset } from '../src/io/datasets.ts';
-import { inkCentres, inkTurns } from '../src/model/orientation.ts';
+import { alignImages, inkFrames } from '../src/model/orientation.ts';
 import { Rng } from '../src/model/rng.ts';
-import { rotationMatrix, transformImages } from '../src/model/transform-images.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
 const o = new Command().option('--limit <n>', 'test digits a set', Number, 2000).parse().opts();
@@ -22,21 +20,14 @@ for (const spec of ['mnist-pose:upright', 'mnist-pose:U']) {
   const set = slice(loadDataset(spec, 'test'), 0, o.limit);
   const { n, height: h, width: w } = set;
   const x = toUnit(set.images);
-  const centres = inkCentres(x, n, h, w);
-  const at = (T: [number, number, number, number][]) =>
-    transformImages(x, n, h, w, T, T.map(([a, b, c, d], i): [number, number] => [-(a * centres[2 * i] + b * centres[2 * i + 1]), -(c * centres[2 * i] + d * centres[2 * i + 1])]));
-  const ink = inkTurns(x, n, h, w);
-  // The principal axis turned vertical, the end the third moment points to up: a frame that also
-  // turns with the image, nearer to how digits are written.
-  const axis = Array.from({ length: n }, (_, i) => {
-    const turn = -principalAngle(x.subarray(i * h * w, (i + 1) * h * w), h, w);
-    const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
-    return Math.abs(wrap(turn - ink[i])) <= 90 ? turn : turn + 180;
-  });
+  const { turns: ink, centres } = inkFrames(x, n, h, w, 1, 'ink');
+  const at = (degrees: ArrayLike<number>) => alignImages(x, n, h, w, degrees, centres);
   const frames = {
-    centred: at(new Array(n).fill([1, 0, 0, 1])),
-    'centred and turned by the ink': at(Array.from(ink, rotationMatrix)),
-    'centred, axis vertical, the ink up': at(axis.map(rotationMatrix)),
+    centred: at(new Float32Array(n)),
+    'centred and turned by the ink': at(ink),
+    // The principal axis upright, the end the third moment points to on top: a frame that also
+    // turns with the image, nearer to how digits are written.
+    'centred, axis vertical, the ink up': at(inkFrames(x, n, h, w, 1, 'axis').turns),
   };
   for (const [name, pixels] of Object.entries(frames)) {
     const accuracy = matchedAccuracy(kMeans(pixels, h * w, 10, new Rng(0), 10).assignment, set.labels!);

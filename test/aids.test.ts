@@ -122,8 +122,8 @@ test('a training step\'s angle search compares on searchPixels distinct random p
     const model = new AffineVAE({ ...tinyConfig(16), warp: 'rotation', warpDims: 1, angleSearch: 4, poolContent: true }, { seed: 4 });
     const seen: number[] = [];
     let validationReads = 0;
-    const search = model.searchAngles.bind(model);
-    model.searchAngles = (x, score) => {
+    const search = model.readingFrame.bind(model);
+    model.readingFrame = (x, score) => {
       // Validation reads as the model reads: every pixel (no score list).
       if (score === undefined) {
         validationReads++;

@@ -1,9 +1,8 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
-import { inkTurns } from '../model/orientation.ts';
+import { inkFrames } from '../model/orientation.ts';
 import { type Transform, compose } from '../model/transform.ts';
 import type { AffineVAE } from '../model/vae.ts';
-import { imageMoments } from './moments.ts';
 import { circularCorrelation, pearson } from './suite.ts';
 
 /**
@@ -69,16 +68,8 @@ export function momentPoseRecovery(posed: ImageSet, upright: ImageSet): AppliedP
 }
 
 function momentPoses(set: ImageSet): PoseReading[] {
-  const { n, height: h, width: w } = set;
-  const c = set.channels ?? 1;
-  const x = toUnit(set.images);
-  const turns = inkTurns(x, n, h, w, c);
-  return Array.from({ length: n }, (_, i) => {
-    const ink = new Float32Array(h * w);
-    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) ink[p] += x[(i * h * w + p) * c + k] / c;
-    const { cx, cy } = imageMoments(ink, h, w);
-    return { rotation: -turns[i], translateX: cx, translateY: cy };
-  });
+  const { turns, centres } = inkFrames(toUnit(set.images), set.n, set.height, set.width, set.channels ?? 1);
+  return Array.from({ length: set.n }, (_, i) => ({ rotation: -turns[i], translateX: centres[2 * i], translateY: centres[2 * i + 1] }));
 }
 
 function checkPair(posed: ImageSet, upright: ImageSet): void {

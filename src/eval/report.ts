@@ -401,7 +401,7 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
       '|---|---|---|---|---|---|---|',
       ...r.clustering.map(
         (c) =>
-          `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${c.poseShift === null || c.poseShift === undefined ? '—' : fmt(c.poseShift)} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
+          `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${c.poseShift === null ? '—' : fmt(c.poseShift)} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
       ),
     );
   }

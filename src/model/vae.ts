@@ -9,8 +9,8 @@ import { channelIndices, gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
-import { quarterTurnIndices, rotationMatrix, transformImages } from './transform-images.ts';
-import { axisTurns, inkCentres, inkTurns } from './orientation.ts';
+import { quarterTurnIndices, transformImages } from './transform-images.ts';
+import { alignImages, inkFrames } from './orientation.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -282,9 +282,8 @@ export class AffineVAE {
   alignment(images: Float32Array): { turns: Float32Array; centres: Float32Array | null } {
     const n = images.length / this.values;
     if (!this.config.momentAlign) return { turns: new Float32Array(n), centres: null };
-    const { height: h, width: w } = this.config;
-    const turns = (this.config.alignFrame === 'axis' ? axisTurns : inkTurns)(images, n, h, w, this.channels);
-    return { turns, centres: this.warpFamily.shift ? inkCentres(images, n, h, w, this.channels) : null };
+    const { turns, centres } = inkFrames(images, n, this.config.height, this.config.width, this.channels, this.config.alignFrame);
+    return { turns, centres: this.warpFamily.shift ? centres : null };
   }
 
   /**
@@ -292,11 +291,7 @@ export class AffineVAE {
    * the frame's centre), each first moved so that `centres[i]` lands on the frame's centre.
    */
   alignedImages(images: Float32Array, degrees: ArrayLike<number>, centres: Float32Array | null): Float32Array {
-    const { height, width } = this.config;
-    const T = Array.from(degrees, rotationMatrix);
-    // The result at g is the source at T⁻¹(g − t): t = −T·c puts the source's c at the centre.
-    const t = centres ? T.map(([a, b, c, d], i): [number, number] => [-(a * centres[2 * i] + b * centres[2 * i + 1]), -(c * centres[2 * i] + d * centres[2 * i + 1])]) : undefined;
-    return transformImages(images, T.length, height, width, T, t, this.channels);
+    return alignImages(images, degrees.length, this.config.height, this.config.width, degrees, centres, this.channels);
   }
 
   /**
@@ -309,8 +304,18 @@ export class AffineVAE {
    * @returns `n` turns, degrees.
    */
   searchAngles(images: Float32Array, score: Int32Array = this.scorePoints()): Float32Array {
-    if ((this.config.angleSearch ?? 0) <= 1) return this.alignment(images).turns;
-    return this.search(images, score).turns;
+    return this.readingFrame(images, score).turns;
+  }
+
+  /**
+   * How the encoder views each image: the turn of {@link searchAngles} and, for an aligned model
+   * with shift latents, the centroid its view is centred on (see {@link alignment}). Training
+   * and evaluation feed the encoder {@link alignedImages} of these.
+   */
+  readingFrame(images: Float32Array, score: Int32Array = this.scorePoints()): { turns: Float32Array; centres: Float32Array | null } {
+    if ((this.config.angleSearch ?? 0) <= 1) return this.alignment(images);
+    const { turns, centres } = this.search(images, score);
+    return { turns, centres };
   }
 
   /**
@@ -318,7 +323,11 @@ export class AffineVAE {
    * (`n × L` posterior means, the warp given back, and scales), which is the posterior of a
    * model that searches. With no search configured, the one candidate is the alignment turn.
    */
-  private search(images: Float32Array, score: Int32Array, candidates = Math.max(1, this.config.angleSearch ?? 0)): { turns: Float32Array; mean: Float32Array; scale: Float32Array } {
+  private search(
+    images: Float32Array,
+    score: Int32Array,
+    candidates = Math.max(1, this.config.angleSearch ?? 0),
+  ): { turns: Float32Array; centres: Float32Array | null; mean: Float32Array; scale: Float32Array } {
     const [p, l] = [this.values, this.latent];
     const n = images.length / p;
     const turns = new Float32Array(n);
@@ -338,7 +347,7 @@ export class AffineVAE {
           turns.set(r.alpha, start);
         }
       }
-      return { turns, mean, scale };
+      return { turns, centres, mean, scale };
     }
     const best = new Float64Array(n).fill(Infinity);
     const idx = tf.tensor1d(score, 'int32');
@@ -374,7 +383,7 @@ export class AffineVAE {
     } finally {
       tf.dispose([idx, values, grid]);
     }
-    return { turns, mean, scale };
+    return { turns, centres, mean, scale };
   }
 
   /**

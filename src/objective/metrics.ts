@@ -75,8 +75,7 @@ export function evaluateSet(model: AffineVAE, set: ImageSet, batch: number, seed
     // A model that turns what it reads (an angle search, moment alignment) is scored on what it
     // reads, as training scores it: the encoder sees each image turned (and centred), the decoder
     // must draw the image as given.
-    const turns = model.searches ? model.searchAngles(x) : null;
-    const { centres } = model.alignment(x);
+    const { turns, centres } = model.searches ? model.readingFrame(x) : { turns: null, centres: null };
     const input = turns ? model.alignedImages(x, turns, centres) : x;
     // Each chunk's parts are already divided by the whole batch's normalizers: they add up.
     const acc = { loss: 0, mse: 0, kl: 0, klSum: 0, crossEntropy: 0, correct: 0 };

@@ -255,9 +255,8 @@ export class Trainer {
     let thetaOffset: Float32Array | null = null;
     // With the angle search, each image is first turned by the candidate that reads it best
     // (judged on a few random pixels), so the encoder trains on the turns it will be asked about.
-    const searched = model.searches ? model.searchAngles(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : null;
     // Moment alignment also centres what the encoder sees on the ink, and the shift gets it back.
-    const { centres } = model.alignment(x);
+    const { turns: searched, centres } = model.searches ? model.readingFrame(x, this.samplePixels(pixels, Math.min(pixels, searchPixels))) : { turns: null, centres: null };
     if (rotationAugment > 0 || searched) {
       const angles = Array.from({ length: b }, (_, i) => (searched?.[i] ?? 0) + (2 * this.noise.uniform() - 1) * rotationAugment);
       input = model.alignedImages(x, angles, centres);
