@@ -1,12 +1,14 @@
 /**
  * A model's content latents on test sets: the spread of each latent's posterior mean (a latent
  * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
- * restarts, Hungarian-matched) on the raw and on the standardized latents, 2,000 digits a set:
+ * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
+ * mixture prior the accuracy of the components the digits are read into, 2,000 digits a set:
  *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
-import { kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { matchedAccuracy } from '../src/eval/cluster.ts';
+import { kMeans } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
@@ -21,7 +23,9 @@ const model = await loadModelDir(dir, { engine: chooseEngine().engine });
 const d = model.config.contentDims;
 for (const spec of specs) {
   const set = slice(loadDataset(spec, 'test'), 0, 2000);
-  const c = model.content(toUnit(set.images));
+  const x = toUnit(set.images);
+  const c = model.content(x);
+  const components = model.components(x);
   const n = set.n;
   const stats = Array.from({ length: d }, (_, k) => {
     let [m, v] = [0, 0];
@@ -31,6 +35,6 @@ for (const spec of specs) {
   });
   const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
   const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
-  console.log(JSON.stringify({ spec, sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized) }));
+  console.log(JSON.stringify({ spec, sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
 }
 model.dispose();

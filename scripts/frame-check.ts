@@ -8,7 +8,8 @@
 import { Command } from 'commander';
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
-import { kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { matchedAccuracy } from '../src/eval/cluster.ts';
+import { kMeans } from '../src/model/kmeans.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { alignImages, inkFrames } from '../src/model/orientation.ts';
 import { Rng } from '../src/model/rng.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { hungarian, kMeans, matchedAccuracy } from '../src/eval/cluster.ts';
+import { hungarian, matchedAccuracy } from '../src/eval/cluster.ts';
+import { kMeans } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { Rng } from '../src/model/rng.ts';
 import { useBackend } from './helpers.ts';

@@ -102,6 +102,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--search-pixels <n>', 'random pixels a training step\'s angle search compares on (default 64)', intIn(1, 1e6))
     .option('--moment-align', "the encoder reads each image turned so that its ink's third moment points up, and the angle gets the turn back: a read that turns with the image (rotation presets)")
     .addOption(new Option('--align-frame <frame>', "with --moment-align, the frame images are turned into: ink (the third moment up) or axis (the principal axis upright, the third moment's end on top)").choices(['ink', 'axis']))
+    .option('--mixture <k>', 'a mixture of k Gaussians as the content prior, learned (VaDE), so that the content gathers into k groups; fitted by k-means on the content at the start (0: the normal prior)', intIn(0, 256))
     .option('--pool-content', 'content = the mean of the readings of the image and its three quarter turns, so a turn must go through the angle (square images, rotation presets)')
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)

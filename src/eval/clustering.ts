@@ -2,7 +2,8 @@ import { type ImageSet, valuesPerImage } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
-import { kMeans, matchedAccuracy } from './cluster.ts';
+import { matchedAccuracy } from './cluster.ts';
+import { kMeans } from '../model/kmeans.ts';
 import { momentNormalize } from './moments.ts';
 
 /**
@@ -14,7 +15,10 @@ import { momentNormalize } from './moments.ts';
 export interface ClusteringResult {
   /** The image set's name (e.g. `MNIST(U)`). */
   set: string;
-  /** What was clustered: `pixels`, `moment-normalized pixels`, or `NAME content latents`. */
+  /**
+   * What was clustered: `pixels`, `moment-normalized pixels`, `NAME content latents`, or `NAME
+   * mixture components` (no k-means: the component of its mixture prior each digit is read into).
+   */
   features: string;
   /** Whether the features' model was trained with labels (a classifier loss); null for pixels. */
   sawLabels: boolean | null;
@@ -119,6 +123,19 @@ export function clusteringResults(
         accuracy69: matchedAccuracy(nine.assignment, merged),
         activeLatents: f.active,
         poseShift: base ? relativeShift(f.values, base, f.dims) : null,
+      });
+    }
+    for (const m of models) {
+      const components = m.model.prior?.assign(features.find((f) => f.name === `${m.name} content latents`)!.values);
+      if (!components) continue;
+      rows.push({
+        set: name,
+        features: `${m.name} mixture components`,
+        sawLabels: m.model.config.loss.crossEntropy > 0,
+        accuracy: matchedAccuracy(components, labels),
+        accuracy69: matchedAccuracy(components, merged),
+        activeLatents: null,
+        poseShift: null,
       });
     }
     o.onSet?.(name, set.n * models.length);

@@ -395,6 +395,7 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
         'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss. ' +
         '`active latents`: content latents whose posterior mean varies over the images (standard deviation above 0.1); a collapsed one separates nothing. ' +
         '`moved by the pose`: the mean squared distance between each digit\'s features posed and upright, over the features\' variance on upright digits (0: blind to the pose; about 2: unrelated). ' +
+        '`mixture components` (models with a mixture prior): no k-means; each digit counts in the component of the prior its content is read into. ' +
         'k-means itself varies by a few hundredths between sets of features that barely differ.',
       '',
       '| images | features | saw labels | active latents | moved by the pose | accuracy, 10 clusters | accuracy, 6 = 9 |',

@@ -90,7 +90,16 @@ export interface ModelConfig {
    * through the angle. The warp latents are the reading of the image as given. Absent: off.
    */
   poolContent?: boolean;
+  /**
+   * Components of a Gaussian-mixture prior on the content latents (VaDE; `model/mixture.ts`),
+   * learned with the model. Absent: the standard normal prior. The KL weight `kl` applies to the
+   * mixture's KL as to the normal one's.
+   */
+  mixture?: number;
 }
+
+/** Most components a mixture prior may have. */
+export const MAX_MIXTURE_COMPONENTS = 256;
 
 /** The reconstruction term. */
 export type Likelihood =
@@ -244,6 +253,7 @@ export interface ConfigOverrides {
   alignFrame?: AlignFrame;
   poolContent?: boolean;
   channels?: number;
+  mixture?: number;
 }
 
 /** A preset's model config with overrides applied; `hidden` sets every hidden width. */
@@ -268,6 +278,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     ...(o.momentAlign !== undefined || m.momentAlign !== undefined ? { momentAlign: o.momentAlign ?? m.momentAlign } : {}),
     ...(o.alignFrame !== undefined || m.alignFrame !== undefined ? { alignFrame: o.alignFrame ?? m.alignFrame } : {}),
     ...(o.poolContent !== undefined || m.poolContent !== undefined ? { poolContent: o.poolContent ?? m.poolContent } : {}),
+    ...(o.mixture !== undefined || m.mixture !== undefined ? { mixture: o.mixture ?? m.mixture } : {}),
     // Absent stays absent, so the seed preset's config is the original's, field for field.
     ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
     predictorInput: o.predictorInput ?? m.predictorInput,
@@ -283,6 +294,8 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
       sigma: o.sigma ?? m.loss.sigma,
     },
   };
+  // A mixture of 0 is the normal prior: the field is dropped, as for a model that never had one.
+  if (config.mixture === 0) delete config.mixture;
   validateModelConfig(config);
   return config;
 }
@@ -290,6 +303,8 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
 /**
  * How `b`'s architecture differs from `a`'s, one phrase per difference (empty: the weights of one
  * fit the other). The loss weights may differ: they do not change the weights' shapes or meaning.
+ * So may the prior: a mixture is the prior's own weights, which a model without one leaves to be
+ * fitted.
  */
 export function architectureDifferences(a: ModelConfig, b: ModelConfig): string[] {
   const fields: [string, (c: ModelConfig) => unknown][] = [
@@ -355,5 +370,8 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
   if (c.poolContent && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
   if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over quarter turns needs a warp with an angle latent, not ${c.warp}`);
+  if (c.mixture !== undefined && !(Number.isInteger(c.mixture) && c.mixture >= 1 && c.mixture <= MAX_MIXTURE_COMPONENTS)) {
+    throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
+  }
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

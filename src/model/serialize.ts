@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, upgradeModelConfig, validateModelConfig } from './config.ts';
-import { AffineVAE, type ModelOptions, layerShapes } from './vae.ts';
+import { AffineVAE, type ModelOptions, weightShapes } from './vae.ts';
 
 /** The `format` field of our `model.json`. */
 export const MODEL_FORMAT = 'affine-vae';
@@ -54,11 +54,7 @@ export function configOf(artifacts: tf.io.ModelArtifacts, source = 'model'): Mod
  * weights take.
  */
 export function checkWeightSpecs(config: ModelConfig, specs: readonly tf.io.WeightsManifestEntry[], source = 'model'): number {
-  const expected = new Map<string, number[]>();
-  for (const l of layerShapes(config)) {
-    expected.set(`${l.name}/kernel`, [l.inputs, l.units]);
-    expected.set(`${l.name}/bias`, [l.units]);
-  }
+  const expected = new Map<string, number[]>(weightShapes(config));
   const seen = new Set<string>();
   let bytes = 0;
   for (const spec of specs) {

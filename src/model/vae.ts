@@ -11,6 +11,7 @@ import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
 import { quarterTurnIndices, transformImages } from './transform-images.ts';
 import { alignImages, inkFrames } from './orientation.ts';
+import { MixturePrior } from './mixture.ts';
 
 /**
  * Encoder passes of {@link AffineVAE.unwarp}. On the shipped mnist-seed (1,000 test digits,
@@ -66,6 +67,8 @@ export class AffineVAE {
   readonly decoder: CoordinateDecoder;
   readonly predictorHidden: Dense[];
   readonly predictorOutput: Dense;
+  /** The mixture prior on the content (`config.mixture`); null for the standard normal prior. */
+  readonly prior: MixturePrior | null;
   /** `P × 2` grid of `(y, x)` points. */
   readonly grid: tf.Tensor2D;
   /** The warp family named by `config.warp`. */
@@ -95,6 +98,8 @@ export class AffineVAE {
     const predIn = this.predictorInputDims();
     this.predictorHidden = makeStack('predictor', predIn, config.predictorHidden, rng);
     this.predictorOutput = new Dense(`predictor/dense${config.predictorHidden.length + 1}`, config.predictorHidden.at(-1) ?? predIn, config.classes, rng);
+    // Drawn after the layers, so that a mixture leaves the layers' initial weights as they were.
+    this.prior = config.mixture ? new MixturePrior(config.mixture, config.contentDims, rng) : null;
     this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
     if (config.poolContent) {
       const once = quarterTurnIndices(config.width, channelsOf(config));
@@ -152,9 +157,14 @@ export class AffineVAE {
     ];
   }
 
-  /** All trainable variables, in a fixed order. */
+  /** All trainable variables, in a fixed order: the layers', then the prior's. */
   get variables(): tf.Variable[] {
-    return this.layers.flatMap((d) => d.variables);
+    return [...this.layers.flatMap((d) => d.variables), ...(this.prior?.variables ?? [])];
+  }
+
+  /** Every parameter under its saved name, in {@link variables}' order. */
+  private named(): [string, tf.Variable][] {
+    return [...this.layers.flatMap((d) => d.named()), ...(this.prior?.named() ?? [])];
   }
 
   /** Number of trainable parameters. */
@@ -617,12 +627,12 @@ export class AffineVAE {
 
   /** The weights by name (`encoder/dense1/kernel`, …). */
   namedWeights(): tf.NamedTensorMap {
-    return Object.fromEntries(this.layers.flatMap((d) => d.named()));
+    return Object.fromEntries(this.named());
   }
 
   /** Assigns weights by name; every variable must be present with its shape. */
   setNamedWeights(weights: tf.NamedTensorMap): void {
-    for (const [name, v] of this.layers.flatMap((d) => d.named())) {
+    for (const [name, v] of this.named()) {
       const w = weights[name];
       if (!w) throw new Error(`weight '${name}' is missing`);
       if (!tf.util.arraysEqual(w.shape, v.shape)) {
@@ -630,6 +640,20 @@ export class AffineVAE {
       }
       v.assign(w);
     }
+  }
+
+  /**
+   * Places the mixture prior's components on the content codes of `images` (`n × P·C`, as
+   * read, k-means; see {@link MixturePrior.fit}). Training from a model without a mixture starts
+   * here. Does nothing for the normal prior.
+   */
+  fitPrior(images: Float32Array, rng: Rng): void {
+    this.prior?.fit(this.content(images), rng);
+  }
+
+  /** The mixture component each of `images` (`n × P·C`) is read into; null for the normal prior. */
+  components(images: Float32Array): Int32Array | null {
+    return this.prior ? this.prior.assign(this.content(images)) : null;
   }
 
   /** Frees the model's tensors. */
@@ -647,6 +671,17 @@ function apply(m: Mat2, v: [number, number]): [number, number] {
 
 function add(a: [number, number], b: [number, number]): [number, number] {
   return [a[0] + b[0], a[1] + b[1]];
+}
+
+/**
+ * Every weight a config builds, by saved name and shape, without building them: the layers'
+ * kernels and biases ({@link layerShapes}), then the mixture prior's.
+ */
+export function weightShapes(config: ModelConfig): [string, number[]][] {
+  return [
+    ...layerShapes(config).flatMap((l): [string, number[]][] => [[`${l.name}/kernel`, [l.inputs, l.units]], [`${l.name}/bias`, [l.units]]]),
+    ...(config.mixture ? MixturePrior.shapes(config.mixture, config.contentDims) : []),
+  ];
 }
 
 /** One dense layer of a model, by name and size. */

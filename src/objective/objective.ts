@@ -78,11 +78,16 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const { loss } = model.config;
     const f = o.klFactor ?? 1;
     const config = f === 1 ? loss : { ...loss, kl: loss.kl * f, ...(loss.klWarp === undefined ? {} : { klWarp: loss.klWarp * f }) };
+    const zc = model.config.contentDims;
+    const contentKl = model.prior
+      ? { perImage: model.prior.kl(tf.slice(mean, [0, 0], [-1, zc]), tf.add(tf.slice(scale, [0, 0], [-1, zc]), loss.scaleEpsilon), content), contentDims: zc }
+      : undefined;
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       prior: priorScales(model),
       imagePixels: model.pixels,
       channels: model.channels,
-      klWeights: klWeights(config, model.config.contentDims, model.config.warpDims),
+      klWeights: klWeights(config, zc, model.config.warpDims),
+      contentKl,
     });
   });
 }

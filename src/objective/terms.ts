@@ -72,6 +72,9 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  *   metric stays a mean over all values.
  * @param o.klWeights the KL weight per latent (default `config.kl` for every one): the total then
  *   holds `Σ w_l·KL_l / divisor` in place of `kl·w_kl`.
+ * @param o.contentKl where the content has a mixture prior: each image's KL of its first
+ *   `contentDims` latents (`n`), which replaces theirs from the normal prior. It weighs as the
+ *   first latent's KL does.
  */
 export function lossParts(
   config: LossConfig,
@@ -82,9 +85,9 @@ export function lossParts(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   batch: number,
-  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array } = {},
+  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array; contentKl?: { perImage: tf.Tensor1D; contentDims: number } } = {},
 ): LossParts {
-  const { prior, imagePixels = pixels, channels = 1, klWeights } = o;
+  const { prior, imagePixels = pixels, channels = 1, klWeights, contentKl } = o;
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
@@ -92,11 +95,23 @@ export function lossParts(
     const scored = pixels / imagePixels;
     const divisor = { mse: batch * pixels, gaussian: 2 * config.sigma ** 2 * batch * scored, bce: batch * scored }[config.likelihood];
     const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;
-    const klEach = klElements(mean, scale, config.scaleEpsilon, prior);
-    const klSum = tf.sum(klEach);
+    let klEach = klElements(mean, scale, config.scaleEpsilon, prior);
+    let weights = klWeights;
+    let mixtureKl: tf.Scalar | null = null;
+    if (contentKl) {
+      // The warp latents keep their normal priors; the content's KL is the mixture's, per image.
+      const zc = contentKl.contentDims;
+      klEach = tf.slice(klEach, [0, zc], [-1, latent - zc]);
+      weights = klWeights?.slice(zc);
+      mixtureKl = tf.sum(contentKl.perImage) as tf.Scalar;
+    }
+    const normalSum = tf.sum(klEach);
+    const klSum = mixtureKl ? tf.add(normalSum, mixtureKl) : normalSum;
     const klDiv = klDivisor(config.klScaling, batch, latent);
     const kl = tf.div(klSum, klDiv) as tf.Scalar;
-    const weightedKl = klWeights ? tf.div(tf.sum(tf.mul(klEach, tf.tensor1d(klWeights))), klDiv) : tf.mul(kl, config.kl);
+    const weightedKl = !weights
+      ? tf.mul(kl, config.kl)
+      : tf.div(tf.add(tf.sum(tf.mul(klEach, tf.tensor1d(weights))), mixtureKl ? tf.mul(mixtureKl, klWeights![0]) : 0), klDiv);
     const klNats = tf.div(klSum, batch) as tf.Scalar;
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);

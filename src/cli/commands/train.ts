@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ImageSet, slice, validationSplit } from '../../data/dataset.ts';
+import { type ImageSet, gatherPixels, range, slice, validationSplit } from '../../data/dataset.ts';
 import { evaluateSet } from '../../objective/metrics.ts';
 import { readCheckpoint, writeCheckpoint } from '../../io/checkpoint.ts';
 import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files.ts';
@@ -11,6 +11,7 @@ import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
 import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf, DEFAULT_SEARCH_PIXELS } from '../../model/config.ts';
 import type { AffineVAE } from '../../model/vae.ts';
+import { Rng } from '../../model/rng.ts';
 import { recipe } from '../../train/recipes.ts';
 import { type EpochRecord, type StepReport, Trainer, type TrainerSnapshot } from '../../train/trainer.ts';
 import type { CommandContext } from '../context.ts';
@@ -80,6 +81,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
     searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
+    mixture: ['--mixture', o.mixture, m.mixture ?? 0],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
@@ -97,6 +99,9 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     .filter((k) => k in run && run[k][1] !== run[k][2])
     .map((k) => `${run[k][0]} ${run[k][1]} contradicts the checkpoint's ${run[k][2] ?? 'none'}`);
 }
+
+/** Training images whose content places a mixture prior's components at the start. */
+const PRIOR_FIT_IMAGES = 5000;
 
 /** The epochs of a time-budget run unless typed: a bound only, the budget ends it. */
 const BUDGET_EPOCH_BOUND = 1000;
@@ -217,9 +222,19 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   }
   const split = validationSplit(data, trainConfig.validationSplit);
   const model = ctx.newModel(modelConfig, trainConfig.seed);
+  // A new mixture prior, or one of another size than the init model's, is placed on the content.
+  let placePrior = model.prior !== null && !snapshot;
   if (init) {
-    model.setNamedWeights(init.namedWeights());
+    const keepPrior = init.config.mixture === model.config.mixture;
+    const weights = Object.entries(init.namedWeights()).filter(([name]) => keepPrior || !name.startsWith('prior/'));
+    model.setNamedWeights({ ...model.namedWeights(), ...Object.fromEntries(weights) });
+    placePrior &&= !keepPrior;
     init.dispose();
+  }
+  if (model.prior && placePrior) {
+    const n = Math.min(split.train.n, PRIOR_FIT_IMAGES);
+    model.fitPrior(gatherPixels(split.train, range(0, n)), new Rng(trainConfig.seed));
+    log(`mixture prior: ${model.prior.components} components placed by k-means on the content of ${n} training images`);
   }
   // Sources without a test part (idx:, dir:) are judged on their validation split.
   const test = hasTestPart(dataset) ? loadDataset(dataset, 'test', { size, warn, maxImagePixels, channels: channelsOf(modelConfig) }) : split.validation;
