@@ -20,6 +20,7 @@ export { ModelFormatError, fromArtifacts, loadModel, toArtifacts } from './model
 export type { Pose, Transform } from './model/transform.ts';
 export { type Matrix2, rotationMatrix, transformImages } from './model/transform-images.ts';
 export { gridValues } from './model/warp.ts';
+export { MixturePrior } from './model/mixture.ts';
 
 // Warp families: one file each in model/warps/, registered by name.
 export type { WarpFamily, WarpLatent } from './model/warps/family.ts';
