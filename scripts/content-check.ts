@@ -3,7 +3,8 @@
  * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
  * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
  * mixture prior the accuracy of the components the digits are read into, 2,000 digits a set:
- *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U
+ *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K]
+ * (`--search K`: read with K candidate angles instead of the model's own.)
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
@@ -16,10 +17,13 @@ import { Rng } from '../src/model/rng.ts';
 import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
-const [dir, ...specs] = process.argv.slice(2);
-if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC...');
+const args = process.argv.slice(2);
+const searchAt = args.indexOf('--search');
+const angleSearch = searchAt >= 0 ? Number(args.splice(searchAt, 2)[1]) : undefined;
+const [dir, ...specs] = args;
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K]');
 await selectBackend();
-const model = await loadModelDir(dir, { engine: chooseEngine().engine });
+const model = await loadModelDir(dir, { engine: chooseEngine().engine, ...(angleSearch === undefined ? {} : { angleSearch }) });
 const d = model.config.contentDims;
 for (const spec of specs) {
   const set = slice(loadDataset(spec, 'test'), 0, 2000);

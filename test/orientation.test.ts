@@ -72,38 +72,50 @@ test('the axis turn stands the principal axis upright with the third moment on t
   assert.throws(() => buildModelConfig('rotation', { momentAlign: true, alignFrame: 'sideways' as never }), /unknown alignment frame 'sideways' \(known: ink, axis\)/);
 });
 
-test('moment alignment: the posterior is the reading of the image centred on its ink and turned by its ink turn, the angle and the shift given back', () => {
-  const config = { ...buildModelConfig('rotation-translation', { hidden: 32, momentAlign: true }), height: 50, width: 50 };
-  const model = new AffineVAE(config, { seed: 3 });
-  try {
-    assert.ok(model.searches);
-    const n = 6;
-    const x = toUnit(slice(loadDataset('mnist-pose:U', 'test'), 0, n).images);
-    const alpha = inkTurns(x, n, 50, 50);
-    const centres = inkCentres(x, n, 50, 50);
-    assert.deepEqual(Array.from(model.searchAngles(x)), Array.from(alpha));
-    // By hand: the result at g is the source at T⁻¹(g − t), so t = −T·c puts the centroid c at the centre.
-    const T = Array.from(alpha, rotationMatrix);
-    const t = T.map(([a, b, c, d], i): [number, number] => [-(a * centres[2 * i] + b * centres[2 * i + 1]), -(c * centres[2 * i] + d * centres[2 * i + 1])]);
-    const seen = transformImages(x, n, 50, 50, T, t);
-    const read = tf.tidy(() => model.encode(tf.tensor2d(seen, [n, 2500])).mean.dataSync());
-    const expected = Float32Array.from(read);
-    for (let i = 0; i < n; i++) {
-      const w = expected.subarray(13 * i + 10, 13 * i + 13); // θ, x shift, y shift
-      w[0] -= (alpha[i] * Math.PI) / 180;
-      const [cx, cy] = [centres[2 * i], centres[2 * i + 1]];
-      w[1] -= cx * Math.cos(w[0]) - cy * Math.sin(w[0]);
-      w[2] -= cy * Math.cos(w[0]) + cx * Math.sin(w[0]);
+for (const preset of ['rotation-translation', 'rotation-affine']) {
+  test(`moment alignment (${preset}): the posterior is the reading of the image centred on its ink and turned by its ink turn, the angle and the shift given back`, () => {
+    const config = { ...buildModelConfig(preset, { hidden: 32, momentAlign: true, warpScale: 0.3 }), height: 50, width: 50 };
+    const model = new AffineVAE(config, { seed: 3 });
+    const warpDims = config.warpDims;
+    const l = 10 + warpDims;
+    try {
+      assert.ok(model.searches);
+      const n = 6;
+      const x = toUnit(slice(loadDataset('mnist-pose:U', 'test'), 0, n).images);
+      const alpha = inkTurns(x, n, 50, 50);
+      const centres = inkCentres(x, n, 50, 50);
+      assert.deepEqual(Array.from(model.searchAngles(x)), Array.from(alpha));
+      // By hand: the result at g is the source at T⁻¹(g − t), so t = −T·c puts the centroid c at the centre.
+      const T = Array.from(alpha, rotationMatrix);
+      const t = T.map(([a, b, c, d], i): [number, number] => [-(a * centres[2 * i] + b * centres[2 * i + 1]), -(c * centres[2 * i] + d * centres[2 * i + 1])]);
+      const seen = transformImages(x, n, 50, 50, T, t);
+      const read = tf.tidy(() => model.encode(tf.tensor2d(seen, [n, 2500])).mean.dataSync());
+      const expected = Float32Array.from(read);
+      for (let i = 0; i < n; i++) {
+        const w = expected.subarray(l * i + 10, l * i + l); // θ, x shift, y shift[, y stretch, x stretch, slant]
+        w[0] -= (alpha[i] * Math.PI) / 180;
+        // c·A, rows (y, x): A = R(θ)·S, R(θ) = [[cos, −sin], [sin, cos]], S = [[1 + s·p3, s·p5], [0, 1 + s·p4]] (I without a shape).
+        const s = config.warpScale;
+        const [m00, m01, m11] = warpDims === 6 ? [1 + s * w[3], s * w[5], 1 + s * w[4]] : [1, 0, 1];
+        const [cos, sin] = [Math.cos(w[0]), Math.sin(w[0])];
+        const A = [cos * m00, cos * m01 - sin * m11, sin * m00, sin * m01 + cos * m11];
+        const [cx, cy] = [centres[2 * i], centres[2 * i + 1]];
+        w[1] -= cy * A[1] + cx * A[3];
+        w[2] -= cy * A[0] + cx * A[2];
+      }
+      assert.ok(maxAbsDiff(model.posterior(x).mean, expected) < 1e-5);
+    } finally {
+      model.dispose();
     }
-    assert.ok(maxAbsDiff(model.posterior(x).mean, expected) < 1e-5);
-  } finally {
-    model.dispose();
-  }
+  });
+}
+
+test('moment alignment needs an angle latent', () => {
   assert.throws(() => buildModelConfig('affine', { momentAlign: true }), /moment alignment needs a warp with an angle latent/);
 });
 
-test('moment alignment: even untrained, the pose read turns and moves with the image, where a plain encoder\'s does not', () => {
-  const config = { ...buildModelConfig('rotation-translation', { hidden: 32, momentAlign: true }), height: 50, width: 50 };
+for (const preset of ['rotation-translation', 'rotation-affine']) test(`moment alignment (${preset}): even untrained, the pose read turns and moves with the image, where a plain encoder's does not`, () => {
+  const config = { ...buildModelConfig(preset, { hidden: 32, momentAlign: true }), height: 50, width: 50 };
   const aligned = new AffineVAE(config, { seed: 3 });
   const plain = new AffineVAE({ ...config, momentAlign: false }, { seed: 3 });
   const posed = slice(loadDataset('mnist-pose:U', 'test'), 0, 100);

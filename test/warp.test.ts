@@ -139,7 +139,7 @@ test('a family is one object: a toy one registers, builds, trains a step and rep
   assert.throws(() => registerWarpFamily({ ...zoom }), /already registered/);
   assert.throws(() => registerWarpFamily({ ...zoom, name: 'Bad Name' }), /lower-case/);
   assert.throws(() => registerWarpFamily({ ...zoom, name: 'toy-angle', angle: 3 }), /not one of its latents/);
-  assert.throws(() => warpFamily('no-such-warp'), /unknown warp 'no-such-warp' \(known: seed, affine, rotation, rotation-translation, none, toy-zoom\)/);
+  assert.throws(() => warpFamily('no-such-warp'), /unknown warp 'no-such-warp' \(known: seed, affine, rotation, rotation-translation, rotation-affine, none, toy-zoom\)/);
 
   const config = { ...tinyConfig(8), warp: 'toy-zoom', warpDims: 1, priors: { rotation: 0.5, translation: 0.25 } };
   const model = new AffineVAE(config, { seed: 2 });
@@ -176,4 +176,25 @@ test('the none warp is a plain VAE: no warp latents, reconstruction equals norma
   assert.ok(Number.isFinite(value.dataSync()[0]));
   assert.ok(Object.values(grads).some((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]), 'some weights get a gradient');
   model.dispose();
+});
+
+test('rotation-affine: with no shape it is rotation-translation; turning the input changes only θ, whatever the shape', () => {
+  const family = warpFamily('rotation-affine');
+  const plain = warpFamily('rotation-translation');
+  const rng = new Rng(3);
+  const w = Array.from({ length: 5 }, () => [rng.normal(), 0.2 * rng.normal(), 0.2 * rng.normal(), rng.normal(), rng.normal(), rng.normal()]);
+  const noShape = w.map((r) => [...r.slice(0, 3), 0, 0, 0]);
+  assert.ok(maxAbsDiff(family.toAffine(tf.tensor2d(noShape), 0.2).dataSync(), plain.toAffine(tf.tensor2d(w.map((r) => r.slice(0, 3))), 0.2).dataSync()) < 1e-6);
+  // A(θ + φ) = R(φ)·A(θ) (rows (y, x)): a turn of the grid composes on the left of the shape.
+  const phi = 0.7;
+  const a = family.toAffine(tf.tensor2d(w), 0.2).arraySync() as number[][];
+  const turned = family.toAffine(tf.tensor2d(w.map((r) => [r[0] + phi, ...r.slice(1)])), 0.2).arraySync() as number[][];
+  const [c, s] = [Math.cos(phi), Math.sin(phi)];
+  a.forEach((m, i) => {
+    const expected = [c * m[0] - s * m[2], c * m[1] - s * m[3], s * m[0] + c * m[2], s * m[1] + c * m[3], m[4], m[5]];
+    assert.ok(maxAbsDiff(turned[i], expected) < 1e-5, `${turned[i]} vs ${expected}`);
+  });
+  // The shape: stretches along y and x and a slant of x by y, scaled by warpScale.
+  const shapeOnly = family.toAffine(tf.tensor2d([[0, 0, 0, 1, -1, 0.5]]), 0.2).dataSync();
+  assert.ok(maxAbsDiff(shapeOnly, [1.2, 0.1, 0, 0.8, 0, 0]) < 1e-6, `${shapeOnly}`);
 });

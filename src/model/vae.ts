@@ -262,7 +262,8 @@ export class AffineVAE {
    * centroid sat at the frame's centre: the angle gets `offset` back and the shift gets the
    * centroid back, turned as the read angle turns it. With the observed image at `g` being the
    * canonical one at `g·A + t` (rows `(y, x)`), the centred image is the canonical one at
-   * `g·A + t + c·A`, so `t = t_read − c·A`.
+   * `g·A + t + c·A`, so `t = t_read − c·A`, `A` the whole linear part (a rotation, or a rotation
+   * then the shape of `rotation-affine`).
    */
   alignWarp(warp: tf.Tensor2D, offset: tf.Tensor1D, centres: tf.Tensor2D | null = null): tf.Tensor2D {
     return tf.tidy(() => {
@@ -271,12 +272,12 @@ export class AffineVAE {
       if (centres === null) return turned;
       if (!shift) throw new Error(`the ${this.warpFamily.name} warp has no shift latents`);
       const [b, d] = [turned.shape[0], turned.shape[1]];
-      const angle = tf.slice(turned, [0, this.warpFamily.angle!], [b, 1]);
-      const [cos, sin] = [tf.cos(angle), tf.sin(angle)];
+      // c·A with A the turned warp's linear part (rows (y, x)), c = (cy, cx).
+      const a = this.affineOf(turned);
       const [cx, cy] = [tf.slice(centres, [0, 0], [b, 1]), tf.slice(centres, [0, 1], [b, 1])];
-      // c·A with A = [[cos, −sin], [sin, cos]] (the family's (y, x) form), c = (cy, cx).
-      const dy = tf.add(tf.mul(cy, cos), tf.mul(cx, sin));
-      const dx = tf.sub(tf.mul(cx, cos), tf.mul(cy, sin));
+      const part = (k: number) => tf.slice(a, [0, k], [b, 1]);
+      const dy = tf.add(tf.mul(cy, part(0)), tf.mul(cx, part(2)));
+      const dx = tf.add(tf.mul(cy, part(1)), tf.mul(cx, part(3)));
       const columns = Array.from({ length: d }, (_, k) => tf.slice(turned, [0, k], [b, 1]));
       columns[shift[0]] = tf.sub(columns[shift[0]], dx);
       columns[shift[1]] = tf.sub(columns[shift[1]], dy);
