@@ -92,7 +92,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--predictor-input <which>', 'classifier input: seed = z[:, :-1], content = content latents').choices(['seed', 'content']))
     .option('--warp-scale <s>', 'warp scale s in M = s·P3 + I (seed, affine: 0.1)', numberIn(0, 10, true))
     .option('--rotation-prior <sigma>', 'σθ of the angle prior N(0, σθ²), radians (rotation presets; default π/4)', numberIn(0, 10, true))
-    .option('--translation-prior <sigma>', 'σt of the translation prior, grid units (rotation-translation; default 0.1)', numberIn(0, 10, true))
+    .option('--translation-prior <sigma>', 'σt of the translation prior, grid units (rotation-translation, rotation-affine; default 0.1)', numberIn(0, 10, true))
     .option('--validation-split <f>', 'fraction held out at the end (seed: 0.02)', numberIn(0, 0.9))
     .option('--learning-rate <lr>', 'Adam learning rate, the peak of a schedule (fast: 2e-3; seed: 1e-3)', numberIn(0, 1, true))
     .option('--seed <n>', 'random seed (seed: 1234)', nonNegativeInt)
