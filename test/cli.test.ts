@@ -336,7 +336,7 @@ test('off a terminal, the progress bar writes a plain line at most every 30 seco
   }
 });
 
-test('--angle-search reads a model with another number of candidate turns, as if its model.json said so', async () => {
+test('--angle-search, --moment-align and --align-frame read a model another way, as if its model.json said so', async () => {
   await selectBackend(['wasm', 'cpu']);
   const dir = tempDir();
   const config = buildModelConfig('rotation-translation', { hidden: 8 });
@@ -361,4 +361,15 @@ test('--angle-search reads a model with another number of candidate turns, as if
   assert.equal(poses('searching', '--angle-search', '0'), poses('own'));
   assertUserError(cli('transforms', '--model', join(dir, 'own'), '--angle-search', '65', five, join(dir, 'x.csv')), /'65' is outside \[0, 64\]/);
   assertUserError(cli('normalize', '--model', join(dir, 'affine'), '--angle-search', '4', five, join(dir, 'x.idx')), /--angle-search 4 on .*affine: angle search needs a warp with an angle latent, not affine/);
+
+  // --moment-align and --align-frame read the same weights as a model saved aligned.
+  const aligned = new AffineVAE({ ...config, momentAlign: true, alignFrame: 'axis', angleSearch: 2 }, { seed: 9 });
+  const weights = new AffineVAE(config, { seed: 7 });
+  aligned.setNamedWeights(weights.namedWeights());
+  await saveModelDir(aligned, join(dir, 'aligned'));
+  [aligned, weights].forEach((m) => m.dispose());
+  assert.equal(poses('own', '--moment-align', '--align-frame', 'axis', '--angle-search', '2'), poses('aligned'));
+  assert.notEqual(poses('own', '--moment-align', '--angle-search', '2'), poses('aligned'), 'the ink frame is not the axis frame');
+  assertUserError(cli('transforms', '--model', join(dir, 'affine'), '--moment-align', five, join(dir, 'x.csv')), /--moment-align on .*affine: moment alignment needs a warp with an angle latent, not affine/);
+  assertUserError(cli('transforms', '--model', join(dir, 'own'), '--align-frame', 'sideways', five, join(dir, 'x.csv')), /argument 'sideways' is invalid/);
 });

@@ -1,14 +1,24 @@
 import { UserError } from '../io/files.ts';
 import { loadModelDir } from '../io/model-dir.ts';
 import { MAX_IMAGE_PIXELS } from '../io/png.ts';
-import { AffineVAE } from '../model/vae.ts';
-import type { ModelConfig } from '../model/config.ts';
+import { AffineVAE, type ModelOptions } from '../model/vae.ts';
+import type { AlignFrame, ModelConfig } from '../model/config.ts';
 import { type EngineChoice, describeEngine } from '../native/select.ts';
 
-/** The model a command reads with: its directory, and `--angle-search` where given. */
+/** The model a command reads with: its directory, and how to read it where given (`--angle-search`, `--moment-align`, `--align-frame`). */
 export interface ModelChoice {
   model: string;
   angleSearch?: number;
+  momentAlign?: boolean;
+  alignFrame?: AlignFrame;
+}
+
+/** How to read a model other than as its config says: what a command passes to {@link CommandContext.loadModel}. */
+export type ReadOptions = Pick<ModelOptions, 'angleSearch' | 'momentAlign' | 'alignFrame'>;
+
+/** The read-out options of a command's model choice. */
+export function readOf(o: Omit<ModelChoice, 'model'>): ReadOptions {
+  return { angleSearch: o.angleSearch, momentAlign: o.momentAlign, alignFrame: o.alignFrame };
 }
 
 /**
@@ -28,15 +38,20 @@ export class CommandContext {
   warn = (msg: string): void => this.log(`warning: ${msg}`);
 
   /**
-   * Loads a model directory onto the chosen engine; `angleSearch` (`--angle-search`) replaces
-   * the size of its angle search for this command.
+   * Loads a model directory onto the chosen engine; `read` (`--angle-search`, `--moment-align`,
+   * `--align-frame`) replaces how it reads for this command.
    */
-  async loadModel(dir: string, read: { angleSearch?: number } = {}): Promise<AffineVAE> {
+  async loadModel(dir: string, read: ReadOptions = {}): Promise<AffineVAE> {
     try {
       return this.announce(await loadModelDir(dir, { engine: this.engine.engine, warn: () => {}, ...read }));
     } catch (err) {
       // A model that loads (its faults are UserErrors) but refuses the read-out it was given.
-      if (read.angleSearch !== undefined && !(err instanceof UserError)) throw new UserError(`--angle-search ${read.angleSearch} on ${dir}: ${(err as Error).message}`);
+      const asked = [
+        read.angleSearch !== undefined ? `--angle-search ${read.angleSearch}` : '',
+        read.momentAlign ? '--moment-align' : '',
+        read.alignFrame !== undefined ? `--align-frame ${read.alignFrame}` : '',
+      ].filter(Boolean);
+      if (asked.length > 0 && !(err instanceof UserError)) throw new UserError(`${asked.join(' ')} on ${dir}: ${(err as Error).message}`);
       throw err;
     }
   }

@@ -31,6 +31,10 @@ const angleSearchOption = () =>
   new Option('--angle-search <k>', "read each image's turn among K candidate angles instead of the model's own number (0: no search); more read half turns better, and each costs a decode").argParser(
     intIn(0, 64),
   );
+/** `--moment-align` / `--align-frame` on a reading command: read with moment alignment, whatever the model's own config. */
+const momentAlignReadOption = () =>
+  new Option('--moment-align', "read with moment alignment: each image centred on its ink and turned into the frame --align-frame names, the pose given back (rotation presets; the weights are the model's)");
+const alignFrameReadOption = () => new Option('--align-frame <frame>', 'the frame of --moment-align: ink or axis (default: the model\'s, else ink)').choices(['ink', 'axis']);
 const sampleSeedOption = () => new Option('--seed <n>', 'seed for --sample').argParser(nonNegativeInt).default(0);
 
 /** Builds the `affine-vae` command line. `run` receives each command's exit code. */
@@ -136,6 +140,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       )
       .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
       .addOption(sampleOption())
       .addOption(sampleSeedOption())
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1);
@@ -156,6 +162,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
@@ -174,6 +182,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('a grid with one row per latent (content, then warp), each swept from −r to r')
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
     .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
@@ -187,6 +197,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('a row of images whose latents go in a straight line from image A to image B')
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
@@ -197,6 +209,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description("the original's figure: the first 12 training images above their normalized versions")
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .requiredOption('--out <file.png>', 'output PNG')
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
@@ -208,6 +222,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .action((input: string, output: string, o) => run(withBackend((ctx) => transformsCommand(input, output, o, ctx))()));
@@ -217,6 +233,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
     .addOption(modelOption())
       .addOption(angleSearchOption())
+      .addOption(momentAlignReadOption())
+      .addOption(alignFrameReadOption())
     .option('--limit <n>', 'use only the first N test images (with --report: for the normalization measures; the likelihood and accuracy use all)', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)

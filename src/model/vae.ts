@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, channelsOf, latentDims, validateModelConfig } from './config.ts';
+import { type AlignFrame, type ModelConfig, channelsOf, latentDims, validateModelConfig } from './config.ts';
 import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
 import { type DecoderEngine, tfjsEngine } from './engine.ts';
@@ -43,6 +43,14 @@ export interface ModelOptions {
    * The weights are the same: more candidates read half turns better and cost a decode each.
    */
   angleSearch?: number;
+  /**
+   * Read with moment alignment (`true`) in `alignFrame` instead of as the config says: the same
+   * weights, read in the frame the ink sets (see `ModelConfig.momentAlign`). For example, a model
+   * trained on upright digits reads posed ones with alignment and an angle search.
+   */
+  momentAlign?: boolean;
+  /** The frame of {@link momentAlign} (default: the config's, else `ink`). */
+  alignFrame?: AlignFrame;
 }
 
 /** Where the latent comes from when decoding: the posterior mean, or a sample. */
@@ -83,6 +91,8 @@ export class AffineVAE {
   /** Builds a model with fresh Keras-style initial weights drawn from `options.seed`. */
   constructor(config: ModelConfig, options: ModelOptions = {}) {
     if (options.angleSearch !== undefined) config = { ...config, angleSearch: options.angleSearch };
+    if (options.momentAlign !== undefined) config = { ...config, momentAlign: options.momentAlign };
+    if (options.alignFrame !== undefined) config = { ...config, alignFrame: options.alignFrame };
     validateModelConfig(config);
     this.config = structuredClone(config);
     this.warpFamily = warpFamily(config.warp);

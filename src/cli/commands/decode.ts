@@ -6,6 +6,7 @@ import { Rng } from '../../model/rng.ts';
 import type { Pose } from '../../model/transform.ts';
 import { normalizationFigure } from '../../render/figure.ts';
 import type { CommandContext, ModelChoice } from '../context.ts';
+import { readOf } from '../context.ts';
 import { toUnit } from '../../data/pixels.ts';
 import { readInputImages, writeOutputImages } from '../images.ts';
 
@@ -29,7 +30,7 @@ export async function decodeCommand(
   ctx: CommandContext,
 ): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const { height, width } = model.config;
     const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels, model.channels);
@@ -59,7 +60,7 @@ export const MAX_RENDER_SIZE = 512;
 export async function renderCommand(input: string, output: string, o: DecodeCommandOptions & { size: number; reconstructed?: boolean; pose?: Pose }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
   if (o.size > MAX_RENDER_SIZE) throw new UserError(`--size ${o.size}: render draws at most ${MAX_RENDER_SIZE}×${MAX_RENDER_SIZE} (upscale the PNG with --scale for a bigger picture)`);
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const set = readInputImages(input, model.config.height, model.config.width, ctx.warn, ctx.maxImagePixels, model.channels);
     const x = toUnit(set.images);
@@ -85,7 +86,7 @@ export async function renderCommand(input: string, output: string, o: DecodeComm
  */
 export async function figureCommand(o: DecodeCommandOptions & { out: string }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const { height, width } = model.config;
     if (model.channels !== 1 && model.channels !== 3) throw new UserError(`figure draws MNIST digits (grey or coloured); ${o.model} takes ${model.channels}-channel images`);
@@ -104,7 +105,7 @@ export async function figureCommand(o: DecodeCommandOptions & { out: string }, c
 /** `affine-vae transforms`: one CSV row per image with the inferred pose. */
 export async function transformsCommand(input: string, output: string, o: ModelChoice & { sample?: boolean; seed: number }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const { height, width } = model.config;
     const set = readInputImages(input, height, width, ctx.warn, ctx.maxImagePixels, model.channels);

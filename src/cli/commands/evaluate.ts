@@ -10,6 +10,7 @@ import type { AffineVAE } from '../../model/vae.ts';
 import { UserError, writeFileAtomic } from '../../io/files.ts';
 import { writePng } from '../../io/png.ts';
 import type { CommandContext, ModelChoice } from '../context.ts';
+import { readOf } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 /**
@@ -33,7 +34,7 @@ export async function evaluateCommand(
   ctx: CommandContext,
 ): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const { warn, maxImagePixels } = ctx;
     const size = model.config.height === model.config.width ? model.config.height : undefined;

@@ -4,6 +4,7 @@ import type { AffineVAE } from '../../model/vae.ts';
 import { tile, upscale } from '../../render/figure.ts';
 import { animatedGif, interpolate, latentOf, traverse, warpAnimation } from '../../render/latent.ts';
 import type { CommandContext, ModelChoice } from '../context.ts';
+import { readOf } from '../context.ts';
 import { toUnit } from '../../data/pixels.ts';
 import { readInputImages } from '../images.ts';
 
@@ -17,7 +18,7 @@ function readOne(model: AffineVAE, path: string, ctx: CommandContext): Float32Ar
 /** `affine-vae traverse`: one row per latent, swept from −r to r; optionally a GIF of the warp latents. */
 export async function traverseCommand(o: ModelChoice & { image?: string; out: string; range: number; steps: number; gif?: string; scale: number }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const z = latentOf(model, o.image ? readOne(model, o.image, ctx) : null);
     const { height: h, width: w } = model.config;
@@ -37,7 +38,7 @@ export async function traverseCommand(o: ModelChoice & { image?: string; out: st
 /** `affine-vae interpolate`: a row of images morphing from A to B. */
 export async function interpolateCommand(a: string, b: string, o: ModelChoice & { out: string; steps: number; scale: number }, ctx: CommandContext): Promise<number> {
   const { log } = ctx;
-  const model = await ctx.loadModel(o.model, { angleSearch: o.angleSearch });
+  const model = await ctx.loadModel(o.model, readOf(o));
   try {
     const images = interpolate(model, latentOf(model, readOne(model, a, ctx)), latentOf(model, readOne(model, b, ctx)), o.steps);
     writePng(o.out, upscale(tile(images, o.steps, model.config.height, model.config.width, o.steps, 1, 0, model.channels), o.scale));
