@@ -3,8 +3,9 @@
  * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
  * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
  * mixture prior the accuracy of the components the digits are read into, 2,000 digits a set:
- *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K]
- * (`--search K`: read with K candidate angles instead of the model's own.)
+ *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis]
+ * (`--search K`: read with K candidate angles instead of the model's own; `--align FRAME`: read
+ * with moment alignment in that frame, as `--moment-align --align-frame FRAME` does on the CLI.)
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
@@ -14,16 +15,23 @@ import { activeLatents } from '../src/eval/clustering.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
 import { Rng } from '../src/model/rng.ts';
+import type { AlignFrame } from '../src/model/config.ts';
 import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
 const args = process.argv.slice(2);
 const searchAt = args.indexOf('--search');
 const angleSearch = searchAt >= 0 ? Number(args.splice(searchAt, 2)[1]) : undefined;
+const alignAt = args.indexOf('--align');
+const alignFrame = alignAt >= 0 ? (args.splice(alignAt, 2)[1] as AlignFrame) : undefined;
 const [dir, ...specs] = args;
-if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K]');
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis]');
 await selectBackend();
-const model = await loadModelDir(dir, { engine: chooseEngine().engine, ...(angleSearch === undefined ? {} : { angleSearch }) });
+const model = await loadModelDir(dir, {
+  engine: chooseEngine().engine,
+  ...(angleSearch === undefined ? {} : { angleSearch }),
+  ...(alignFrame === undefined ? {} : { momentAlign: true, alignFrame }),
+});
 const d = model.config.contentDims;
 for (const spec of specs) {
   const set = slice(loadDataset(spec, 'test'), 0, 2000);
