@@ -1,4 +1,5 @@
 import { borderMean, transformImages } from '../model/transform-images.ts';
+import { axisAngle, inkMoments } from '../model/orientation.ts';
 import type { Mat2 } from '../model/transform.ts';
 import { luminance } from '../data/resize.ts';
 
@@ -10,45 +11,13 @@ import { luminance } from '../data/resize.ts';
 
 /** Centre of mass and second central moments of one image, in grid units (x, y down). */
 export function imageMoments(img: Float32Array, h: number, w: number): { cx: number; cy: number; vxx: number; vyy: number; vxy: number } {
-  let m = 0;
-  let sx = 0;
-  let sy = 0;
-  for (let iy = 0; iy < h; iy++) {
-    for (let ix = 0; ix < w; ix++) {
-      const v = img[iy * w + ix];
-      m += v;
-      sx += v * ((2 * ix) / (w - 1) - 1);
-      sy += v * ((2 * iy) / (h - 1) - 1);
-    }
-  }
-  if (m <= 0) return { cx: 0, cy: 0, vxx: 0, vyy: 0, vxy: 0 };
-  const cx = sx / m;
-  const cy = sy / m;
-  let vxx = 0;
-  let vyy = 0;
-  let vxy = 0;
-  for (let iy = 0; iy < h; iy++) {
-    for (let ix = 0; ix < w; ix++) {
-      const v = img[iy * w + ix];
-      const x = (2 * ix) / (w - 1) - 1 - cx;
-      const y = (2 * iy) / (h - 1) - 1 - cy;
-      vxx += v * x * x;
-      vyy += v * y * y;
-      vxy += v * x * y;
-    }
-  }
-  return { cx, cy, vxx: vxx / m, vyy: vyy / m, vxy: vxy / m };
+  const { cx, cy, vxx, vyy, vxy } = inkMoments(img, h, w);
+  return { cx, cy, vxx, vyy, vxy };
 }
 
 /** The angle of the principal axis from vertical, degrees counter-clockwise on screen. */
 export function principalAngle(img: Float32Array, h: number, w: number): number {
-  const { vxx, vyy, vxy } = imageMoments(img, h, w);
-  // Axis direction (x, y) with y down; from vertical: atan2(x, −y) ... on the upward axis.
-  const theta = 0.5 * Math.atan2(2 * vxy, vxx - vyy); // from the x axis, toward +y (down)
-  let fromVertical = (-theta * 180) / Math.PI - 90;
-  while (fromVertical <= -90) fromVertical += 180;
-  while (fromVertical > 90) fromVertical -= 180;
-  return fromVertical;
+  return axisAngle(inkMoments(img, h, w));
 }
 
 /**

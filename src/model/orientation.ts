@@ -1,6 +1,6 @@
 import type { AlignFrame } from './config.ts';
 import { rotationMatrix, transformImages } from './transform-images.ts';
-import { gridValues } from './warp.ts';
+import { linspace } from './warp.ts';
 
 /**
  * An orientation read from the pixels alone, full circle: the direction of the ink's third
@@ -11,53 +11,77 @@ import { gridValues } from './warp.ts';
  */
 
 /**
- * The ink's moments of one image about its centroid, in grid units as `(y, x)` like the grid:
- * the mass, the centroid, the second moments and the third moment `(ty, tx)`.
+ * The ink's moments of one image: its mass, its centroid, and its second and third central
+ * moments per unit of mass, in grid units (x right, y down; the frame spans [−1, 1]). The ink is
+ * the mean over channels. All 0 for a blank image.
  */
-interface InkMoments {
+export interface InkMoments {
   mass: number;
-  cy: number;
   cx: number;
-  vyy: number;
+  cy: number;
   vxx: number;
+  vyy: number;
   vxy: number;
-  ty: number;
+  /** The third moment `Σ w·|r|²·r / mass`, `(tx, ty)`. */
   tx: number;
+  ty: number;
 }
 
-/** {@link InkMoments} of one image (`P·C` values; the ink `w` is the mean over channels) on the `P × 2` grid. */
-function inkMoments(image: Float32Array, grid: Float32Array, channels: number): InkMoments {
-  const p = grid.length / 2;
-  const w = new Float64Array(p);
-  const m: InkMoments = { mass: 0, cy: 0, cx: 0, vyy: 0, vxx: 0, vxy: 0, ty: 0, tx: 0 };
-  for (let i = 0; i < p; i++) {
-    for (let c = 0; c < channels; c++) w[i] += image[i * channels + c];
-    w[i] /= channels;
-    m.mass += w[i];
-    m.cy += w[i] * grid[2 * i];
-    m.cx += w[i] * grid[2 * i + 1];
+/** {@link InkMoments} of one `h × w × channels` image. */
+export function inkMoments(image: Float32Array, h: number, w: number, channels = 1): InkMoments {
+  // The model's grid points (`gridValues`), in double precision.
+  const [ys, xs] = [linspace(-1, 1, h), linspace(-1, 1, w)];
+  const ink = (i: number) => {
+    let v = 0;
+    for (let c = 0; c < channels; c++) v += image[i * channels + c];
+    return v / channels;
+  };
+  const m: InkMoments = { mass: 0, cx: 0, cy: 0, vxx: 0, vyy: 0, vxy: 0, tx: 0, ty: 0 };
+  for (let iy = 0, i = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++, i++) {
+      const v = ink(i);
+      m.mass += v;
+      m.cx += v * xs[ix];
+      m.cy += v * ys[iy];
+    }
   }
-  if (!(m.mass > 0)) return m;
-  [m.cy, m.cx] = [m.cy / m.mass, m.cx / m.mass];
-  for (let i = 0; i < p; i++) {
-    const [ry, rx] = [grid[2 * i] - m.cy, grid[2 * i + 1] - m.cx];
-    const r2 = ry * ry + rx * rx;
-    m.vyy += w[i] * ry * ry;
-    m.vxx += w[i] * rx * rx;
-    m.vxy += w[i] * rx * ry;
-    m.ty += w[i] * r2 * ry;
-    m.tx += w[i] * r2 * rx;
+  if (!(m.mass > 0)) return { mass: 0, cx: 0, cy: 0, vxx: 0, vyy: 0, vxy: 0, tx: 0, ty: 0 };
+  [m.cx, m.cy] = [m.cx / m.mass, m.cy / m.mass];
+  for (let iy = 0, i = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++, i++) {
+      const v = ink(i);
+      const [rx, ry] = [xs[ix] - m.cx, ys[iy] - m.cy];
+      const r2 = rx * rx + ry * ry;
+      m.vxx += v * rx * rx;
+      m.vyy += v * ry * ry;
+      m.vxy += v * rx * ry;
+      m.tx += v * r2 * rx;
+      m.ty += v * r2 * ry;
+    }
   }
+  for (const k of ['vxx', 'vyy', 'vxy', 'tx', 'ty'] as const) m[k] /= m.mass;
   return m;
 }
 
 /**
- * The ink's third moment of one image (`P·C` values; the ink `w` is the mean over channels),
- * as `(y, x)` like `grid`, the `P × 2` grid points. `[0, 0]` for a blank image.
+ * The ink's third moment of one `h × w × channels` image, as `(y, x)` like the model's grid.
+ * `[0, 0]` for a blank image.
  */
-export function thirdMoment(image: Float32Array, grid: Float32Array, channels: number): [number, number] {
-  const m = inkMoments(image, grid, channels);
+export function thirdMoment(image: Float32Array, h: number, w: number, channels = 1): [number, number] {
+  const m = inkMoments(image, h, w, channels);
   return [m.ty, m.tx];
+}
+
+/**
+ * The angle of the principal axis (second moments) from vertical, degrees counter-clockwise on
+ * screen, in (−90, 90].
+ */
+export function axisAngle(m: InkMoments): number {
+  const theta = 0.5 * Math.atan2(2 * m.vxy, m.vxx - m.vyy); // from the x axis, toward +y (down)
+  let fromVertical = (-theta * 180) / Math.PI - 90;
+  while (fromVertical <= -90) fromVertical += 180;
+  while (fromVertical > 90) fromVertical -= 180;
+  return fromVertical;
 }
 
 const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
@@ -75,9 +99,9 @@ function inkTurn(m: InkMoments): number {
 /** The turn that stands the principal axis upright with the end the third moment points to on top. */
 function axisTurn(m: InkMoments): number {
   if (!(m.mass > 0)) return 0;
-  // The major axis, from the x axis toward +y (down); its angle from up as for inkTurn.
-  const t = 0.5 * Math.atan2(2 * m.vxy, m.vxx - m.vyy);
-  const up = -(Math.atan2(-Math.cos(t), -Math.sin(t)) * 180) / Math.PI;
+  // Turning by minus the axis angle stands the axis up; the half turn that also keeps the
+  // third moment's end on top is the one within 90° of the ink turn.
+  const up = -axisAngle(m);
   return Math.abs(wrap(up - inkTurn(m))) <= 90 ? wrap(up) : wrap(up + 180);
 }
 
@@ -87,12 +111,11 @@ function axisTurn(m: InkMoments): number {
  * grid units (x right, y down; the frame's centre is 0), `n × 2`. One pass over the moments.
  */
 export function inkFrames(images: Float32Array, n: number, h: number, w: number, channels = 1, frame: AlignFrame = 'ink'): { turns: Float32Array; centres: Float32Array } {
-  const grid = gridValues(h, w);
   const v = h * w * channels;
   const turns = new Float32Array(n);
   const centres = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {
-    const m = inkMoments(images.subarray(i * v, (i + 1) * v), grid, channels);
+    const m = inkMoments(images.subarray(i * v, (i + 1) * v), h, w, channels);
     turns[i] = frame === 'axis' ? axisTurn(m) : inkTurn(m);
     [centres[2 * i], centres[2 * i + 1]] = [m.cx, m.cy];
   }
