@@ -2,6 +2,7 @@ import { type ImageSet, valuesPerImage } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
+import type { MixturePrior } from '../model/mixture.ts';
 import { matchedAccuracy } from './cluster.ts';
 import { kMeans } from '../model/kmeans.ts';
 import { momentNormalize } from './moments.ts';
@@ -100,12 +101,13 @@ export function clusteringResults(
     const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
     const x = toUnit(set.images);
     const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
-    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null }[] = [
+    // `prior`: a model's mixture, whose own components are scored beside k-means.
+    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null; prior?: MixturePrior | null }[] = [
       { name: 'pixels', values: x, dims, sawLabels: null, active: null },
       { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
       ...models.map((m) => {
         const [values, zc] = [m.model.content(x), m.model.config.contentDims];
-        return { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
+        return { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc), prior: m.model.prior };
       }),
     ];
     const reference = o.reference !== undefined && name !== o.reference ? sets.find((c) => c.name === o.reference) : undefined;
@@ -125,13 +127,13 @@ export function clusteringResults(
         poseShift: base ? relativeShift(f.values, base, f.dims) : null,
       });
     }
-    for (const m of models) {
-      const components = m.model.prior?.assign(features.find((f) => f.name === `${m.name} content latents`)!.values);
-      if (!components) continue;
+    for (const f of features) {
+      if (!f.prior) continue;
+      const components = f.prior.assign(f.values);
       rows.push({
         set: name,
-        features: `${m.name} mixture components`,
-        sawLabels: m.model.config.loss.crossEntropy > 0,
+        features: f.name.replace(/content latents$/, 'mixture components'),
+        sawLabels: f.sawLabels,
         accuracy: matchedAccuracy(components, labels),
         accuracy69: matchedAccuracy(components, merged),
         activeLatents: null,

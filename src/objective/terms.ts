@@ -97,21 +97,17 @@ export function lossParts(
     const reconstruction = tf.div(image.loss, divisor) as tf.Scalar;
     let klEach = klElements(mean, scale, config.scaleEpsilon, prior);
     let weights = klWeights;
-    let mixtureKl: tf.Scalar | null = null;
     if (contentKl) {
-      // The warp latents keep their normal priors; the content's KL is the mixture's, per image.
+      // The content's KL is the mixture's, one column per image in place of the content's
+      // columns; the warp latents keep their normal priors.
       const zc = contentKl.contentDims;
-      klEach = tf.slice(klEach, [0, zc], [-1, latent - zc]);
-      weights = klWeights?.slice(zc);
-      mixtureKl = tf.sum(contentKl.perImage) as tf.Scalar;
+      klEach = tf.concat([tf.reshape(contentKl.perImage, [-1, 1]), tf.slice(klEach, [0, zc], [-1, latent - zc])], 1);
+      weights = klWeights && Float32Array.from([klWeights[0], ...klWeights.subarray(zc)]);
     }
-    const normalSum = tf.sum(klEach);
-    const klSum = mixtureKl ? tf.add(normalSum, mixtureKl) : normalSum;
+    const klSum = tf.sum(klEach);
     const klDiv = klDivisor(config.klScaling, batch, latent);
     const kl = tf.div(klSum, klDiv) as tf.Scalar;
-    const weightedKl = !weights
-      ? tf.mul(kl, config.kl)
-      : tf.div(tf.add(tf.sum(tf.mul(klEach, tf.tensor1d(weights))), mixtureKl ? tf.mul(mixtureKl, klWeights![0]) : 0), klDiv);
+    const weightedKl = weights ? tf.div(tf.sum(tf.mul(klEach, tf.tensor1d(weights))), klDiv) : tf.mul(kl, config.kl);
     const klNats = tf.div(klSum, batch) as tf.Scalar;
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
