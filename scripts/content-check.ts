@@ -3,9 +3,13 @@
  * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
  * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
  * mixture prior the accuracy of the components the digits are read into, 2,000 digits a set:
- *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis]
+ *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis] [--oracle]
  * (`--search K`: read with K candidate angles instead of the model's own; `--align FRAME`: read
  * with moment alignment in that frame, as `--moment-align --align-frame FRAME` does on the CLI.)
+ * `--oracle` (with `--search K`, on `mnist-pose:` sets) reads each digit at the candidate turn
+ * nearest the one that undoes its applied pose, where the search would decode all K: the
+ * clustering the content gives when the search chooses perfectly, which separates what the
+ * content knows from what the choice of turn loses.
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
@@ -16,6 +20,7 @@ import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
 import { Rng } from '../src/model/rng.ts';
 import type { AlignFrame } from '../src/model/config.ts';
+import { alignImages, inkFrames } from '../src/model/orientation.ts';
 import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
@@ -24,18 +29,39 @@ const searchAt = args.indexOf('--search');
 const angleSearch = searchAt >= 0 ? Number(args.splice(searchAt, 2)[1]) : undefined;
 const alignAt = args.indexOf('--align');
 const alignFrame = alignAt >= 0 ? (args.splice(alignAt, 2)[1] as AlignFrame) : undefined;
+const oracleAt = args.indexOf('--oracle');
+const oracle = oracleAt >= 0 && args.splice(oracleAt, 1).length === 1;
 const [dir, ...specs] = args;
-if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis]');
+if (oracle && !(angleSearch! > 0)) throw new Error('--oracle needs --search K');
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle]');
 await selectBackend();
 const model = await loadModelDir(dir, {
   engine: chooseEngine().engine,
-  ...(angleSearch === undefined ? {} : { angleSearch }),
-  ...(alignFrame === undefined ? {} : { momentAlign: true, alignFrame }),
+  // The oracle turns the images itself, so the model reads them as they come.
+  ...(oracle ? { angleSearch: 0, momentAlign: false } : {}),
+  ...(angleSearch === undefined || oracle ? {} : { angleSearch }),
+  ...(alignFrame === undefined || oracle ? {} : { momentAlign: true, alignFrame }),
 });
+
+/** Each posed image turned to the K-candidate search's turn nearest the one undoing its pose, on its ink. */
+function oracleViews(x: Float32Array, set: ReturnType<typeof loadDataset>, spec: string, k: number): Float32Array {
+  if (!set.poses) throw new Error(`--oracle needs a set that keeps its poses (an mnist-pose: set); ${spec} keeps none`);
+  const { n, height: h, width: w } = set;
+  const { turns, centres } = inkFrames(x, n, h, w, model.channels, alignFrame ?? 'ink');
+  const wrap = (a: number) => ((((a + 180) % 360) + 360) % 360) - 180;
+  const best = Float32Array.from(turns, (beta, i) => {
+    // The applied turn is undone by turning by −pose, so candidate α is off by |α + pose|.
+    const off = (j: number) => Math.abs(wrap(beta + (360 * j) / k + set.poses![3 * i]));
+    let j = 0;
+    for (let c = 1; c < k; c++) if (off(c) < off(j)) j = c;
+    return beta + (360 * j) / k;
+  });
+  return alignImages(x, n, h, w, best, centres, model.channels);
+}
 const d = model.config.contentDims;
 for (const spec of specs) {
   const set = slice(loadDataset(spec, 'test'), 0, 2000);
-  const x = toUnit(set.images);
+  const x = oracle ? oracleViews(toUnit(set.images), set, spec, angleSearch!) : toUnit(set.images);
   const c = model.content(x);
   const components = model.components(x);
   const n = set.n;
@@ -47,6 +73,6 @@ for (const spec of specs) {
   });
   const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
   const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
-  console.log(JSON.stringify({ spec, sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
+  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
 }
 model.dispose();
