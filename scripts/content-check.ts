@@ -21,6 +21,7 @@ import { loadModelDir } from '../src/io/model-dir.ts';
 import { Rng } from '../src/model/rng.ts';
 import type { AlignFrame } from '../src/model/config.ts';
 import { alignImages, inkFrames } from '../src/model/orientation.ts';
+import { wrapDegrees } from '../src/model/transform.ts';
 import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
@@ -35,23 +36,20 @@ const [dir, ...specs] = args;
 if (oracle && !(angleSearch! > 0)) throw new Error('--oracle needs --search K');
 if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle]');
 await selectBackend();
-const model = await loadModelDir(dir, {
-  engine: chooseEngine().engine,
-  // The oracle turns the images itself, so the model reads them as they come.
-  ...(oracle ? { angleSearch: 0, momentAlign: false } : {}),
-  ...(angleSearch === undefined || oracle ? {} : { angleSearch }),
-  ...(alignFrame === undefined || oracle ? {} : { momentAlign: true, alignFrame }),
-});
+// The oracle turns the images itself, so the model reads them as they come.
+const read = oracle
+  ? { angleSearch: 0, momentAlign: false }
+  : { ...(angleSearch === undefined ? {} : { angleSearch }), ...(alignFrame === undefined ? {} : { momentAlign: true, alignFrame }) };
+const model = await loadModelDir(dir, { engine: chooseEngine().engine, ...read });
 
 /** Each posed image turned to the K-candidate search's turn nearest the one undoing its pose, on its ink. */
 function oracleViews(x: Float32Array, set: ReturnType<typeof loadDataset>, spec: string, k: number): Float32Array {
   if (!set.poses) throw new Error(`--oracle needs a set that keeps its poses (an mnist-pose: set); ${spec} keeps none`);
   const { n, height: h, width: w } = set;
   const { turns, centres } = inkFrames(x, n, h, w, model.channels, alignFrame ?? 'ink');
-  const wrap = (a: number) => ((((a + 180) % 360) + 360) % 360) - 180;
   const best = Float32Array.from(turns, (beta, i) => {
     // The applied turn is undone by turning by −pose, so candidate α is off by |α + pose|.
-    const off = (j: number) => Math.abs(wrap(beta + (360 * j) / k + set.poses![3 * i]));
+    const off = (j: number) => Math.abs(wrapDegrees(beta + (360 * j) / k + set.poses![3 * i]));
     let j = 0;
     for (let c = 1; c < k; c++) if (off(c) < off(j)) j = c;
     return beta + (360 * j) / k;

@@ -11,7 +11,7 @@ import { chooseEngine } from '../src/native/select.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { slice } from '../src/data/dataset.ts';
-import { compose } from '../src/model/transform.ts';
+import { compose, wrapDegrees as wrap } from '../src/model/transform.ts';
 import { transformImages } from '../src/model/transform-images.ts';
 await selectBackend();
 const model = await loadModelDir(process.argv[2] ?? 'models/mnist-pose', { engine: chooseEngine().engine });
@@ -21,7 +21,6 @@ const n = s.n;
 const beta = Array.from({ length: n }, (_, i) => ((i * 137) % 360) - 180);
 const turned = transformImages(x, n, 50, 50, beta.map((b) => compose(b, 1, 1, 0)));
 const a = model.inferTransform(x), b = model.inferTransform(turned);
-const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
 const err = beta.map((bb, i) => Math.abs(wrap(b[i].rotation - a[i].rotation - bb)));
 console.log('posed vs posed+turn: mean err', (err.reduce((p, q) => p + q) / n).toFixed(1), 'flipped', err.filter((e) => e > 90).length / n);
 // The upright digit moved by half a pixel (1/49 grid units in a 50-pixel frame) on each axis.

@@ -37,6 +37,20 @@ const momentAlignReadOption = () =>
 const alignFrameReadOption = () => new Option('--align-frame <frame>', 'the frame of --moment-align: ink or axis (default: the model\'s, else ink)').choices(['ink', 'axis']);
 const sampleSeedOption = () => new Option('--seed <n>', 'seed for --sample').argParser(nonNegativeInt).default(0);
 
+/**
+ * A command that reads images with a model: `--model` and how to read it (`--angle-search`,
+ * `--moment-align`, `--align-frame`), the options of `ModelChoice`.
+ */
+function readingCommand(program: Command, spec: string, description: string): Command {
+  return program
+    .command(spec)
+    .description(description)
+    .addOption(modelOption())
+    .addOption(angleSearchOption())
+    .addOption(momentAlignReadOption())
+    .addOption(alignFrameReadOption());
+}
+
 /** Builds the `affine-vae` command line. `run` receives each command's exit code. */
 export function buildProgram(run: (code: Promise<number>) => void): Command {
   const program = new Command('affine-vae')
@@ -131,17 +145,13 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     );
 
   for (const mode of ['normalize', 'reconstruct'] as const) {
-    const command = program
-      .command(`${mode} <in> <out>`)
-      .description(
-        mode === 'normalize'
-          ? 'decode images with the warp switched off (IN, OUT: .idx N×28×28 uint8, or .png)'
-          : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
-      )
-      .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+    const command = readingCommand(
+      program,
+      `${mode} <in> <out>`,
+      mode === 'normalize'
+        ? 'decode images with the warp switched off (IN, OUT: .idx N×28×28 uint8, or .png)'
+        : 'decode images with the warp on (IN, OUT: .idx N×28×28 uint8, or .png)',
+    )
       .addOption(sampleOption())
       .addOption(sampleSeedOption())
       .option('--scale <n>', 'PNG upscale factor', positiveInt, 1);
@@ -157,13 +167,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     command.action((input: string, output: string, o) => run(withBackend((ctx) => decodeCommand(mode, input, output, o, ctx))()));
   }
 
-  program
-    .command('render <in> <out>')
-    .description('decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'render <in> <out>', 'decode at any resolution: the decoder evaluated on a finer grid, not interpolated (IN: .idx or .png)')
     .option('--size <n>', 'output side in pixels', positiveInt, 112)
     .option('--normalized', 'warp off (the default)')
     .option('--reconstructed', 'warp on')
@@ -177,13 +181,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--scale <n>', 'PNG upscale factor', positiveInt, 1)
     .action((input: string, output: string, o) => run(withBackend((ctx) => renderCommand(input, output, o, ctx))()));
 
-  program
-    .command('traverse')
-    .description('a grid with one row per latent (content, then warp), each swept from −r to r')
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'traverse', 'a grid with one row per latent (content, then warp), each swept from −r to r')
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--image <in>', 'sweep around this image\'s latent (.idx: the first image, or .png); default: the prior mean')
     .option('--range <r>', 'sweep from −r to r', finiteNumber, 2)
@@ -192,49 +190,25 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
     .action((o) => run(withBackend((ctx) => traverseCommand(o, ctx))()));
 
-  program
-    .command('interpolate <a> <b>')
-    .description('a row of images whose latents go in a straight line from image A to image B')
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'interpolate <a> <b>', 'a row of images whose latents go in a straight line from image A to image B')
     .requiredOption('--out <file.png>', 'output PNG')
     .option('--steps <n>', 'images in the row', positiveInt, 10)
     .option('--scale <n>', 'upscale factor', positiveInt, 2)
     .action((a: string, b: string, o) => run(withBackend((ctx) => interpolateCommand(a, b, o, ctx))()));
 
-  program
-    .command('figure')
-    .description("the original's figure: the first 12 training images above their normalized versions")
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'figure', "the original's figure: the first 12 training images above their normalized versions")
     .requiredOption('--out <file.png>', 'output PNG')
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .option('--scale <n>', 'upscale factor (nearest)', positiveInt, 4)
     .action((o) => run(withBackend((ctx) => figureCommand(o, ctx))()));
 
-  program
-    .command('transforms <in> <out>')
-    .description('the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'transforms <in> <out>', 'the pose inferred for each image (rotation, scale, shear, translation) as CSV; IN: .idx or .png')
     .addOption(sampleOption())
     .addOption(sampleSeedOption())
     .action((input: string, output: string, o) => run(withBackend((ctx) => transformsCommand(input, output, o, ctx))()));
 
-  program
-    .command('evaluate')
-    .description('test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
-    .addOption(modelOption())
-      .addOption(angleSearchOption())
-      .addOption(momentAlignReadOption())
-      .addOption(alignFrameReadOption())
+  readingCommand(program, 'evaluate', 'test-set MSE, KL (nats/image), cross-entropy and accuracy as JSON on stdout; --report: the whole evaluation suite')
     .option('--limit <n>', 'use only the first N test images (with --report: for the normalization measures; the likelihood and accuracy use all)', positiveInt)
     .option('--batch <n>', 'batch size (the KL term depends on it)', positiveInt, 1000)
     .option('--seed <n>', 'seed of the latent samples and the random transforms', nonNegativeInt, 0)

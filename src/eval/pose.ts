@@ -1,7 +1,7 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
 import { inkFrames } from '../model/orientation.ts';
-import { type Transform, compose } from '../model/transform.ts';
+import { type Transform, compose, wrapDegrees as wrap } from '../model/transform.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { circularCorrelation, pearson } from './suite.ts';
 
@@ -41,7 +41,6 @@ export interface AppliedPoseRecovery {
   inferredRotation: number[];
 }
 
-const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../data/dataset.ts';
-import { decompose, invert, multiply } from '../model/transform.ts';
+import { decompose, invert, multiply, wrapDegrees } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { valuesOf } from '../tensors/read.ts';
@@ -87,10 +87,9 @@ export function poseRecovery(model: AffineVAE, t: TransformedSet): PoseRecovery 
   const rel = after.map((a, i) => decompose(multiply(a.matrix, invert(before[i].matrix))));
   const rot = rel.map((r) => r.rotation);
   const applied = t.applied;
-  const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
   const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
   return {
-    rotationErrorDeg: mean(rot.map((r, i) => Math.abs(wrap(r - applied[i].rotation)))),
+    rotationErrorDeg: mean(rot.map((r, i) => Math.abs(wrapDegrees(r - applied[i].rotation)))),
     rotationCorrelation: circularCorrelation(rot, applied.map((a) => a.rotation)),
     shearError: mean(rel.map((r, i) => Math.abs(r.shear - applied[i].shear))),
     shearCorrelation: pearson(rel.map((r) => r.shear), applied.map((a) => a.shear)),

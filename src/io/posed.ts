@@ -1,7 +1,7 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toBytes, toUnit } from '../data/pixels.ts';
 import { frameImages } from '../data/center.ts';
-import { compose } from '../model/transform.ts';
+import { compose, wrapDegrees } from '../model/transform.ts';
 import { Rng } from '../model/rng.ts';
 import { transformImages } from '../model/transform-images.ts';
 
@@ -43,10 +43,9 @@ export function framed(set: ImageSet, frame: number): ImageSet {
 export function drawPoses(n: number, d: PoseDistribution, seed: number): AppliedPoses {
   const rng = new Rng(seed);
   const draw = (r: number) => (d.kind === 'normal' ? rng.normal() * r : (2 * rng.uniform() - 1) * r);
-  const wrap = (deg: number) => ((((deg + 180) % 360) + 360) % 360) - 180;
   const poses = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
-    poses[3 * i] = wrap(draw(d.rotation));
+    poses[3 * i] = wrapDegrees(draw(d.rotation));
     poses[3 * i + 1] = draw(d.shift);
     poses[3 * i + 2] = draw(d.shift);
   }

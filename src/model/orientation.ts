@@ -1,5 +1,6 @@
 import type { AlignFrame } from './config.ts';
 import { rotationMatrix, transformImages } from './transform-images.ts';
+import { wrapDegrees as wrap } from './transform.ts';
 import { linspace } from './warp.ts';
 
 /**
@@ -83,8 +84,6 @@ export function axisAngle(m: InkMoments): number {
   while (fromVertical > 90) fromVertical -= 180;
   return fromVertical;
 }
-
-const wrap = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
 
 /**
  * The turn, degrees counter-clockwise on screen, that points the third moment up (toward the

@@ -32,6 +32,11 @@ export interface Transform {
   matrix: Mat2;
 }
 
+/** An angle in degrees brought into [−180, 180). */
+export function wrapDegrees(d: number): number {
+  return ((((d + 180) % 360) + 360) % 360) - 180;
+}
+
 /** `T = R(θ)·diag(sx, sy)·[[1, m], [0, 1]]`, exactly, with `rotation = −θ` in degrees. */
 export function decompose(T: Mat2, translate: [number, number] = [0, 0]): Transform {
   const [a, b, c, d] = T;
