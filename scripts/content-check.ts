@@ -2,7 +2,8 @@
  * A model's content latents on test sets: the spread of each latent's posterior mean (a latent
  * with a standard deviation under 0.1 is collapsed) and k-means accuracy (10 clusters, 10
  * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
- * mixture prior the accuracy of the components the digits are read into, 2,000 digits a set:
+ * mixture prior on the latents in the prior's units (as the report's row of that name) and the
+ * accuracy of the components the digits are read into, 2,000 digits a set:
  *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis] [--oracle]
  * (`--search K`: read with K candidate angles instead of the model's own; `--align FRAME`: read
  * with moment alignment in that frame, as `--moment-align --align-frame FRAME` does on the CLI.)
@@ -71,6 +72,7 @@ for (const spec of specs) {
   });
   const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
   const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
-  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
+  const inPriorUnits = model.prior?.inUnits(c);
+  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(inPriorUnits ? { kMeansPriorUnits: accuracy(inPriorUnits) } : {}), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
 }
 model.dispose();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadModelDir, saveModelDir } from '../src/io/model-dir.ts';
 import { applyOverrides, validateModelConfig } from '../src/model/config.ts';
+import { matchedAccuracy } from '../src/eval/cluster.ts';
+import { kMeans } from '../src/model/kmeans.ts';
 import { MixturePrior } from '../src/model/mixture.ts';
 import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
@@ -157,9 +159,25 @@ test('a mixture model saves and loads; a manifest without the prior, or a bad si
   loaded.dispose();
 });
 
+test("the prior's units: each latent over its root-mean-square scale within the components, where k-means finds round clusters", () => {
+  const prior = new MixturePrior(2, 2, new Rng(0));
+  // Latent 0 spreads widely within each component (a style), latent 1 separates the two.
+  prior.logScales.assign(tf.tensor2d([Math.log(4), Math.log(0.05), Math.log(3), Math.log(0.1)], [2, 2]));
+  const scales = prior.unitScales();
+  assert.ok(Math.abs(scales[0] - Math.sqrt((16 + 9) / 2)) < 1e-5 && Math.abs(scales[1] - Math.sqrt((0.0025 + 0.01) / 2)) < 1e-6, String(scales));
+  const rng = new Rng(3);
+  const labels = Int32Array.from({ length: 200 }, (_, i) => i % 2);
+  const codes = Float32Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? rng.uniform() * 20 - 10 : labels[i >> 1] + 0.05 * rng.normal()));
+  assert.deepEqual(Array.from(prior.inUnits(codes).slice(0, 4)), [codes[0] / scales[0], codes[1] / scales[1], codes[2] / scales[0], codes[3] / scales[1]].map(Math.fround));
+  // In raw units the least-inertia cut runs across the style; in the prior's units it is the true one.
+  const raw = matchedAccuracy(kMeans(codes, 2, 2, new Rng(0), 5).assignment, labels);
+  const units = matchedAccuracy(kMeans(prior.inUnits(codes), 2, 2, new Rng(0), 5).assignment, labels);
+  assert.ok(raw < 0.7 && units === 1, `raw ${raw}, prior's units ${units}`);
+  prior.dispose();
+});
+
 test("the clustering section scores a mixture model's components beside k-means on its content", async () => {
   const { clusteringResults } = await import('../src/eval/clustering.ts');
-  const { matchedAccuracy } = await import('../src/eval/cluster.ts');
   const { loadDataset } = await import('../src/io/datasets.ts');
   const { slice } = await import('../src/data/dataset.ts');
   const { toUnit } = await import('../src/data/pixels.ts');
@@ -168,8 +186,10 @@ test("the clustering section scores a mixture model's components beside k-means 
   const x = toUnit(set.images);
   model.fitPrior(x, new Rng(1));
   const rows = clusteringResults([{ name: 'digits', set }], [{ name: 'tiny', model }], { seed: 0, restarts: 1 });
-  assert.deepEqual(rows.map((r) => r.features), ['pixels', 'moment-normalized pixels', 'tiny content latents', 'tiny mixture components']);
-  const mixed = rows[3];
+  assert.deepEqual(rows.map((r) => r.features), ['pixels', 'moment-normalized pixels', 'tiny content latents', "tiny content latents, prior's units", 'tiny mixture components']);
+  const inUnits = model.prior!.inUnits(model.content(x));
+  assert.equal(rows[3].accuracy, matchedAccuracy(kMeans(inUnits, model.config.contentDims, 10, new Rng(0), 1).assignment, set.labels!));
+  const mixed = rows[4];
   assert.equal(mixed.accuracy, matchedAccuracy(model.components(x)!, set.labels!));
   assert.ok(mixed.accuracy > 0.1 && mixed.accuracy69 >= mixed.accuracy - 0.2, JSON.stringify(mixed));
   model.dispose();

@@ -17,8 +17,10 @@ export interface ClusteringResult {
   /** The image set's name (e.g. `MNIST(U)`). */
   set: string;
   /**
-   * What was clustered: `pixels`, `moment-normalized pixels`, `NAME content latents`, or `NAME
-   * mixture components` (no k-means: the component of its mixture prior each digit is read into).
+   * What was clustered: `pixels`, `moment-normalized pixels`, `NAME content latents`, and for a
+   * model with a mixture prior `NAME content latents, prior's units` (each latent over its scale
+   * within the prior's components, {@link MixturePrior.unitScales}) and `NAME mixture components`
+   * (no k-means: the component of its mixture prior each digit is read into).
    */
   features: string;
   /** Whether the features' model was trained with labels (a classifier loss); null for pixels. */
@@ -102,12 +104,14 @@ export function clusteringResults(
     const x = toUnit(set.images);
     const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
     // `prior`: a model's mixture, whose own components are scored beside k-means.
-    const features: { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null; prior?: MixturePrior | null }[] = [
+    type Feature = { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null; prior?: MixturePrior | null };
+    const features: Feature[] = [
       { name: 'pixels', values: x, dims, sawLabels: null, active: null },
       { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
-      ...models.map((m) => {
-        const [values, zc] = [m.model.content(x), m.model.config.contentDims];
-        return { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc), prior: m.model.prior };
+      ...models.flatMap((m): Feature[] => {
+        const [values, zc, prior] = [m.model.content(x), m.model.config.contentDims, m.model.prior];
+        const content = { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
+        return prior ? [{ ...content, prior }, { ...content, name: `${content.name}, prior's units`, values: prior.inUnits(values), active: null }] : [content];
       }),
     ];
     const reference = o.reference !== undefined && name !== o.reference ? sets.find((c) => c.name === o.reference) : undefined;

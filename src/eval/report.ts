@@ -395,6 +395,7 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
         'The 6 = 9 column runs k-means with 9 clusters and counts 6 and 9 as one class. `saw labels`: whether the model that made the features was trained with a classifier loss. ' +
         '`active latents`: content latents whose posterior mean varies over the images (standard deviation above 0.1); a collapsed one separates nothing. ' +
         '`moved by the pose`: the mean squared distance between each digit\'s features posed and upright, over the features\' variance on upright digits (0: blind to the pose; about 2: unrelated). ' +
+        '`prior\'s units` (models with a mixture prior): the same k-means on the content with each latent divided by its scale within the prior\'s components (root mean square over them); a learned mixture leaves the latents\' units free, and k-means, which assumes round clusters, reads them best where each spreads about 1 within a component. ' +
         '`mixture components` (models with a mixture prior): no k-means; each digit counts in the component of the prior its content is read into. ' +
         'k-means itself varies by a few hundredths between sets of features that barely differ.',
       '',

@@ -98,6 +98,29 @@ export class MixturePrior {
   }
 
   /**
+   * Each latent's scale within a component, as a root mean square over the components (`D`).
+   * A learned mixture leaves the latents without fixed units: scaling a latent, its posterior, the
+   * prior along it and (inversely) the decoder's weights on it gives the same model and the same
+   * KL. k-means assumes round clusters, so it reads the content best in these units, where each
+   * latent spreads about 1 within a component.
+   */
+  unitScales(): Float32Array {
+    const [k, d] = [this.components, this.dims];
+    const logScales = this.logScales.dataSync();
+    return Float32Array.from({ length: d }, (_, j) => {
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += Math.exp(2 * logScales[c * d + j]);
+      return Math.sqrt(sum / k);
+    });
+  }
+
+  /** `n × D` codes (row-major) in the prior's units: each latent over its {@link unitScales}. */
+  inUnits(codes: Float32Array): Float32Array {
+    const scales = this.unitScales();
+    return codes.map((v, i) => v / scales[i % this.dims]);
+  }
+
+  /**
    * Places the components on `n × D` codes (row-major): k-means' centres as the means, each
    * cluster's spread per dimension as the scales (at least `minScale`), its share as the weight.
    * VaDE starts the same way, from a pretrained autoencoder's codes.
