@@ -2,7 +2,9 @@
  * How much a canonical frame alone helps k-means: pixels of test digits centred on their ink;
  * centred and turned by their ink's third moment (moment alignment's frame); and centred with the
  * principal axis vertical, the end the third moment points to up. Clustered as the
- * report clusters (10 clusters, 10 restarts, Hungarian accuracy), on upright and MNIST(U) digits:
+ * report clusters (10 clusters, 10 restarts, Hungarian accuracy), on upright and MNIST(U) digits.
+ * Then, for each digit, the share of its upright test digits that each turning frame (ink and
+ * axis) lands upside down: a frame that lands a class both ways splits it in two for the content.
  *   node --import tsx scripts/frame-check.ts [--limit 2000]
  */
 import { Command } from 'commander';
@@ -12,6 +14,7 @@ import { matchedAccuracy } from '../src/eval/cluster.ts';
 import { kMeans } from '../src/model/kmeans.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { alignImages, inkFrames } from '../src/model/orientation.ts';
+import { wrapDegrees } from '../src/model/transform.ts';
 import { Rng } from '../src/model/rng.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
@@ -34,4 +37,15 @@ for (const spec of ['mnist-pose:upright', 'mnist-pose:U']) {
     const accuracy = matchedAccuracy(kMeans(pixels, h * w, 10, new Rng(0), 10).assignment, set.labels!);
     console.log(JSON.stringify({ spec, frame: name, kMeans: Number(accuracy.toFixed(3)) }));
   }
+}
+
+const upright = slice(loadDataset('mnist-pose:upright', 'test'), 0, o.limit);
+for (const frame of ['ink', 'axis'] as const) {
+  const { turns } = inkFrames(toUnit(upright.images), upright.n, upright.height, upright.width, 1, frame);
+  const [down, count] = [new Array(10).fill(0), new Array(10).fill(0)];
+  turns.forEach((t, i) => {
+    count[upright.labels![i]]++;
+    if (Math.abs(wrapDegrees(t)) > 90) down[upright.labels![i]]++;
+  });
+  console.log(JSON.stringify({ frame, upsideDownShareByDigit: down.map((d, c) => Number((d / count[c]).toFixed(2))) }));
 }
