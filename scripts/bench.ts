@@ -33,6 +33,7 @@ const o = new Command('bench')
   .option('--angle-search <k>', 'the angle search over k turns (rotation presets; 0: off)', Number, 0)
   .option('--search-pixels <n>', 'pixels a training step\'s angle search compares on (default 64)', Number)
   .option('--pool-content', 'content pooled over quarter turns (rotation presets)')
+  .option('--pool-turns <k>', 'with --pool-content, pool over 4 quarter turns or 2 half turns', Number)
   .option('--moment-align', "the encoder reads images turned and centred by their ink's moments (rotation presets)")
   .option('--align-frame <frame>', 'the frame of --moment-align: ink or axis')
   .option('--mixture <k>', 'a mixture of k Gaussians as the content prior', Number, 0)
@@ -64,7 +65,7 @@ const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
 const config = {
-  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}) }),
+  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}) }),
   height: images.height,
   width: images.width,
   ...(images.channels ? { channels: images.channels } : {}),
@@ -77,7 +78,7 @@ const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
 const idx = range(0, o.batch);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? ', content pooled over quarter turns' : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? `, content pooled over ${o.poolTurns === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -162,6 +163,7 @@ const result = {
   channels: model.channels,
   angleSearch: o.angleSearch,
   poolContent: Boolean(o.poolContent),
+  poolTurns: o.poolContent ? (o.poolTurns ?? 4) : null,
   momentAlign: Boolean(o.momentAlign),
   searchPixels: o.searchPixels ?? null,
   hidden: config.decoderHidden,

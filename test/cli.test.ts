@@ -55,6 +55,7 @@ test('user mistakes get one clear line and a non-zero exit', () => {
     ['--dataset', 'mnist-pose:U,frame=9', /mnist-pose: bad parameter 'frame=9'/],
     ['--channels', '5', /'5' is outside \[1, 4\]/],
     ['--search-pixels', '0', /'0' is outside \[1, 1000000\]/],
+    ['--pool-turns', '3', /'3' is not one of 2, 4/],
     ['--search-pixels', '2.5', /'2.5' is not a non-negative integer/],
     ['--kl-warp', 'NaN', /'NaN' is not a number/],
   ] as const) {
@@ -70,6 +71,7 @@ test('user mistakes get one clear line and a non-zero exit', () => {
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'affine', '--angle-search', '4'), /angle search needs a warp with an angle latent, not affine/);
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'seed', '--moment-align'), /moment alignment needs a warp with an angle latent, not seed/);
   assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--align-frame', 'sideways'), /argument 'sideways' is invalid. Allowed choices are ink, axis/);
+  assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--preset', 'rotation', '--pool-turns', '2'), /poolTurns needs poolContent/);
   assertUserError(
     cli('train', '--out', tempDir(), '--limit', '60', '--dataset', 'mnist-colour', '--channels', '1'),
     /mnist-colour holds 3-channel images, but --channels is 1 \(drop --channels, or convert the data\)/,

@@ -3,7 +3,7 @@ import { IdxError } from '../data/idx.ts';
 import { UserError } from '../io/files.ts';
 import { MAX_IMAGE_PIXELS } from '../io/png.ts';
 import { shippedModelDir } from '../io/shipped.ts';
-import { MAX_MODEL_CHANNELS, PRESETS } from '../model/config.ts';
+import { MAX_MODEL_CHANNELS, POOL_TURNS, PRESETS } from '../model/config.ts';
 import { UNWARP_PASSES } from '../model/vae.ts';
 import { type EngineChoice, chooseEngine } from '../native/select.ts';
 import { CommandContext } from './context.ts';
@@ -15,7 +15,7 @@ import { evaluateCommand } from './commands/evaluate.ts';
 import { interpolateCommand, traverseCommand } from './commands/latent.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
-import { finiteNumber, intIn, nonNegativeInt, numberIn, poseSpec, positiveInt } from './options.ts';
+import { finiteNumber, intIn, intOf, nonNegativeInt, numberIn, poseSpec, positiveInt } from './options.ts';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -121,7 +121,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--moment-align', "the encoder reads each image turned so that its ink's third moment points up, and the angle gets the turn back: a read that turns with the image (rotation presets)")
     .addOption(new Option('--align-frame <frame>', "with --moment-align, the frame images are turned into: ink (the third moment up) or axis (the principal axis upright, the third moment's end on top)").choices(['ink', 'axis']))
     .option('--mixture <k>', 'a mixture of k Gaussians as the content prior, learned (VaDE), so that the content gathers into k groups; fitted by k-means on the content at the start (0: the normal prior)', intIn(0, 256))
-    .option('--pool-content', 'content = the mean of the readings of the image and its three quarter turns, so a turn must go through the angle (square images, rotation presets)')
+    .option('--pool-content', 'content = the mean of the readings of the image and its three quarter turns (or, with --pool-turns 2, its half turn), so a turn must go through the angle (rotation presets)')
+    .option('--pool-turns <k>', 'with --pool-content, the turns pooled over: 4 (quarter turns, square images) or 2 (the half turn: what the axis frame leaves unknown)', intOf(POOL_TURNS))
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
     .option('--micro-batch <n>', 'images per forward/backward chunk (bounds memory; same gradients)', positiveInt)
     .option('--resume', 'continue the run in --out from its checkpoint')

@@ -24,6 +24,15 @@ export function intIn(min: number, max: number): (value: string) => number {
   };
 }
 
+/** Commander parser for an integer that must be one of `allowed`. */
+export function intOf<T extends number>(allowed: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    const n = Number(value);
+    if (!allowed.includes(n as T)) throw new InvalidArgumentError(`'${value}' is not one of ${allowed.join(', ')}`);
+    return n as T;
+  };
+}
+
 /** Commander parser for a finite number option. */
 export function finiteNumber(value: string): number {
   const n = Number(value);

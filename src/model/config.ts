@@ -33,6 +33,10 @@ export interface PriorConfig {
 export const ALIGN_FRAMES = ['ink', 'axis'] as const;
 /** One of {@link ALIGN_FRAMES}. */
 export type AlignFrame = (typeof ALIGN_FRAMES)[number];
+/** The turns content can be pooled over: quarter turns (4) or half turns (2). */
+export const POOL_TURNS = [2, 4] as const;
+/** One of {@link POOL_TURNS}. */
+export type PoolTurns = (typeof POOL_TURNS)[number];
 
 /** Everything that defines a model's architecture and loss. Saved with the weights. */
 export interface ModelConfig {
@@ -90,6 +94,13 @@ export interface ModelConfig {
    * through the angle. The warp latents are the reading of the image as given. Absent: off.
    */
   poolContent?: boolean;
+  /**
+   * The turns `poolContent` pools over: 4, the image and its three quarter turns (square
+   * images), or 2, the image and its half turn. A frame that already stands a digit's axis
+   * upright leaves only its half turn unknown, and pooling over 2 reads the encoder half as
+   * often. Absent: 4.
+   */
+  poolTurns?: PoolTurns;
   /**
    * Components of a Gaussian-mixture prior on the content latents (VaDE; `model/mixture.ts`),
    * learned with the model. Absent: the standard normal prior. The KL weight `kl` applies to the
@@ -252,6 +263,7 @@ export interface ConfigOverrides {
   momentAlign?: boolean;
   alignFrame?: AlignFrame;
   poolContent?: boolean;
+  poolTurns?: PoolTurns;
   channels?: number;
   mixture?: number;
 }
@@ -278,6 +290,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
     ...(o.momentAlign !== undefined || m.momentAlign !== undefined ? { momentAlign: o.momentAlign ?? m.momentAlign } : {}),
     ...(o.alignFrame !== undefined || m.alignFrame !== undefined ? { alignFrame: o.alignFrame ?? m.alignFrame } : {}),
     ...(o.poolContent !== undefined || m.poolContent !== undefined ? { poolContent: o.poolContent ?? m.poolContent } : {}),
+    ...(o.poolTurns !== undefined || m.poolTurns !== undefined ? { poolTurns: o.poolTurns ?? m.poolTurns } : {}),
     ...(o.mixture !== undefined || m.mixture !== undefined ? { mixture: o.mixture ?? m.mixture } : {}),
     // Absent stays absent, so the seed preset's config is the original's, field for field.
     ...(o.channels !== undefined || m.channels !== undefined ? { channels: o.channels ?? m.channels } : {}),
@@ -368,8 +381,11 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.momentAlign && warpFamily(c.warp).angle === null) throw new Error(`moment alignment needs a warp with an angle latent, not ${c.warp}`);
   if (c.alignFrame !== undefined && !ALIGN_FRAMES.includes(c.alignFrame)) throw new Error(`unknown alignment frame '${c.alignFrame}' (known: ${ALIGN_FRAMES.join(', ')})`);
   if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
-  if (c.poolContent && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
-  if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over quarter turns needs a warp with an angle latent, not ${c.warp}`);
+  if (c.poolTurns !== undefined && !POOL_TURNS.includes(c.poolTurns)) throw new Error(`poolTurns must be ${POOL_TURNS.join(' or ')}, got ${c.poolTurns}`);
+  if (c.poolTurns !== undefined && !c.poolContent) throw new Error('poolTurns needs poolContent');
+  const pooledOver = c.poolTurns === 2 ? 'half turns' : 'quarter turns';
+  if (c.poolContent && c.poolTurns !== 2 && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
+  if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over ${pooledOver} needs a warp with an angle latent, not ${c.warp}`);
   if (c.mixture !== undefined && !(Number.isInteger(c.mixture) && c.mixture >= 1 && c.mixture <= MAX_MIXTURE_COMPONENTS)) {
     throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
   }

@@ -120,6 +120,15 @@ export function quarterTurnIndices(n: number, channels = 1): Int32Array {
   return out;
 }
 
+/**
+ * The exact half turn of an `h × w` image (`channels` values per pixel), as gather indices:
+ * pixel `(y, x)` takes the source's `(h − 1 − y, w − 1 − x)`, which is the pixel order reversed.
+ */
+export function halfTurnIndices(h: number, w: number, channels = 1): Int32Array {
+  const pixels = h * w;
+  return Int32Array.from({ length: pixels * channels }, (_, i) => (pixels - 1 - Math.floor(i / channels)) * channels + (i % channels));
+}
+
 /** The rotation by `deg` degrees counter-clockwise on screen, as a `T` for {@link transformImages}. */
 export function rotationMatrix(deg: number): Matrix2 {
   const t = (deg * Math.PI) / 180;

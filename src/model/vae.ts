@@ -9,7 +9,7 @@ import { channelIndices, gridValues } from './warp.ts';
 import type { WarpFamily } from './warps/family.ts';
 import { warpFamily } from './warps/registry.ts';
 import { valuesOf } from '../tensors/read.ts';
-import { quarterTurnIndices, transformImages } from './transform-images.ts';
+import { halfTurnIndices, quarterTurnIndices, transformImages } from './transform-images.ts';
 import { alignImages, inkFrames } from './orientation.ts';
 import { MixturePrior } from './mixture.ts';
 
@@ -85,8 +85,11 @@ export class AffineVAE {
   readonly engine: DecoderEngine;
   /** Why the engine asked for is not the one that runs (null when it is). */
   readonly engineFallback: string | null;
-  /** Gather indices of one, two and three quarter turns of an input (`poolContent` models only). */
-  private readonly quarterTurns: tf.Tensor1D[] = [];
+  /**
+   * Gather indices of the turns of an input that `poolContent` pools over, besides the input
+   * itself: one, two and three quarter turns, or the half turn (empty when not pooled).
+   */
+  private readonly poolTurns: tf.Tensor1D[] = [];
 
   /** Builds a model with fresh Keras-style initial weights drawn from `options.seed`. */
   constructor(config: ModelConfig, options: ModelOptions = {}) {
@@ -111,12 +114,14 @@ export class AffineVAE {
     // Drawn after the layers, so that a mixture leaves the layers' initial weights as they were.
     this.prior = config.mixture ? new MixturePrior(config.mixture, config.contentDims, rng) : null;
     this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
-    if (config.poolContent) {
+    if (config.poolContent && config.poolTurns === 2) {
+      this.poolTurns.push(tf.tensor1d(halfTurnIndices(config.height, config.width, channelsOf(config)), 'int32'));
+    } else if (config.poolContent) {
       const once = quarterTurnIndices(config.width, channelsOf(config));
       let turn = Int32Array.from(once.keys());
       for (let k = 1; k < 4; k++) {
         turn = Int32Array.from(once, (i) => turn[i]);
-        this.quarterTurns.push(tf.tensor1d(turn, 'int32'));
+        this.poolTurns.push(tf.tensor1d(turn, 'int32'));
       }
     }
     const wanted = options.engine ?? tfjsEngine;
@@ -188,11 +193,11 @@ export class AffineVAE {
 
   /**
    * The posterior of `x` (`B × P·C` in [0, 1]); `scale = softplus(·)`. With `poolContent`, the
-   * encoder also reads `x`'s three quarter turns, and the content's mean and scale are the means
-   * of the four readings'.
+   * encoder also reads `x`'s turns (three quarter turns, or the half turn), and the content's mean
+   * and scale are the means of the readings'.
    */
   encode(x: tf.Tensor2D): Posterior {
-    return tf.tidy(() => (this.quarterTurns.length === 0 ? this.read(x) : this.readTurns(x)[0]));
+    return tf.tidy(() => (this.poolTurns.length === 0 ? this.read(x) : this.readTurns(x)[0]));
   }
 
   /** One encoder pass: `B × L` means and scales. */
@@ -203,18 +208,23 @@ export class AffineVAE {
     });
   }
 
+  /** How many turns `poolContent` pools over (the image included): 4, 2, or 1 when not pooled. */
+  private get pooledTurns(): number {
+    return this.poolTurns.length + 1;
+  }
+
   /**
-   * A `poolContent` model's four readings of `x`: reading `q` holds the content pooled over `x`
-   * and its quarter turns, and the warp read on `x` turned by `90q`°.
+   * A `poolContent` model's G readings of `x` (G = 4 or 2): reading `q` holds the content pooled
+   * over `x` and its turns, and the warp read on `x` turned by `360q/G`°.
    */
   private readTurns(x: tf.Tensor2D): Posterior[] {
-    const [b, zc, l] = [x.shape[0], this.config.contentDims, this.latent];
-    // 4B × V: the image, then its quarter, half and three-quarter turn.
-    const all = this.read(tf.concat([x, ...this.quarterTurns.map((turn) => tf.gather(x, turn, 1))], 0) as tf.Tensor2D);
-    const pooled = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [4 * b, zc]), [4, b, zc]), 0);
+    const [b, zc, l, g] = [x.shape[0], this.config.contentDims, this.latent, this.pooledTurns];
+    // G·B × V: the image, then its turns in order.
+    const all = this.read(tf.concat([x, ...this.poolTurns.map((turn) => tf.gather(x, turn, 1))], 0) as tf.Tensor2D);
+    const pooled = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [g * b, zc]), [g, b, zc]), 0);
     const [mean, scale] = [pooled(all.mean), pooled(all.scale)];
     const reading = (content: tf.Tensor, t: tf.Tensor2D, q: number) => tf.concat([content, tf.slice(t, [q * b, zc], [b, l - zc])], 1) as tf.Tensor2D;
-    return [0, 1, 2, 3].map((q) => ({ mean: reading(mean, all.mean, q), scale: reading(scale, all.scale, q) }));
+    return Array.from({ length: g }, (_, q) => ({ mean: reading(mean, all.mean, q), scale: reading(scale, all.scale, q) }));
   }
 
   /** `content = z[:, :Zc]`, `warp = z[:, Zc:]`. */
@@ -411,23 +421,23 @@ export class AffineVAE {
    * The angle search's candidate readings of `n` images: for each turn `α = β + 360k/K` (`β`
    * each image's alignment turn, else 0), the posterior of the image turned by `α` (and centred
    * on `centres` where given), its warp given back by {@link alignWarp} (`n × L` tensors, the
-   * caller's to dispose, one candidate at a time). A `poolContent` model reads the four
-   * quarter turns of an image in one pooled pass, so with K a multiple of 4 one pass gives four
-   * candidates.
+   * caller's to dispose, one candidate at a time). A `poolContent` model reads an image's G
+   * pooled turns in one pass, so with K a multiple of G one pass gives G candidates.
    */
   private *candidateReadings(part: Float32Array, n: number, candidates: number, base: Float32Array, centres: Float32Array | null): Generator<Posterior & { alpha: Float32Array }> {
     const p = this.values;
-    const quarters = this.quarterTurns.length > 0 && candidates % 4 === 0;
-    const step = quarters ? candidates / 4 : candidates;
+    const g = this.pooledTurns;
+    const pooled = g > 1 && candidates % g === 0;
+    const step = pooled ? candidates / g : candidates;
     for (let k = 0; k < step; k++) {
       const alpha = base.map((b) => b + (360 * k) / candidates);
       const input = alpha.every((a) => a === 0) && !centres ? part : this.alignedImages(part, alpha, centres);
       const readings = tf.tidy(() => {
         const x = tf.tensor2d(input, [n, p]);
-        return quarters ? this.readTurns(x) : [this.encode(x)];
+        return pooled ? this.readTurns(x) : [this.encode(x)];
       });
       for (const [q, r] of readings.entries()) {
-        const turn = alpha.map((a) => a + 90 * q);
+        const turn = alpha.map((a) => a + (360 / g) * q);
         const mean = tf.tidy(() => {
           const { content, warp } = this.split(r.mean);
           const back = tf.tensor1d(turn.map((t) => (-t * Math.PI) / 180));
@@ -671,7 +681,7 @@ export class AffineVAE {
   dispose(): void {
     for (const v of this.variables) v.dispose();
     this.grid.dispose();
-    tf.dispose(this.quarterTurns);
+    tf.dispose(this.poolTurns);
   }
 }
 

@@ -81,6 +81,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
     searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
+    poolTurns: ['--pool-turns', o.poolTurns, m.poolContent ? (m.poolTurns ?? 4) : undefined],
     mixture: ['--mixture', o.mixture, m.mixture ?? 0],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
