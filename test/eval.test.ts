@@ -175,6 +175,9 @@ test('evaluationReport tells its progress: phases in order, never backwards, end
     assert.equal(typeof report.nearestNeighbourUpright.model, 'number');
     assert.equal(report.angleSearch, 0);
     assert.equal(report.momentAlign, false);
+    assert.equal(report.poolTurns, 0);
+    assert.doesNotMatch(reportMarkdown(report, 'm'), /pooled content/);
+    assert.match(reportMarkdown({ ...report, poolTurns: 2 }, 'm'), /Its content is the mean of its readings of the image and of its half turn \(pooled content\)\./);
     // A posed set has no transform settings: no empty pose-recovery table, no empty verdict.
     assert.match(reportMarkdown(report, 'm'), /## Pose recovery[^]*\| natural \|[^]*## Verdict\n\n- natural: /);
     assert.doesNotMatch(reportMarkdown({ ...report, settings: [], verdicts: [] }, 'm'), /Pose recovery|Verdict/);

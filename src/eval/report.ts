@@ -75,6 +75,8 @@ export interface EvaluationReport {
   angleSearch: number;
   /** Whether the model read with moment alignment (`config.momentAlign`). */
   momentAlign: boolean;
+  /** The turns the model's content is pooled over (`config.poolTurns`: 4 or 2; 0: not pooled). */
+  poolTurns: number;
   /** Over `likelihoodImages` test images. `accuracy` samples z (as Keras' evaluate); `accuracyAtMean` uses the posterior mean. */
   likelihood: { images: number; mse: number; klNats: number; bceNegElbo: number; accuracy: number; accuracyAtMean: number };
   /**
@@ -247,6 +249,7 @@ export function evaluationReport(
       seed: o.seed,
       angleSearch: model.config.angleSearch ?? 0,
       momentAlign: model.config.momentAlign === true,
+      poolTurns: model.config.poolContent ? (model.config.poolTurns ?? 4) : 0,
       likelihood,
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),
@@ -323,7 +326,8 @@ export function reportMarkdown(r: EvaluationReport, model: string): string {
     '',
     `${r.images} test digits${r.testName ? ` (${r.testName})` : ''}, ${r.references} training digits as 1-NN references, seed ${r.seed}.` +
       (r.angleSearch ? ` The model reads each image's turn among ${r.angleSearch} candidates (its angle search).` : '') +
-      (r.momentAlign ? " It reads each image turned and centred by its ink's moments (moment alignment)." : ''),
+      (r.momentAlign ? " It reads each image turned and centred by its ink's moments (moment alignment)." : '') +
+      (r.poolTurns ? ` Its content is the mean of its readings of the image and of its ${r.poolTurns === 2 ? 'half turn' : 'three quarter turns'} (pooled content).` : ''),
     '',
     '## Likelihood and reconstruction',
     '',
