@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { type ImageSet, range, slice, validationSplit } from '../src/data/dataset.ts';
 import { loadDataset } from '../src/io/datasets.ts';
-import { PRESETS, buildModelConfig, type ModelConfig } from '../src/model/config.ts';
+import { PRESETS, buildModelConfig, type ModelConfig, poolTurnsOf } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
 import type { NativeEngine } from '../src/native/engine.ts';
@@ -77,8 +77,9 @@ const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice
 const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
 const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
 const idx = range(0, o.batch);
+const pooled = poolTurnsOf(config);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${o.poolContent ? `, content pooled over ${o.poolTurns === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${pooled ? `, content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -163,7 +164,7 @@ const result = {
   channels: model.channels,
   angleSearch: o.angleSearch,
   poolContent: Boolean(o.poolContent),
-  poolTurns: o.poolContent ? (o.poolTurns ?? 4) : null,
+  poolTurns: pooled || null,
   momentAlign: Boolean(o.momentAlign),
   searchPixels: o.searchPixels ?? null,
   hidden: config.decoderHidden,

@@ -1,6 +1,7 @@
 import type { ImageSet } from '../data/dataset.ts';
 import { toUnit } from '../data/pixels.ts';
 import { compose } from '../model/transform.ts';
+import { poolTurnsOf } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
 import { type AffineVAE, UNWARP_PASSES } from '../model/vae.ts';
 import { type Picture, stack, tile, upscale } from '../render/figure.ts';
@@ -249,7 +250,7 @@ export function evaluationReport(
       seed: o.seed,
       angleSearch: model.config.angleSearch ?? 0,
       momentAlign: model.config.momentAlign === true,
-      poolTurns: model.config.poolContent ? (model.config.poolTurns ?? 4) : 0,
+      poolTurns: poolTurnsOf(model.config),
       likelihood,
       nearestNeighbourUpright,
       ...(o.testName ? { testName: o.testName } : {}),

@@ -239,6 +239,11 @@ export function channelsOf(config: Pick<ModelConfig, 'channels'>): number {
   return config.channels ?? 1;
 }
 
+/** The turns a model's content is pooled over: its `poolTurns` (absent: 4), or 0 when not pooled. */
+export function poolTurnsOf(config: Pick<ModelConfig, 'poolContent' | 'poolTurns'>): PoolTurns | 0 {
+  return config.poolContent ? (config.poolTurns ?? 4) : 0;
+}
+
 /** Total latent size. */
 export function latentDims(config: ModelConfig): number {
   return config.contentDims + config.warpDims;
@@ -383,9 +388,9 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.poolContent !== undefined && typeof c.poolContent !== 'boolean') throw new Error(`poolContent must be true or false, got ${c.poolContent}`);
   if (c.poolTurns !== undefined && !POOL_TURNS.includes(c.poolTurns)) throw new Error(`poolTurns must be ${POOL_TURNS.join(' or ')}, got ${c.poolTurns}`);
   if (c.poolTurns !== undefined && !c.poolContent) throw new Error('poolTurns needs poolContent');
-  const pooledOver = c.poolTurns === 2 ? 'half turns' : 'quarter turns';
-  if (c.poolContent && c.poolTurns !== 2 && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
-  if (c.poolContent && warpFamily(c.warp).angle === null) throw new Error(`content pooled over ${pooledOver} needs a warp with an angle latent, not ${c.warp}`);
+  const pooled = poolTurnsOf(c);
+  if (pooled === 4 && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
+  if (pooled && warpFamily(c.warp).angle === null) throw new Error(`content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns needs a warp with an angle latent, not ${c.warp}`);
   if (c.mixture !== undefined && !(Number.isInteger(c.mixture) && c.mixture >= 1 && c.mixture <= MAX_MIXTURE_COMPONENTS)) {
     throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type AlignFrame, type ModelConfig, channelsOf, latentDims, validateModelConfig } from './config.ts';
+import { type AlignFrame, type ModelConfig, channelsOf, latentDims, poolTurnsOf, validateModelConfig } from './config.ts';
 import { Dense, makeStack, reluStack } from './dense.ts';
 import { CoordinateDecoder } from './decoder.ts';
 import { type DecoderEngine, tfjsEngine } from './engine.ts';
@@ -114,9 +114,10 @@ export class AffineVAE {
     // Drawn after the layers, so that a mixture leaves the layers' initial weights as they were.
     this.prior = config.mixture ? new MixturePrior(config.mixture, config.contentDims, rng) : null;
     this.grid = tf.tensor2d(gridValues(config.height, config.width), [pixels, 2]);
-    if (config.poolContent && config.poolTurns === 2) {
+    const pooled = poolTurnsOf(config);
+    if (pooled === 2) {
       this.poolTurns.push(tf.tensor1d(halfTurnIndices(config.height, config.width, channelsOf(config)), 'int32'));
-    } else if (config.poolContent) {
+    } else if (pooled === 4) {
       const once = quarterTurnIndices(config.width, channelsOf(config));
       let turn = Int32Array.from(once.keys());
       for (let k = 1; k < 4; k++) {

@@ -9,7 +9,7 @@ import { UserError, removeStaleTempFiles, writeFileAtomic } from '../../io/files
 import { hasTestPart, loadDataset, requireChannels } from '../../io/datasets.ts';
 import { loadModelDir, saveModelDir } from '../../io/model-dir.ts';
 import { warpFamily, warpFamilyNames } from '../../model/warps/registry.ts';
-import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf, DEFAULT_SEARCH_PIXELS } from '../../model/config.ts';
+import { type ConfigOverrides, type ModelConfig, PRESETS, type ScheduleKind, type TrainConfig, applyOverrides, architectureDifferences, buildModelConfig, channelsOf, DEFAULT_SEARCH_PIXELS, poolTurnsOf } from '../../model/config.ts';
 import type { AffineVAE } from '../../model/vae.ts';
 import { Rng } from '../../model/rng.ts';
 import { recipe } from '../../train/recipes.ts';
@@ -81,7 +81,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     angleSearch: ['--angle-search', o.angleSearch, m.angleSearch ?? 0],
     searchPixels: ['--search-pixels', o.searchPixels, t.searchPixels ?? DEFAULT_SEARCH_PIXELS],
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
-    poolTurns: ['--pool-turns', o.poolTurns, m.poolContent ? (m.poolTurns ?? 4) : undefined],
+    poolTurns: ['--pool-turns', o.poolTurns, poolTurnsOf(m) || undefined],
     mixture: ['--mixture', o.mixture, m.mixture ?? 0],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
