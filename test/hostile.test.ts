@@ -101,6 +101,11 @@ test('model loading: the config, the manifest and the file sizes agree before an
   const pooled = modelCopy();
   editJson(join(pooled, 'model.json'), (j) => (j.modelTopology.config.poolContent = 'yes'));
   await rejectsWith(loadModelDir(pooled), /poolContent must be true or false, got yes/);
+  const halves = modelCopy();
+  editJson(join(halves, 'model.json'), (j) => (j.modelTopology.config.poolTurns = 'two'));
+  await rejectsWith(loadModelDir(halves), /poolTurns must be 2 or 4, got two/);
+  editJson(join(halves, 'model.json'), (j) => (j.modelTopology.config.poolTurns = 2));
+  await rejectsWith(loadModelDir(halves), /poolTurns needs poolContent/);
   const aligned = modelCopy();
   editJson(join(aligned, 'model.json'), (j) => (j.modelTopology.config.momentAlign = 1));
   await rejectsWith(loadModelDir(aligned), /momentAlign must be true or false, got 1/);
