@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { hungarian, matchedAccuracy } from '../src/eval/cluster.ts';
+import { hungarian, matchClusters, matchedAccuracy } from '../src/eval/cluster.ts';
 import { kMeans } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { Rng } from '../src/model/rng.ts';
@@ -31,6 +31,47 @@ test('matchedAccuracy: renamed clusters score 1; merged classes lose the smaller
   assert.equal(matchedAccuracy([2, 2, 0, 0, 1, 1, 1], labels), 1);
   assert.equal(matchedAccuracy([0, 0, 0, 0, 1, 1, 1], labels), 5 / 7);
   assert.equal(matchedAccuracy([3, 3, 0, 0, 1, 1, 2], labels), 6 / 7);
+});
+
+test('matchClusters: what each class is read as, through the same matching; a spare cluster counts in the last column', () => {
+  // Cluster 0 holds three 0s and a 1, so it matches 0; clusters 1 and 2 match 1 and 2.
+  const merged = matchClusters([0, 0, 0, 0, 1, 2, 2], [0, 0, 0, 1, 1, 2, 2]);
+  assert.equal(merged.accuracy, 6 / 7);
+  assert.deepEqual(merged.readAs, [
+    [3, 0, 0, 0],
+    [1, 1, 0, 0],
+    [0, 0, 2, 0],
+  ]);
+  // Four clusters, three classes: one 2 sits alone in cluster 2, which matches no class.
+  const spare = matchClusters([3, 3, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2, 2]);
+  assert.equal(spare.accuracy, 6 / 7);
+  assert.deepEqual(spare.readAs, [
+    [2, 0, 0, 0],
+    [0, 2, 0, 0],
+    [0, 0, 2, 1],
+  ]);
+  for (const [a, l] of [[[2, 2, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2, 2]], [[1, 0, 1, 0, 1], [0, 0, 1, 1, 1]]]) {
+    const m = matchClusters(a, l);
+    assert.equal(m.accuracy, m.readAs.reduce((s, row, c) => s + row[c], 0) / a.length, 'the diagonal is the accuracy');
+    assert.equal(m.accuracy, matchedAccuracy(a, l));
+  }
+});
+
+test("report: the clustering section says what the model's content clusters read each digit as", async () => {
+  const { poseAndClusteringSections } = await import('../src/eval/report.ts');
+  const row = (set: string, features: string, readAs: number[][]) => ({ set, features, sawLabels: false, accuracy: 0, readAs, accuracy69: 0, activeLatents: null, poseShift: null });
+  // Two digits: 4 of 10 zeros read as 1 on the first set; on the second, the 1s split between 1 and a spare cluster.
+  const lines = poseAndClusteringSections({
+    clustering: [
+      row('upright', 'pixels', [[10, 0, 0], [0, 10, 0]]),
+      row('upright', 'model content latents', [[6, 4, 0], [0, 10, 0]]),
+      row('MNIST(U)', 'model content latents', [[10, 0, 0], [0, 7, 3]]),
+    ],
+  } as never).join('\n');
+  assert.match(lines, /\| digit \| upright \| MNIST\(U\) \|/);
+  assert.match(lines, /\| 0 \| 60% · 1: 40% \| 100% \|/);
+  assert.match(lines, /\| 1 \| 100% \| 70% · spare: 30% \|/);
+  assert.equal((lines.match(/^\| [01] \|/gm) ?? []).length, 2, 'one row a digit, from the model rows only');
 });
 
 test('kMeans: separated blobs are found exactly whatever their order; restarts never raise the inertia', () => {

@@ -58,18 +58,39 @@ export function hungarian(cost: number[][]): number[] {
   return columnOf;
 }
 
+/** A clustering matched to the classes as {@link matchedAccuracy} matches it. */
+export interface MatchedClustering {
+  /** The share of points whose matched cluster is their class. */
+  accuracy: number;
+  /**
+   * `readAs[c][d]`: the points of class `c` in the cluster matched to class `d`; the last column
+   * (index `classes`) counts those in a spare cluster, matched to no class. Which classes a
+   * clustering merges is what limits its accuracy, and this shows them.
+   */
+  readAs: number[][];
+}
+
 /**
- * The share of points whose cluster, matched one-to-one to a class by {@link hungarian} so that
- * the most points agree, is their class. Clusters and classes may differ in number (the spare
- * ones match nothing).
+ * Each cluster matched one-to-one to a class by {@link hungarian} so that the most points agree.
+ * Clusters and classes may differ in number (the spare ones match nothing).
  */
-export function matchedAccuracy(assignment: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function matchClusters(assignment: ArrayLike<number>, labels: ArrayLike<number>): MatchedClustering {
   const n = assignment.length;
   if (labels.length !== n) throw new Error(`${n} assignments but ${labels.length} labels`);
-  let size = 0;
-  for (let i = 0; i < n; i++) size = Math.max(size, assignment[i] + 1, labels[i] + 1);
+  let [size, classes] = [0, 0];
+  for (let i = 0; i < n; i++) {
+    size = Math.max(size, assignment[i] + 1, labels[i] + 1);
+    classes = Math.max(classes, labels[i] + 1);
+  }
   const counts = Array.from({ length: size }, () => new Array<number>(size).fill(0));
   for (let i = 0; i < n; i++) counts[assignment[i]][labels[i]]++;
   const match = hungarian(counts.map((row) => row.map((c) => -c)));
-  return match.reduce((s, j, i) => s + counts[i][j], 0) / n;
+  const readAs = Array.from({ length: classes }, () => new Array<number>(classes + 1).fill(0));
+  for (let i = 0; i < n; i++) readAs[labels[i]][Math.min(match[assignment[i]], classes)]++;
+  return { accuracy: match.reduce((s, j, i) => s + counts[i][j], 0) / n, readAs };
+}
+
+/** The share of points whose cluster, matched to a class by {@link matchClusters}, is their class. */
+export function matchedAccuracy(assignment: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return matchClusters(assignment, labels).accuracy;
 }

@@ -3,7 +3,8 @@ import { toUnit } from '../data/pixels.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import type { MixturePrior } from '../model/mixture.ts';
-import { matchedAccuracy } from './cluster.ts';
+import type { MatchedClustering } from './cluster.ts';
+import { matchClusters, matchedAccuracy } from './cluster.ts';
 import { kMeans } from '../model/kmeans.ts';
 import { momentNormalize } from './moments.ts';
 
@@ -27,6 +28,8 @@ export interface ClusteringResult {
   sawLabels: boolean | null;
   /** k-means with 10 clusters, matched accuracy over the 10 digits. */
   accuracy: number;
+  /** What the 10 clusters read each digit as: {@link MatchedClustering.readAs}. */
+  readAs: number[][];
   /** k-means with 9 clusters, matched accuracy with 6 and 9 as one class. */
   accuracy69: number;
   /**
@@ -125,7 +128,7 @@ export function clusteringResults(
         set: name,
         features: f.name,
         sawLabels: f.sawLabels,
-        accuracy: matchedAccuracy(ten.assignment, labels),
+        ...matchClusters(ten.assignment, labels),
         accuracy69: matchedAccuracy(nine.assignment, merged),
         activeLatents: f.active,
         poseShift: base ? relativeShift(f.values, base, f.dims) : null,
@@ -138,7 +141,7 @@ export function clusteringResults(
         set: name,
         features: f.name.replace(/content latents$/, 'mixture components'),
         sawLabels: f.sawLabels,
-        accuracy: matchedAccuracy(components, labels),
+        ...matchClusters(components, labels),
         accuracy69: matchedAccuracy(components, merged),
         activeLatents: null,
         poseShift: null,

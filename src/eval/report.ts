@@ -411,6 +411,28 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
           `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${c.poseShift === null ? '—' : fmt(c.poseShift)} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
       ),
     );
+    const reads = r.clustering.filter((c) => c.features === 'model content latents');
+    if (reads.length) {
+      lines.push(
+        '',
+        "Where the model's content clusters go wrong (k-means, 10 clusters): for each digit, the share of it in the cluster matched to it, then the commonest other cluster it falls in, by the digit that cluster is matched to (`spare`: matched to none).",
+        '',
+        `| digit | ${reads.map((c) => c.set).join(' | ')} |`,
+        `|---|${reads.map(() => '---').join('|')}|`,
+        ...reads[0].readAs.map((_, digit) => `| ${digit} | ${reads.map((c) => readAsCell(c.readAs, digit)).join(' | ')} |`),
+      );
+    }
   }
   return lines;
+}
+
+/** `right% · other: share%` for one digit's row of {@link ClusteringResult.readAs}. */
+function readAsCell(readAs: number[][], digit: number): string {
+  const row = readAs[digit];
+  const total = row.reduce((a, b) => a + b, 0);
+  if (total === 0) return 'n/a';
+  const pct = (v: number) => `${Math.round((100 * v) / total)}%`;
+  let other = -1;
+  for (let d = 0; d < row.length; d++) if (d !== digit && row[d] > 0 && (other < 0 || row[d] > row[other])) other = d;
+  return other < 0 ? pct(row[digit]) : `${pct(row[digit])} · ${other === row.length - 1 ? 'spare' : other}: ${pct(row[other])}`;
 }
