@@ -4,19 +4,23 @@
  * restarts, Hungarian-matched) on the raw and on the standardized latents, and for a model with a
  * mixture prior on the latents in the prior's units (as the report's row of that name) and the
  * accuracy of the components the digits are read into, 2,000 digits a set:
- *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis] [--oracle]
+ *   node --import tsx scripts/content-check.ts MODEL_DIR mnist-pose:upright mnist-pose:U [--search K] [--align ink|axis] [--oracle] [--probe]
  * (`--search K`: read with K candidate angles instead of the model's own; `--align FRAME`: read
  * with moment alignment in that frame, as `--moment-align --align-frame FRAME` does on the CLI.)
  * `--oracle` (with `--search K`, on `mnist-pose:` sets) reads each digit at the candidate turn
  * nearest the one that undoes its applied pose, where the search would decode all K: the
  * clustering the content gives when the search chooses perfectly, which separates what the
  * content knows from what the choice of turn loses.
+ * `--probe` adds the 1-NN accuracy of the digits' content against the content of 10,000 labelled
+ * training digits of the same set: how much of the class the content holds, labels used only
+ * here, beside how much of it k-means' round clusters find.
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { matchedAccuracy } from '../src/eval/cluster.ts';
 import { kMeans } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
+import { nearestNeighbourAccuracy } from '../src/eval/suite.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
 import { Rng } from '../src/model/rng.ts';
@@ -33,9 +37,11 @@ const alignAt = args.indexOf('--align');
 const alignFrame = alignAt >= 0 ? (args.splice(alignAt, 2)[1] as AlignFrame) : undefined;
 const oracleAt = args.indexOf('--oracle');
 const oracle = oracleAt >= 0 && args.splice(oracleAt, 1).length === 1;
+const probeAt = args.indexOf('--probe');
+const probe = probeAt >= 0 && args.splice(probeAt, 1).length === 1;
 const [dir, ...specs] = args;
 if (oracle && !(angleSearch! > 0)) throw new Error('--oracle needs --search K');
-if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle]');
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle] [--probe]');
 await selectBackend();
 // The oracle turns the images itself, so the model reads them as they come.
 const read = oracle
@@ -73,6 +79,8 @@ for (const spec of specs) {
   const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
   const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
   const inPriorUnits = model.prior?.inUnits(c);
-  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(inPriorUnits ? { kMeansPriorUnits: accuracy(inPriorUnits) } : {}), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}) }));
+  const references = probe ? slice(loadDataset(spec, 'train'), 0, 10000) : null;
+  const nearest = references ? nearestNeighbourAccuracy(c, set.labels!, model.content(toUnit(references.images)), references.labels!, d) : null;
+  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(inPriorUnits ? { kMeansPriorUnits: accuracy(inPriorUnits) } : {}), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}), ...(nearest === null ? {} : { nearestNeighbour: nearest }) }));
 }
 model.dispose();
