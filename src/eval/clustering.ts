@@ -3,8 +3,7 @@ import { toUnit } from '../data/pixels.ts';
 import { Rng } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import type { MixturePrior } from '../model/mixture.ts';
-import type { MatchedClustering } from './cluster.ts';
-import { matchClusters, matchedAccuracy } from './cluster.ts';
+import { type MatchedClustering, matchClusters, matchedAccuracy } from './cluster.ts';
 import { kMeans } from '../model/kmeans.ts';
 import { momentNormalize } from './moments.ts';
 
@@ -76,6 +75,11 @@ export function activeLatents(values: Float32Array, d: number): number {
   return active;
 }
 
+/** The `features` of the row that clusters a model's content latents, by the model's name. */
+export function contentFeatures(name: string): string {
+  return `${name} content latents`;
+}
+
 /** A model whose content latents are clustered, by name. */
 export interface ClusteredModel {
   name: string;
@@ -113,7 +117,7 @@ export function clusteringResults(
       { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
       ...models.flatMap((m): Feature[] => {
         const [values, zc, prior] = [m.model.content(x), m.model.config.contentDims, m.model.prior];
-        const content = { name: `${m.name} content latents`, values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
+        const content = { name: contentFeatures(m.name), values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
         return prior ? [{ ...content, prior }, { ...content, name: `${content.name}, prior's units`, values: prior.inUnits(values), active: null }] : [content];
       }),
     ];

@@ -12,7 +12,7 @@ import { type Normalizer, type PoseRecovery, baselines, invarianceOf, modelNorma
 import { transformImages } from '../model/transform-images.ts';
 import { HARD_RANGES, NATURAL_RANGES, type TransformRanges } from './transforms.ts';
 import { type AppliedPoseRecovery, appliedPoseRecovery, momentPoseRecovery } from './pose.ts';
-import { type ClusteredModel, type ClusteringResult, clusteringResults } from './clustering.ts';
+import { type ClusteredModel, type ClusteringResult, clusteringResults, contentFeatures } from './clustering.ts';
 
 /** The transform settings the suite measures when none are given: natural and hard. */
 export const EVALUATION_DEFAULTS: { name: string; ranges: TransformRanges }[] = [
@@ -411,7 +411,7 @@ export function poseAndClusteringSections(r: EvaluationReport): string[] {
           `| ${c.set} | ${c.features} | ${c.sawLabels === null ? '—' : c.sawLabels ? 'yes' : 'no'} | ${c.activeLatents ?? '—'} | ${c.poseShift === null ? '—' : fmt(c.poseShift)} | ${fmt(c.accuracy)} | ${fmt(c.accuracy69)} |`,
       ),
     );
-    const reads = r.clustering.filter((c) => c.features === 'model content latents');
+    const reads = r.clustering.filter((c) => c.features === contentFeatures('model'));
     if (reads.length) {
       lines.push(
         '',
