@@ -216,3 +216,85 @@ test('train --mixture from a model without one places the prior on its content; 
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /1\.5/);
 });
+
+test('the clustering term is minus the information between code and component: −log K when each code sits in its own even component, 0 when all share one', () => {
+  const prior = mixture([[-6, 0], [0, 0], [6, 0]], [[-1, -1], [-1, -1], [-1, -1]]);
+  const value = (codes: number[][]) => prior.negInformation(tf.tensor2d(codes)).dataSync()[0];
+  // Two codes in each component: sure of it (conditional entropy 0) and balanced (log 3).
+  assert.ok(Math.abs(value([[-6, 0], [-6.1, 0.1], [0, 0], [0.1, 0], [6, 0], [6, -0.1]]) + Math.log(3)) < 1e-4);
+  // Every code in one component: no information.
+  assert.ok(Math.abs(value([[6, 0], [6.1, 0], [5.9, 0.1]])) < 1e-4);
+  // By hand, for a code halfway between two components and one sure of the third:
+  // γ = (½, ½, 0) and (0, 0, 1); mean H(γ) = ½ log 2; the marginal (¼, ¼, ½) has entropy 1.5 log 2.
+  assert.ok(Math.abs(value([[-3, 0], [6, 0]]) - (0.5 * Math.log(2) - 1.5 * Math.log(2))) < 1e-4);
+  prior.dispose();
+});
+
+test("the clustering term's gradient splits a crowded component: codes leave it for an empty one", () => {
+  const prior = mixture([[-1, 0], [1, 0]], [[0, 0], [0, 0]]);
+  // Four codes, all nearer the first component; the balance asks for two in each.
+  const codes = tf.variable(tf.tensor2d([[-1.2, 0], [-0.9, 0], [-0.4, 0], [-0.2, 0]]));
+  const before = prior.negInformation(codes).dataSync()[0];
+  const { grads } = tf.variableGrads(() => prior.negInformation(codes), [codes]);
+  const step = grads[codes.name].dataSync();
+  // The codes nearest the boundary are pushed across it (towards +x) harder than the far ones.
+  assert.ok(step[6] < 0 && step[4] < 0, `the near codes move right: ${Array.from(step)}`);
+  assert.ok(Math.abs(step[6]) > Math.abs(step[0]), `${Array.from(step)}`);
+  codes.assign(tf.sub(codes, tf.mul(grads[codes.name], 0.5)));
+  assert.ok(prior.negInformation(codes).dataSync()[0] < before);
+  codes.dispose();
+  prior.dispose();
+});
+
+test('the clustering weight adds its term to the objective, split across chunks by their share of the batch; it needs a mixture', () => {
+  const config = { ...tinyConfig(8), mixture: 3 };
+  const base = new AffineVAE(config, { seed: 5 });
+  const weighted = new AffineVAE({ ...config, loss: { ...config.loss, cluster: 0.5 } }, { seed: 5 });
+  const rng = new Rng(2);
+  const x = tf.tensor2d(Float32Array.from({ length: 4 * 784 }, () => rng.uniform()), [4, 784]);
+  const labels = tf.tensor1d([1, 2, 3, 4], 'int32');
+  const eps = tf.randomNormal([4, base.latent], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const a = objective(base, x, labels, eps, 4, { training: false });
+  const b = objective(weighted, x, labels, eps, 4, { training: false });
+  const content = tf.slice(weighted.encode(x).mean, [0, 0], [-1, config.contentDims]) as tf.Tensor2D;
+  const term = weighted.prior!.negInformation(content).dataSync()[0];
+  assert.equal(a.cluster.dataSync()[0], 0);
+  assert.ok(Math.abs(b.cluster.dataSync()[0] - term) < 1e-5);
+  assert.ok(Math.abs(b.total.dataSync()[0] - (a.total.dataSync()[0] + 0.5 * term)) < 1e-5);
+  // Two chunks of two: each term is its chunk's, times ½.
+  const half = (i: number) =>
+    objective(weighted, tf.slice(x, [2 * i, 0], [2, 784]), tf.slice(labels, [2 * i], [2]), tf.slice(eps, [2 * i, 0], [2, -1]), 4, { training: false }).cluster.dataSync()[0];
+  const perChunk = [0, 1].map((i) => weighted.prior!.negInformation(tf.slice(content, [2 * i, 0], [2, -1])).dataSync()[0] / 2);
+  assert.ok(Math.abs(half(0) + half(1) - (perChunk[0] + perChunk[1])) < 1e-5);
+  // The encoder gets the term's gradient: the weighted model's differs from the base's.
+  const grad = (m: AffineVAE) => tf.variableGrads(() => objective(m, x, labels, eps, 4).total, m.variables).grads;
+  const [ga, gb] = [grad(base), grad(weighted)];
+  const first = weighted.variables[0].name;
+  assert.ok(maxAbsDiff(ga[base.variables[0].name].dataSync(), gb[first].dataSync()) > 0);
+  base.dispose();
+  weighted.dispose();
+  assert.throws(() => validateModelConfig({ ...tinyConfig(8), loss: { ...tinyConfig(8).loss, cluster: 1 } }), /the cluster loss weight needs a mixture prior/);
+  assert.throws(() => validateModelConfig({ ...config, loss: { ...config.loss, cluster: -1 } }), /the cluster loss weight must be a finite number ≥ 0, got -1/);
+  assert.equal('cluster' in applyOverrides(config, { cluster: 0 }).loss, false, 'a weight of 0 is no term');
+  assert.equal(applyOverrides(config, { cluster: 2 }).loss.cluster, 2);
+});
+
+test('train --cluster-weight needs --mixture, is kept in the model, and --resume refuses another', () => {
+  const dir = tempDir();
+  const common = ['--limit', '300', '--batch', '50', '--seed', '3', '--hidden', '8', '--ce-weight', '0'];
+  const without = cli('train', '--out', join(dir, 'none'), '--cluster-weight', '1', '--epochs', '1', ...common);
+  assert.notEqual(without.status, 0);
+  assert.match(without.stderr, /the cluster loss weight needs a mixture prior/);
+  assert.equal(without.stderr.split('\n').filter((l) => /error/i.test(l)).length, 1, without.stderr);
+  const out = join(dir, 'clustered');
+  const t = cli('train', '--out', out, '--mixture', '3', '--cluster-weight', '0.01', '--epochs', '1', ...common);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stderr, /clustering weight 0\.01/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).modelTopology.config.loss.cluster, 0.01);
+  const contradicted = cli('train', '--out', out, '--resume', '--cluster-weight', '0.02');
+  assert.notEqual(contradicted.status, 0);
+  assert.match(contradicted.stderr, /--cluster-weight 0\.02 contradicts the checkpoint's 0\.01/);
+  const negative = cli('train', '--out', join(dir, 'neg'), '--mixture', '3', '--cluster-weight', '-1', ...common);
+  assert.notEqual(negative.status, 0);
+  assert.match(negative.stderr, /-1/);
+});

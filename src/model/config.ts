@@ -137,6 +137,11 @@ export interface LossConfig {
    * content latent alive (the full-pose runs in README).
    */
   klWarp?: number;
+  /**
+   * The weight of the clustering term (absent: 0), which needs a mixture prior: minus the mutual
+   * information between each image and its mixture component ({@link MixturePrior.negInformation}).
+   */
+  cluster?: number;
   klScaling: KlScaling;
   /** Added to the scale inside the KL, as the original's `Normal(mu, var + 1e-8)`. */
   scaleEpsilon: number;
@@ -259,6 +264,7 @@ export interface ConfigOverrides {
   mse?: number;
   kl?: number;
   klWarp?: number;
+  cluster?: number;
   klScaling?: KlScaling;
   likelihood?: Likelihood;
   sigma?: number;
@@ -307,6 +313,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
       kl: o.kl ?? m.loss.kl,
       // Absent stays absent (the seed preset's loss is the original's).
       ...(o.klWarp !== undefined || m.loss.klWarp !== undefined ? { klWarp: o.klWarp ?? m.loss.klWarp } : {}),
+      ...(o.cluster !== undefined || m.loss.cluster !== undefined ? { cluster: o.cluster ?? m.loss.cluster } : {}),
       klScaling: o.klScaling ?? m.loss.klScaling,
       likelihood: o.likelihood ?? m.loss.likelihood,
       sigma: o.sigma ?? m.loss.sigma,
@@ -314,6 +321,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
   };
   // A mixture of 0 is the normal prior: the field is dropped, as for a model that never had one.
   if (config.mixture === 0) delete config.mixture;
+  if (config.loss.cluster === 0) delete config.loss.cluster;
   validateModelConfig(config);
   return config;
 }
@@ -369,7 +377,7 @@ export function validateModelConfig(c: ModelConfig): void {
   const dims = warpFamily(c.warp).latents.length;
   if (c.warpDims !== dims) throw new Error(`the ${c.warp} warp reads ${dims} warp latents, got warpDims ${c.warpDims}`);
   if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
-  for (const [name, w] of [['kl', c.loss.kl], ['klWarp', c.loss.klWarp ?? 0], ['mse', c.loss.mse], ['crossEntropy', c.loss.crossEntropy]] as const) {
+  for (const [name, w] of [['kl', c.loss.kl], ['klWarp', c.loss.klWarp ?? 0], ['cluster', c.loss.cluster ?? 0], ['mse', c.loss.mse], ['crossEntropy', c.loss.crossEntropy]] as const) {
     if (!(Number.isFinite(w) && w >= 0)) throw new Error(`the ${name} loss weight must be a finite number ≥ 0, got ${w}`);
   }
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
@@ -394,5 +402,6 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.mixture !== undefined && !(Number.isInteger(c.mixture) && c.mixture >= 1 && c.mixture <= MAX_MIXTURE_COMPONENTS)) {
     throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
   }
+  if ((c.loss.cluster ?? 0) > 0 && c.mixture === undefined) throw new Error('the cluster loss weight needs a mixture prior (mixture)');
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

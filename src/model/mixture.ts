@@ -85,6 +85,25 @@ export class MixturePrior {
     });
   }
 
+  /**
+   * The clustering term: minus the mutual information between an image and its component,
+   * estimated over the `B × D` codes `z` given (IMSAT, Hu et al. 2017):
+   * `mean_i H(γ_i) − H(mean_i γ_i)`, with `γ_i = p(c | z_i)`, in nats. The first part asks each
+   * code to sit well inside one component, the second that the components share the codes
+   * evenly. The KL alone lets one component swallow two digits that touch (4 and 9) while another
+   * holds a small mixed group; the balance part is what splits them.
+   */
+  negInformation(z: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => {
+      const logGamma = tf.logSoftmax(this.logJoint(z)); // B × K
+      const gamma = tf.exp(logGamma);
+      const conditional = tf.neg(tf.mean(tf.sum(tf.mul(gamma, logGamma), 1)));
+      const marginal = tf.mean(gamma, 0); // K
+      const balance = tf.neg(tf.sum(tf.mul(marginal, tf.log(tf.add(marginal, 1e-10)))));
+      return tf.sub(conditional, balance) as tf.Scalar;
+    });
+  }
+
   /** The most likely component of each `n × D` code (row-major). */
   assign(codes: Float32Array): Int32Array {
     const n = codes.length / this.dims;

@@ -17,9 +17,14 @@ export type LossParts = {
   kl: tf.Scalar;
   /** KL in nats, summed over latents, averaged over images: the ELBO's KL. */
   klNats: tf.Scalar;
+  /**
+   * The clustering term (`MixturePrior.negInformation`) in nats, over the chunk, times the
+   * chunk's share of the batch; 0 without a mixture prior or a clustering weight.
+   */
+  cluster: tf.Scalar;
   /** Sparse categorical cross-entropy, mean over the batch. */
   crossEntropy: tf.Scalar;
-  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl` (or the KL weighted per latent). */
+  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl + cluster·w_cluster` (or the KL weighted per latent). */
   total: tf.Scalar;
   /** Number of correct class predictions (a count, not a fraction). */
   correct: tf.Scalar;
@@ -75,6 +80,8 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  * @param o.contentKl where the content has a mixture prior: each image's KL of its first
  *   `contentDims` latents (`n`), which replaces theirs from the normal prior. It weighs as the
  *   first latent's KL does.
+ * @param o.cluster the chunk's clustering term, already scaled to its share of the batch; it
+ *   weighs `config.cluster` (absent: 0).
  */
 export function lossParts(
   config: LossConfig,
@@ -85,9 +92,10 @@ export function lossParts(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   batch: number,
-  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array; contentKl?: { perImage: tf.Tensor1D; contentDims: number } } = {},
+  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array; contentKl?: { perImage: tf.Tensor1D; contentDims: number }; cluster?: tf.Scalar } = {},
 ): LossParts {
   const { prior, imagePixels = pixels, channels = 1, klWeights, contentKl } = o;
+  const clusterWeight = config.cluster ?? 0;
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
@@ -109,6 +117,7 @@ export function lossParts(
     const kl = tf.div(klSum, klDiv) as tf.Scalar;
     const weightedKl = weights ? tf.div(tf.sum(tf.mul(klEach, tf.tensor1d(weights))), klDiv) : tf.mul(kl, config.kl);
     const klNats = tf.div(klSum, batch) as tf.Scalar;
+    const cluster = o.cluster ?? tf.scalar(0);
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
     const crossEntropy = tf.div(tf.neg(tf.sum(picked)), batch) as tf.Scalar;
@@ -116,8 +125,9 @@ export function lossParts(
       tf.mul(crossEntropy, config.crossEntropy),
       tf.mul(reconstruction, config.mse),
       weightedKl,
+      tf.mul(cluster, clusterWeight),
     ]) as tf.Scalar;
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
-    return { mse, reconstruction, kl, klNats, crossEntropy, total, correct };
+    return { mse, reconstruction, kl, klNats, cluster, crossEntropy, total, correct };
   });
 }

@@ -83,6 +83,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     poolContent: ['--pool-content', o.poolContent, m.poolContent ?? false],
     poolTurns: ['--pool-turns', o.poolTurns, poolTurnsOf(m) || undefined],
     mixture: ['--mixture', o.mixture, m.mixture ?? 0],
+    clusterWeight: ['--cluster-weight', o.cluster, m.loss.cluster ?? 0],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
@@ -254,7 +255,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   );
   // The recipe's line names its own weights; this one is the run's, as typed options set them.
   const ce = modelConfig.loss.crossEntropy;
-  log(`loss: KL weight ${modelConfig.loss.kl}${modelConfig.loss.klWarp !== undefined ? ` (warp ${modelConfig.loss.klWarp})` : ''}, ${ce > 0 ? `cross-entropy weight ${ce}: the labels train the classifier` : 'cross-entropy weight 0: no labels used'}`);
+  log(`loss: KL weight ${modelConfig.loss.kl}${modelConfig.loss.klWarp !== undefined ? ` (warp ${modelConfig.loss.klWarp})` : ''}${modelConfig.loss.cluster !== undefined ? `, clustering weight ${modelConfig.loss.cluster}` : ''}, ${ce > 0 ? `cross-entropy weight ${ce}: the labels train the classifier` : 'cross-entropy weight 0: no labels used'}`);
 
   const header = { model: modelConfig, train: trainConfig, extra };
   const metadata = () => ({ train: trainConfig, dataset, limit, history: trainer.state.history });
