@@ -37,6 +37,7 @@ const o = new Command('bench')
   .option('--moment-align', "the encoder reads images turned and centred by their ink's moments (rotation presets)")
   .option('--align-frame <frame>', 'the frame of --moment-align: ink or axis')
   .option('--mixture <k>', 'a mixture of k Gaussians as the content prior', Number, 0)
+  .option('--cluster-weight <w>', 'with --mixture, the weight of the clustering term', Number, 0)
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
@@ -65,7 +66,7 @@ const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
 const config = {
-  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}) }),
+  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}), ...(o.clusterWeight ? { cluster: o.clusterWeight } : {}) }),
   height: images.height,
   width: images.width,
   ...(images.channels ? { channels: images.channels } : {}),
@@ -79,7 +80,7 @@ const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.
 const idx = range(0, o.batch);
 const pooled = poolTurnsOf(config);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${pooled ? `, content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${pooled ? `, content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}${o.clusterWeight ? `, clustering weight ${o.clusterWeight}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
