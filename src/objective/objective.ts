@@ -79,13 +79,13 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const f = o.klFactor ?? 1;
     const config = f === 1 ? loss : { ...loss, kl: loss.kl * f, ...(loss.klWarp === undefined ? {} : { klWarp: loss.klWarp * f }) };
     const zc = model.config.contentDims;
+    const contentMean = model.split(mean).content; // B × zc
     const contentKl = model.prior
-      ? { perImage: model.prior.kl(tf.slice(mean, [0, 0], [-1, zc]), tf.add(tf.slice(scale, [0, 0], [-1, zc]), loss.scaleEpsilon), content), contentDims: zc }
+      ? { perImage: model.prior.kl(contentMean, tf.add(model.split(scale).content, loss.scaleEpsilon), content), contentDims: zc }
       : undefined;
     // The clustering term reads the posterior means, as k-means on the content does. A chunk's
     // balance is its own: with chunks smaller than the batch it is estimated on fewer codes.
-    const n = x.shape[0];
-    const cluster = model.prior && (loss.cluster ?? 0) > 0 ? tf.mul(model.prior.negInformation(tf.slice(mean, [0, 0], [-1, zc]) as tf.Tensor2D), n / batch) as tf.Scalar : undefined;
+    const cluster = model.prior && (loss.cluster ?? 0) > 0 ? (tf.mul(model.prior.negInformation(contentMean), x.shape[0] / batch) as tf.Scalar) : undefined;
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       cluster,
       prior: priorScales(model),
