@@ -58,6 +58,8 @@ test('user mistakes get one clear line and a non-zero exit', () => {
     ['--pool-turns', '3', /'3' is not one of 2, 4/],
     ['--search-pixels', '2.5', /'2.5' is not a non-negative integer/],
     ['--kl-warp', 'NaN', /'NaN' is not a number/],
+    ['--cluster-weight', 'NaN', /'NaN' is not a number/],
+    ['--cluster-weight', '1e5', /'1e5' is outside/],
   ] as const) {
     assertUserError(cli('train', '--out', tempDir(), '--limit', '60', '--hidden', '8', flag, value), message);
   }

@@ -98,6 +98,14 @@ test('model loading: the config, the manifest and the file sizes agree before an
   await rejectsWith(loadModelDir(weights), /the klWarp loss weight must be a finite number ≥ 0, got -1/);
   editJson(join(weights, 'model.json'), (j) => (j.modelTopology.config.loss.kl = 'a lot'));
   await rejectsWith(loadModelDir(weights), /the kl loss weight must be a finite number ≥ 0, got a lot/);
+  editJson(join(weights, 'model.json'), (j) => {
+    j.modelTopology.config.loss.kl = 1;
+    delete j.modelTopology.config.loss.klWarp;
+    j.modelTopology.config.loss.cluster = 'Infinity';
+  });
+  await rejectsWith(loadModelDir(weights), /the cluster loss weight must be a finite number ≥ 0, got Infinity/);
+  editJson(join(weights, 'model.json'), (j) => (j.modelTopology.config.loss.cluster = 0.5));
+  await rejectsWith(loadModelDir(weights), /the cluster loss weight needs a mixture prior/);
   const pooled = modelCopy();
   editJson(join(pooled, 'model.json'), (j) => (j.modelTopology.config.poolContent = 'yes'));
   await rejectsWith(loadModelDir(pooled), /poolContent must be true or false, got yes/);
