@@ -130,3 +130,42 @@ test('relativeShift: 0 for the same features, about 2 for unrelated ones; cluste
   assert.ok(shift('posed', 'moment-normalized pixels')! < shift('posed', 'pixels')!);
   assert.throws(() => clusteringResults([{ name: 'upright', set: upright }, { name: 'short', set: slice(posed, 0, 30) }], [], { seed: 0, restarts: 1, reference: 'upright' }), /short holds 30 images, its reference upright 60/);
 });
+
+test('clustering rows with labelled references carry a labelled 1-NN read of the same features: each feature against its own kind, near chance when the labels are shuffled', async () => {
+  const { clusteringResults } = await import('../src/eval/clustering.ts');
+  const { nearestNeighbourAccuracy } = await import('../src/eval/suite.ts');
+  const { loadDataset } = await import('../src/io/datasets.ts');
+  const { slice } = await import('../src/data/dataset.ts');
+  const { toUnit } = await import('../src/data/pixels.ts');
+  const { AffineVAE } = await import('../src/model/vae.ts');
+  const { tinyConfig } = await import('./helpers.ts');
+  const part = (spec: string, split: 'train' | 'test', n: number) => slice(loadDataset(spec, split), 0, n);
+  const [upright, uprightRefs] = [part('mnist-pose:upright', 'test', 100), part('mnist-pose:upright', 'train', 600)];
+  const [posed, posedRefs] = [part('mnist-pose:U', 'test', 100), part('mnist-pose:U', 'train', 600)];
+  const model = new AffineVAE(tinyConfig(8, { height: 50, width: 50 }), { seed: 1 });
+  const rows = clusteringResults(
+    [
+      { name: 'upright', set: upright, references: uprightRefs },
+      { name: 'posed', set: posed, references: posedRefs },
+      { name: 'bare', set: upright },
+    ],
+    [{ name: 'tiny', model }],
+    { seed: 0, restarts: 1 },
+  );
+  const read = (set: string, features: string) => rows.find((r) => r.set === set && r.features === features)!.nearestNeighbour;
+  // The model's row reads its content of the set against its content of the references.
+  assert.equal(read('upright', 'tiny content latents'), nearestNeighbourAccuracy(model.content(toUnit(upright.images)), upright.labels!, model.content(toUnit(uprightRefs.images)), uprightRefs.labels!, model.config.contentDims));
+  // Upright digits are found by their pixels; turned anywhere and shifted, much less so, and turning them back by their moments recovers part of it.
+  assert.ok(read('upright', 'pixels')! > 0.7, `${read('upright', 'pixels')}`);
+  assert.ok(read('posed', 'pixels')! < read('upright', 'pixels')! - 0.3, `${read('posed', 'pixels')}`);
+  assert.ok(read('posed', 'moment-normalized pixels')! > read('posed', 'pixels')!, `${read('posed', 'moment-normalized pixels')}`);
+  assert.ok(rows.filter((r) => r.set === 'bare').every((r) => r.nearestNeighbour === null));
+  // Shuffled reference labels carry nothing: about one in ten.
+  const rng = new Rng(4);
+  const shuffled = { ...uprightRefs, labels: Uint8Array.from(uprightRefs.labels!, () => Math.floor(rng.uniform() * 10)) };
+  const blind = clusteringResults([{ name: 'upright', set: upright, references: shuffled }], [], { seed: 0, restarts: 1 });
+  assert.ok(blind[0].nearestNeighbour! < 0.3, `${blind[0].nearestNeighbour}`);
+  assert.throws(() => clusteringResults([{ name: 'upright', set: upright, references: { ...uprightRefs, labels: undefined } }], [], { seed: 0, restarts: 1 }), /upright's references must be labelled images of 2500 values/);
+  assert.throws(() => clusteringResults([{ name: 'upright', set: upright, references: part('mnist', 'train', 20) }], [], { seed: 0, restarts: 1 }), /upright's references must be labelled images of 2500 values/);
+  model.dispose();
+});

@@ -159,7 +159,7 @@ test('evaluationReport tells its progress: phases in order, never backwards, end
       references,
       seed: 0,
       settings: [{ name: 'natural', ranges: NATURAL_RANGES }],
-      clustering: { restarts: 1 },
+      clustering: { restarts: 1, sets: [{ name: 'test', set, references }] },
       onProgress: (p) => seen.push(p),
     });
     const total = seen[0].total;
@@ -173,6 +173,10 @@ test('evaluationReport tells its progress: phases in order, never backwards, end
     // The normalizers ran in chunks: the 300 upright digits came in 250 and 50.
     assert.ok(seen.filter((p) => p.phase === 'normalizing (model)').length >= 3);
     assert.equal(typeof report.nearestNeighbourUpright.model, 'number');
+    // The clustered set came with labelled references: its rows carry the labelled 1-NN read.
+    const pixels = report.clustering!.find((c) => c.features === 'pixels')!;
+    assert.equal(pixels.nearestNeighbour, nearestNeighbourAccuracy(toUnit(set.images), set.labels!, toUnit(references.images), references.labels!, 784));
+    assert.match(reportMarkdown(report, 'm'), new RegExp(`\\| labelled 1-NN \\|[^]*\\| test \\| pixels \\|[^\\n]*\\| ${pixels.nearestNeighbour!.toFixed(3)} \\|`));
     assert.equal(report.angleSearch, 0);
     assert.equal(report.momentAlign, false);
     assert.equal(report.poolTurns, 0);

@@ -6,6 +6,7 @@ import type { MixturePrior } from '../model/mixture.ts';
 import { type MatchedClustering, matchClusters, matchedAccuracy } from './cluster.ts';
 import { kMeans } from '../model/kmeans.ts';
 import { momentNormalize } from './moments.ts';
+import { nearestNeighbourAccuracy } from './suite.ts';
 
 /**
  * The clustering section of a report: k-means on a model's content latents and on the
@@ -44,6 +45,21 @@ export interface ClusteringResult {
    * itself, or without one.
    */
   poseShift: number | null;
+  /**
+   * A labelled read of the same features, where the set came with labelled references: the
+   * 1-NN accuracy of each image's features against the references' features (labels used only
+   * here). It says how much of the class the features hold; k-means, which sees no labels,
+   * rarely beats it. Null without references, and for a mixture's components.
+   */
+  nearestNeighbour: number | null;
+}
+
+/** A labelled image set to cluster, with optional labelled references for {@link ClusteringResult.nearestNeighbour}. */
+export interface ClusterSet {
+  name: string;
+  set: ImageSet;
+  /** Labelled images of the same kind (training digits posed as `set` is), never the set's own. */
+  references?: ImageSet;
 }
 
 /** `mean ||a_i − b_i||² / mean ||b_i − mean b||²` over rows of `d` values. */
@@ -91,12 +107,12 @@ export interface ClusteredModel {
  * model's content latents, for each labelled image set.
  */
 export function clusteringResults(
-  sets: { name: string; set: ImageSet }[],
+  sets: ClusterSet[],
   models: ClusteredModel[],
   o: {
     seed: number;
     restarts: number;
-    /** After each set: its name and the images the models read (its size × models). */
+    /** After each set: its name and the images the models read ((its size + its references') × models). */
     onSet?: (name: string, images: number) => void;
     /** The set (by name) whose digits, unposed, the others hold in the same order: rows then say how far the pose moves each feature. */
     reference?: string;
@@ -104,26 +120,34 @@ export function clusteringResults(
 ): ClusteringResult[] {
   const rows: ClusteringResult[] = [];
   const referenceFeatures = new Map<string, Float32Array>();
-  for (const { name, set } of sets) {
+  for (const { name, set, references } of sets) {
     if (!set.labels) throw new Error(`${name} has no labels to score clusters against`);
     const labels = set.labels;
     const merged = Array.from(labels, (c) => (c === 9 ? 6 : c));
-    const x = toUnit(set.images);
     const [c, dims] = [set.channels ?? 1, valuesPerImage(set)];
+    if (references && (!references.labels || valuesPerImage(references) !== dims)) {
+      throw new Error(`${name}'s references must be labelled images of ${dims} values, as the set's are`);
+    }
     // `prior`: a model's mixture, whose own components are scored beside k-means.
     type Feature = { name: string; values: Float32Array; dims: number; sawLabels: boolean | null; active: number | null; prior?: MixturePrior | null };
-    const features: Feature[] = [
-      { name: 'pixels', values: x, dims, sawLabels: null, active: null },
-      { name: 'moment-normalized pixels', values: momentNormalize(x, set.n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
-      ...models.flatMap((m): Feature[] => {
-        const [values, zc, prior] = [m.model.content(x), m.model.config.contentDims, m.model.prior];
-        const content = { name: contentFeatures(m.name), values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
-        return prior ? [{ ...content, prior }, { ...content, name: `${content.name}, prior's units`, values: prior.inUnits(values), active: null }] : [content];
-      }),
-    ];
+    /** Every feature set of `images` (`n` of them), in the order the rows list them. */
+    const featuresOf = (images: Uint8Array, n: number): Feature[] => {
+      const x = toUnit(images);
+      return [
+        { name: 'pixels', values: x, dims, sawLabels: null, active: null },
+        { name: 'moment-normalized pixels', values: momentNormalize(x, n, set.height, set.width, true, c), dims, sawLabels: null, active: null },
+        ...models.flatMap((m): Feature[] => {
+          const [values, zc, prior] = [m.model.content(x), m.model.config.contentDims, m.model.prior];
+          const content = { name: contentFeatures(m.name), values, dims: zc, sawLabels: m.model.config.loss.crossEntropy > 0, active: activeLatents(values, zc) };
+          return prior ? [{ ...content, prior }, { ...content, name: `${content.name}, prior's units`, values: prior.inUnits(values), active: null }] : [content];
+        }),
+      ];
+    };
+    const features = featuresOf(set.images, set.n);
+    const referenceValues = references ? featuresOf(references.images, references.n).map((f) => f.values) : null;
     const reference = o.reference !== undefined && name !== o.reference ? sets.find((c) => c.name === o.reference) : undefined;
     if (reference && reference.set.n !== set.n) throw new Error(`${name} holds ${set.n} images, its reference ${o.reference} ${reference.set.n}`);
-    for (const f of features) {
+    for (const [k, f] of features.entries()) {
       if (name === o.reference) referenceFeatures.set(f.name, f.values);
       const base = reference ? referenceFeatures.get(f.name) : undefined;
       const ten = kMeans(f.values, f.dims, 10, new Rng(o.seed), o.restarts);
@@ -136,6 +160,7 @@ export function clusteringResults(
         accuracy69: matchedAccuracy(nine.assignment, merged),
         activeLatents: f.active,
         poseShift: base ? relativeShift(f.values, base, f.dims) : null,
+        nearestNeighbour: referenceValues ? nearestNeighbourAccuracy(f.values, labels, referenceValues[k], references!.labels!, f.dims) : null,
       });
     }
     for (const f of features) {
@@ -149,9 +174,10 @@ export function clusteringResults(
         accuracy69: matchedAccuracy(components, merged),
         activeLatents: null,
         poseShift: null,
+        nearestNeighbour: null,
       });
     }
-    o.onSet?.(name, set.n * models.length);
+    o.onSet?.(name, (set.n + (references?.n ?? 0)) * models.length);
   }
   return rows;
 }

@@ -53,14 +53,17 @@ export async function evaluateCommand(
       const posed = test.poses !== undefined;
       const frame = test.width; // a posed set's frame
       const testPart = (spec: string): ImageSet => slice(loadDataset(spec, 'test'), 0, test.n);
-      const upright = posed ? testPart(`mnist-pose:upright,frame=${frame}`) : undefined;
+      // Each clustered set's labelled read ("labelled 1-NN") looks up training digits posed as it is.
+      const trainPart = (spec: string): ImageSet => slice(loadDataset(spec, 'train'), 0, references.n);
+      const posedSet = (name: string, spec: string) => ({ name, set: testPart(spec), references: trainPart(spec) });
       const clusterSets = posed
         ? [
-            { name: 'MNIST, upright', set: upright! },
-            { name: 'MNIST(N)', set: testPart(`mnist-pose:N,frame=${frame}`) },
-            { name: 'MNIST(U)', set: testPart(`mnist-pose:U,frame=${frame}`) },
+            posedSet('MNIST, upright', `mnist-pose:upright,frame=${frame}`),
+            posedSet('MNIST(N)', `mnist-pose:N,frame=${frame}`),
+            posedSet('MNIST(U)', `mnist-pose:U,frame=${frame}`),
           ]
-        : [{ name: o.dataset, set: test }];
+        : [{ name: o.dataset, set: test, ...(references.labels ? { references } : {}) }];
+      const upright = posed ? clusterSets[0].set : undefined;
       let plain: AffineVAE | undefined;
       if (o.plain) plain = await ctx.loadModel(o.plain);
       const settings = [
