@@ -3,8 +3,7 @@
  * component holding at least 3 of them, a band of three rows of up to 12 images (as given; as
  * the encoder sees them, turned and centred by moment alignment; as the model redraws them with
  * the warp off), and on stdout each band's component, that component's commonest digit and how
- * many of the digit it holds. Labels pick the digit and are used nowhere
- * else.
+ * many of the digit it holds. Labels pick the digit and name the bands, nothing else.
  *   node --import tsx scripts/component-digits.ts --model DIR [--dataset mnist-pose:U] [--digit 4] [--limit 2000] [--out FILE.png]
  */
 import { Command } from 'commander';
@@ -34,7 +33,7 @@ const components = model.components(x);
 if (!components) throw new Error(`${o.model} has no mixture prior`);
 const values = model.values;
 const [perRow, bands] = [12, [] as ReturnType<typeof tile>[]];
-const counts = new Map<number, number>();
+const shownBands: { component: number; commonestDigit: number; images: number }[] = [];
 // Each component's commonest digit, to name the bands.
 const commonest = Array.from({ length: model.prior!.components }, (_, c) => {
   const tally = new Array<number>(10).fill(0);
@@ -43,8 +42,8 @@ const commonest = Array.from({ length: model.prior!.components }, (_, c) => {
 });
 for (let c = 0; c < model.prior!.components; c++) {
   const mine = [...components.keys()].filter((i) => set.labels![i] === o.digit && components[i] === c);
-  counts.set(c, mine.length);
   if (mine.length < 3) continue;
+  shownBands.push({ component: c, commonestDigit: commonest[c], images: mine.length });
   const shown = mine.slice(0, perRow);
   const given = new Float32Array(perRow * values);
   shown.forEach((i, k) => given.set(x.subarray(i * values, (i + 1) * values), k * values));
@@ -56,7 +55,6 @@ for (let c = 0; c < model.prior!.components; c++) {
   band.set(model.normalize(part), 2 * perRow * values);
   bands.push(tile(band, 3 * perRow, set.height, set.width, perRow, 2, 0.3, model.channels));
 }
-const bandsShown = [...counts].filter(([, n]) => n >= 3).map(([c, n]) => ({ component: c, commonestDigit: commonest[c], images: n }));
-console.log(JSON.stringify({ digit: o.digit, images: set.n, bands: bandsShown }));
+console.log(JSON.stringify({ digit: o.digit, images: set.n, bands: shownBands }));
 writePng(o.out, stack(bands, 6));
 model.dispose();

@@ -123,7 +123,8 @@ export function evaluationReport(
   // where a model searches; measured on mnist-pose, each phase then costs about the same per unit).
   const modelPasses: Record<string, number> = { model: 1, [`model ${UNWARP_PASSES + 1} passes`]: 2, 'model resampled': 1 };
   const readsPerNormalizedImage = Object.values(modelPasses).reduce((a, b) => a + b, 0);
-  const clusterImages = o.clustering ? (o.clustering.sets ?? [{ name: 'test', set: test }]).reduce((a: number, c: ClusterSet) => a + c.set.n + (c.references?.n ?? 0), 0) * (1 + (o.clustering.others?.length ?? 0)) : 0;
+  const clusterSets: ClusterSet[] = o.clustering?.sets ?? [{ name: 'test', set: test }];
+  const clusterImages = o.clustering ? clusterSets.reduce((a, c) => a + c.set.n + (c.references?.n ?? 0), 0) * (1 + (o.clustering.others?.length ?? 0)) : 0;
   const progress = progressCounter(o.onProgress, {
     likelihood: lt.n,
     normalizing: readsPerNormalizedImage * (references.n + test.n * (1 + settingList.length)),
@@ -217,7 +218,7 @@ export function evaluationReport(
     );
   }
   const clustering = o.clustering
-    ? clusteringResults(o.clustering.sets ?? [{ name: 'test', set: test }], [{ name: 'model', model }, ...(o.clustering.others ?? [])], {
+    ? clusteringResults(clusterSets, [{ name: 'model', model }, ...(o.clustering.others ?? [])], {
         seed: o.seed,
         restarts: o.clustering.restarts,
         reference: o.clustering.reference,

@@ -79,13 +79,15 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
     const f = o.klFactor ?? 1;
     const config = f === 1 ? loss : { ...loss, kl: loss.kl * f, ...(loss.klWarp === undefined ? {} : { klWarp: loss.klWarp * f }) };
     const zc = model.config.contentDims;
-    const contentMean = model.split(mean).content; // B × zc
-    const contentKl = model.prior
-      ? { perImage: model.prior.kl(contentMean, tf.add(model.split(scale).content, loss.scaleEpsilon), content), contentDims: zc }
-      : undefined;
-    // The clustering term reads the posterior means, as k-means on the content does. A chunk's
-    // balance is its own: with chunks smaller than the batch it is estimated on fewer codes.
-    const cluster = model.prior && (loss.cluster ?? 0) > 0 ? (tf.mul(model.prior.negInformation(contentMean), x.shape[0] / batch) as tf.Scalar) : undefined;
+    let contentKl: { perImage: tf.Tensor1D; contentDims: number } | undefined;
+    let cluster: tf.Scalar | undefined;
+    if (model.prior) {
+      const contentMean = model.split(mean).content; // B × zc
+      contentKl = { perImage: model.prior.kl(contentMean, tf.add(model.split(scale).content, loss.scaleEpsilon), content), contentDims: zc };
+      // The clustering term reads the posterior means, as k-means on the content does. A chunk's
+      // balance is its own: with chunks smaller than the batch it is estimated on fewer codes.
+      if ((loss.cluster ?? 0) > 0) cluster = tf.mul(model.prior.negInformation(contentMean), x.shape[0] / batch) as tf.Scalar;
+    }
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       cluster,
       prior: priorScales(model),
