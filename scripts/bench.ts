@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { type ImageSet, range, slice, validationSplit } from '../src/data/dataset.ts';
 import { loadDataset } from '../src/io/datasets.ts';
+import { loadModelDir } from '../src/io/model-dir.ts';
 import { PRESETS, buildModelConfig, type ModelConfig, poolTurnsOf } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
@@ -39,6 +40,7 @@ const o = new Command('bench')
   .option('--mixture <k>', 'a mixture of k Gaussians as the content prior', Number, 0)
   .option('--cluster-weight <w>', 'with --mixture, the weight of the clustering term', Number, 0)
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
+  .option('--model <dir>', "bench a trained model's weights and config (its size: give --dataset of the same size)")
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
   .parse()
@@ -65,22 +67,36 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
-const config = {
+const built = {
   ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}), ...(o.clusterWeight ? { cluster: o.clusterWeight } : {}) }),
   height: images.height,
   width: images.width,
   ...(images.channels ? { channels: images.channels } : {}),
 };
-const model = new AffineVAE(config, { seed: 1, engine: engine.engine });
+// A trained model's weights run slower than fresh ones (fewer relu zeros to skip, and values
+// small enough to be subnormal), so `--model` benches what a long run actually trains.
+const model = o.model ? await loadModelDir(o.model, { engine: engine.engine }) : new AffineVAE(built, { seed: 1, engine: engine.engine });
+const config = model.config;
+if (config.height !== images.height || config.width !== images.width) throw new Error(`${o.model}: the model draws ${config.height}×${config.width}, the data set ${images.height}×${images.width}`);
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
 const data = validationSplit(ownCopy(slice(images, 0, o.batch)), 0);
-const trainer = new Trainer(model, data, { ...PRESETS[o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
+const trainer = new Trainer(model, data, { ...PRESETS[o.model ? config.preset : o.preset].train, batch: o.batch, pixels: o.pixels, ...(o.searchPixels ? { searchPixels: o.searchPixels } : {}) });
 const idx = range(0, o.batch);
 const pooled = poolTurnsOf(config);
 const nativeLabel = engine.native ? ` (${engine.native.kernel}, ${engine.native.source})` : '';
-console.error(`bench: ${o.preset}${o.hidden ? ` (hidden ${o.hidden})` : ''}, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}${o.pixels ? `, ${o.pixels} pixels a step` : ''}${o.angleSearch ? `, angle search over ${o.angleSearch}` : ''}${pooled ? `, content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns` : ''}${o.momentAlign ? `, moment alignment (${o.alignFrame ?? 'ink'} frame)` : ''}${o.mixture ? `, a mixture of ${o.mixture}` : ''}${o.clusterWeight ? `, clustering weight ${o.clusterWeight}` : ''}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
+const described = [
+  o.hidden ? ` (hidden ${o.hidden})` : '',
+  `, ${o.dataset} ${images.height}×${images.width}×${model.channels}, batch ${o.batch}`,
+  o.pixels ? `, ${o.pixels} pixels a step` : '',
+  config.angleSearch ? `, angle search over ${config.angleSearch}` : '',
+  pooled ? `, content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns` : '',
+  config.momentAlign ? `, moment alignment (${config.alignFrame ?? 'ink'} frame)` : '',
+  config.mixture ? `, a mixture of ${config.mixture}` : '',
+  config.loss.cluster ? `, clustering weight ${config.loss.cluster}` : '',
+].join('');
+console.error(`bench: ${o.model ? `model ${o.model}` : o.preset}${described}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 
 // The native engine counts the multiply-adds its products execute (relu zeros are skipped).
 const counters = (model.engine as Partial<NativeEngine>).work;
@@ -159,14 +175,16 @@ const gflops = (train * trainFlopsPerImage) / 1e9;
 const skippedFlopsPerImage = (2 * (trainMacs.dense - trainMacs.macs)) / (o.steps * o.batch);
 const executedGflops = (train * (trainFlopsPerImage - skippedFlopsPerImage)) / 1e9;
 const result = {
-  preset: o.preset,
+  preset: o.model ? config.preset : o.preset,
+  model: o.model ?? null,
   dataset: o.dataset,
   size: [config.height, config.width],
   channels: model.channels,
-  angleSearch: o.angleSearch,
-  poolContent: Boolean(o.poolContent),
+  angleSearch: config.angleSearch ?? 0,
+  poolContent: Boolean(config.poolContent),
   poolTurns: pooled || null,
-  momentAlign: Boolean(o.momentAlign),
+  momentAlign: Boolean(config.momentAlign),
+  mixture: config.mixture ?? 0,
   searchPixels: o.searchPixels ?? null,
   hidden: config.decoderHidden,
   batch: o.batch,

@@ -216,6 +216,26 @@ test('the native engine is deterministic: the same inputs give bit-identical gra
   }
 });
 
+test('the native run flushes subnormal floats to zero, and gives the caller its floating-point mode back', { skip: skip || (process.arch === 'x64' ? false : 'the flush is x86 only') }, () => {
+  for (const threads of [1, 2]) {
+    const c: Case = { B: 3, side: 6, Zc: 4, H1: 16, H2: 16, threads };
+    const built = setup(c, 13);
+    // An image gradient of 1e-39 (below float32's smallest normal, 1.2e-38): read as zero, so
+    // every gradient is exactly zero; with subnormals kept, each would be about 1e-40.
+    const tiny = Float32Array.from(new Rng(2).normals(c.B * c.side * c.side), (v) => 1e-39 * (1 + Math.abs(v)));
+    assert.ok(tiny.every((v) => v > 0), 'float32 keeps 1e-39 as a subnormal');
+    const r = addon!.run({ ...addonArgs(c, built), grad: 1, dimage: tiny });
+    for (const k of ['dW3', 'db3', 'dW2', 'dW1', 'dcontent', 'daffine'] as const) {
+      assert.ok(r[k]!.every((v) => v === 0), `${k} (threads ${threads}): ${r[k]!.find((v) => v !== 0)}`);
+    }
+    // The thread that called the addon has subnormals again. A runtime value, so that nothing
+    // is folded at compile time.
+    const one = Number(process.env.AFFINE_VAE_TEST_ONE ?? '1');
+    assert.ok(Number.MIN_VALUE * one > 0, 'double subnormals after the run');
+    assert.ok(Math.fround(1e-40 * one) > 0, 'float32 subnormals after the run');
+  }
+});
+
 test('the native products skip relu zeros, count the work they did, and give the dense numbers', { skip }, () => {
   const argsOf = (c: Case) => {
     const built = setup(c, 7);
