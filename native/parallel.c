@@ -29,8 +29,8 @@ typedef struct {
  * Runs one thread's share with subnormal floats flushed to zero (MXCSR FTZ and DAZ), then puts
  * the caller's mode back: Node's own code on the calling thread expects IEEE subnormals. A
  * trained decoder's backward pass is full of values below 1.2e-38 (relu gradients of tiny
- * activations, products of small weights), and on x86 every operation on one takes a microcode
- * assist of a hundred cycles or more: with a trained model's weights a training step ran 2.5x
+ * activations, products of small weights), and on Intel cores every operation on one takes a
+ * microcode assist of a hundred cycles or more: with a trained model's weights a training step ran 2.5x
  * slower, and the decoder's full-image backward 11x, than with fresh weights. Flushing them
  * changes no result by more than 1.2e-38 per product.
  */

@@ -75,9 +75,18 @@ const built = {
 };
 // A trained model's weights run slower than fresh ones (fewer relu zeros to skip, and values
 // small enough to be subnormal), so `--model` benches what a long run actually trains.
-const model = o.model ? await loadModelDir(o.model, { engine: engine.engine }) : new AffineVAE(built, { seed: 1, engine: engine.engine });
+const shaping = ['hidden', 'angleSearch', 'poolContent', 'poolTurns', 'momentAlign', 'alignFrame', 'mixture', 'clusterWeight'].filter((k) => o[k]);
+/** One line and exit 2: a thrown error at the top level would print a line of the wasm module's source. */
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+if (o.model && shaping.length) fail(`--model benches the model as it was trained; leave out ${shaping.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+const model = o.model ? await loadModelDir(o.model, { engine: engine.engine }).catch((err: Error) => fail(err.message)) : new AffineVAE(built, { seed: 1, engine: engine.engine });
 const config = model.config;
-if (config.height !== images.height || config.width !== images.width) throw new Error(`${o.model}: the model draws ${config.height}×${config.width}, the data set ${images.height}×${images.width}`);
+if (config.height !== images.height || config.width !== images.width || (config.channels ?? 1) !== (images.channels ?? 1)) {
+  fail(`${o.model}: the model draws ${config.height}×${config.width}×${config.channels ?? 1}, ${o.dataset} is ${images.height}×${images.width}×${images.channels ?? 1}`);
+}
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
 // not of holding all 60,000 MNIST training images (47 MiB more, as `affine-vae train` does).
 const ownCopy = (set: ImageSet): ImageSet => ({ ...set, images: set.images.slice(), labels: set.labels?.slice() });
