@@ -67,24 +67,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const backend = await selectBackend();
 const engine = chooseEngine(o.engine, o.threads);
 const images = loadDataset(o.dataset, 'train');
-const built = {
-  ...buildModelConfig(o.preset, { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}), ...(o.clusterWeight ? { cluster: o.clusterWeight } : {}) }),
-  height: images.height,
-  width: images.width,
-  ...(images.channels ? { channels: images.channels } : {}),
-};
-// A trained model's weights run slower than fresh ones (fewer relu zeros to skip, and values
-// small enough to be subnormal), so `--model` benches what a long run actually trains.
-const shaping = ['hidden', 'angleSearch', 'poolContent', 'poolTurns', 'momentAlign', 'alignFrame', 'mixture', 'clusterWeight'].filter((k) => o[k]);
 /** One line and exit 2: a thrown error at the top level would print a line of the wasm module's source. */
 function fail(message: string): never {
   console.error(`bench: ${message}`);
   process.exit(2);
 }
-if (o.model && shaping.length) fail(`--model benches the model as it was trained; leave out ${shaping.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-const model = o.model ? await loadModelDir(o.model, { engine: engine.engine }).catch((err: Error) => fail(err.message)) : new AffineVAE(built, { seed: 1, engine: engine.engine });
+// The shape flags, as buildModelConfig takes them.
+const overrides = { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}), ...(o.clusterWeight ? { cluster: o.clusterWeight } : {}) };
+const flagOf = (key: string) => (key === 'cluster' ? '--cluster-weight' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+if (o.model && Object.keys(overrides).length) fail(`--model benches the model as it was trained; leave out ${Object.keys(overrides).map(flagOf).join(', ')}`);
+// A trained model's weights run slower than fresh ones (fewer relu zeros to skip, and values
+// small enough to be subnormal), so `--model` benches what a long run actually trains.
+const model = o.model
+  ? await loadModelDir(o.model, { engine: engine.engine }).catch((err: Error) => fail(err.message))
+  : new AffineVAE({ ...buildModelConfig(o.preset, overrides), height: images.height, width: images.width, ...(images.channels ? { channels: images.channels } : {}) }, { seed: 1, engine: engine.engine });
 const config = model.config;
-if (config.height !== images.height || config.width !== images.width || (config.channels ?? 1) !== (images.channels ?? 1)) {
+if (o.model && (config.height !== images.height || config.width !== images.width || (config.channels ?? 1) !== (images.channels ?? 1))) {
   fail(`${o.model}: the model draws ${config.height}×${config.width}×${config.channels ?? 1}, ${o.dataset} is ${images.height}×${images.width}×${images.channels ?? 1}`);
 }
 // Copies of the batch's images only: the peak RSS is that of training at this batch size,
