@@ -14,11 +14,16 @@
  * `--probe` adds the 1-NN accuracy of the digits' content against the content of 10,000 labelled
  * training digits of the same set: how much of the class the content holds, labels used only
  * here, beside how much of it k-means' round clusters find.
+ * `--centroids` adds two more reads that use the test digits' labels: each digit given the class
+ * whose mean content is nearest (`nearestClassMean`), and k-means run to convergence from the
+ * classes' means (`kMeansFromClassMeans`, with its inertia beside that of the protocol's k-means).
+ * Where both sit at the protocol's figure, no partition into round groups around the classes'
+ * centres does better: the classes' means do not separate them.
  */
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { matchedAccuracy } from '../src/eval/cluster.ts';
-import { kMeans } from '../src/model/kmeans.ts';
+import { kMeans, kMeansFrom } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { nearestNeighbourAccuracy } from '../src/eval/suite.ts';
 import { loadDataset } from '../src/io/datasets.ts';
@@ -39,9 +44,11 @@ const oracleAt = args.indexOf('--oracle');
 const oracle = oracleAt >= 0 && args.splice(oracleAt, 1).length === 1;
 const probeAt = args.indexOf('--probe');
 const probe = probeAt >= 0 && args.splice(probeAt, 1).length === 1;
+const centroidsAt = args.indexOf('--centroids');
+const centroids = centroidsAt >= 0 && args.splice(centroidsAt, 1).length === 1;
 const [dir, ...specs] = args;
 if (oracle && !(angleSearch! > 0)) throw new Error('--oracle needs --search K');
-if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle] [--probe]');
+if (!dir || specs.length === 0) throw new Error('usage: content-check.ts MODEL_DIR SPEC... [--search K] [--align ink|axis] [--oracle] [--probe] [--centroids]');
 await selectBackend();
 // The oracle turns the images itself, so the model reads them as they come.
 const read = oracle
@@ -78,9 +85,40 @@ for (const spec of specs) {
   });
   const standardized = c.map((v, i) => (v - stats[i % d].m) / (stats[i % d].sd + 1e-12));
   const accuracy = (x: Float32Array) => matchedAccuracy(kMeans(x, d, 10, new Rng(0), 10).assignment, set.labels!);
+  const classRead = centroids ? classMeanReads(c, set.labels!, d) : null;
   const inPriorUnits = model.prior?.inUnits(c);
   const references = probe ? slice(loadDataset(spec, 'train'), 0, 10000) : null;
   const nearest = references ? nearestNeighbourAccuracy(c, set.labels!, model.content(toUnit(references.images)), references.labels!, d) : null;
-  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(inPriorUnits ? { kMeansPriorUnits: accuracy(inPriorUnits) } : {}), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}), ...(nearest === null ? {} : { nearestNeighbour: nearest }) }));
+  console.log(JSON.stringify({ spec, ...(oracle ? { read: 'oracle' } : {}), sd: stats.map((s) => Number(s.sd.toFixed(3))), active: activeLatents(c, d), kMeans: accuracy(c), kMeansStandardized: accuracy(standardized), ...(inPriorUnits ? { kMeansPriorUnits: accuracy(inPriorUnits) } : {}), ...(components ? { mixture: matchedAccuracy(components, set.labels!) } : {}), ...(nearest === null ? {} : { nearestNeighbour: nearest }), ...(classRead ?? {}) }));
 }
 model.dispose();
+
+/** The two labelled reads of `--centroids` on `n × d` codes. */
+function classMeanReads(codes: Float32Array, labels: ArrayLike<number>, d: number) {
+  const n = labels.length;
+  const classes = 10;
+  const means = new Float32Array(classes * d);
+  const counts = new Float64Array(classes);
+  for (let i = 0; i < n; i++) {
+    counts[labels[i]]++;
+    for (let j = 0; j < d; j++) means[labels[i] * d + j] += codes[i * d + j];
+  }
+  for (let c = 0; c < classes; c++) for (let j = 0; j < d; j++) means[c * d + j] /= Math.max(1, counts[c]);
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    let [best, bestDist] = [0, Infinity];
+    for (let c = 0; c < classes; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (codes[i * d + j] - means[c * d + j]) ** 2;
+      if (s < bestDist) [best, bestDist] = [c, s];
+    }
+    if (best === labels[i]) right++;
+  }
+  const fromMeans = kMeansFrom(codes, d, means);
+  return {
+    nearestClassMean: right / n,
+    kMeansFromClassMeans: matchedAccuracy(fromMeans.assignment, labels),
+    inertiaFromClassMeans: Number(fromMeans.inertia.toFixed(1)),
+    inertia: Number(kMeans(codes, d, 10, new Rng(0), 10).inertia.toFixed(1)),
+  };
+}

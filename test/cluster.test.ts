@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { hungarian, matchClusters, matchedAccuracy } from '../src/eval/cluster.ts';
-import { kMeans } from '../src/model/kmeans.ts';
+import { kMeans, kMeansFrom } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { Rng } from '../src/model/rng.ts';
 import { useBackend } from './helpers.ts';
@@ -92,6 +92,16 @@ test('kMeans: separated blobs are found exactly whatever their order; restarts n
   // About d·n = 600 for unit-variance noise around the true centres.
   assert.ok(many.inertia > 400 && many.inertia < 800, `inertia ${many.inertia}`);
   assert.throws(() => kMeans(x.subarray(0, 6), 3, 4, new Rng(1)), /at least 4 points/);
+  // From chosen centres: near the true ones it ends on the blobs, in the order it was given,
+  // and leaves the start as it was.
+  const start = Float32Array.from([9, 1, 0, 1, 9, 0, 1, 1, 9, 1, 1, 1]);
+  const from = kMeansFrom(x, 3, start);
+  assert.deepEqual(Array.from(from.assignment), labels.map((c) => [3, 0, 1, 2][c]));
+  assert.deepEqual(Array.from(start), [9, 1, 0, 1, 9, 0, 1, 1, 9, 1, 1, 1]);
+  assert.ok(Math.abs(from.inertia - many.inertia) < 1e-3 * many.inertia);
+  // Two starts in one blob and one between two others: Lloyd's iterations keep that local optimum.
+  const stuck = kMeansFrom(x, 3, Float32Array.from([0, 0, 0, 10, 0.5, 0, 10, -0.5, 0, 0, 5, 5]));
+  assert.ok(matchedAccuracy(stuck.assignment, labels) < 1 && stuck.inertia > many.inertia);
 });
 
 test('activeLatents counts the latents whose values vary over the set (sd above 0.1)', () => {

@@ -36,6 +36,24 @@ export function kMeans(points: Float32Array, d: number, k: number, rng: Rng, res
   }
 }
 
+/**
+ * Lloyd's iterations on `n × d` points from the given `k × d` starting centres (not changed), to
+ * convergence (at most `maxIterations`): where k-means ends from a chosen start, such as the
+ * classes' own means.
+ */
+export function kMeansFrom(points: Float32Array, d: number, start: Float32Array, maxIterations = 100): KMeansResult {
+  const n = points.length / d;
+  const k = start.length / d;
+  if (!Number.isInteger(n) || !Number.isInteger(k) || n < k) throw new Error(`k-means needs at least ${k} points of ${d} values, got ${points.length} values`);
+  const x = tf.tensor2d(points, [n, d]);
+  const xNorm = tf.sum(tf.square(x), 1, true);
+  try {
+    return lloyd(points, x, xNorm, n, d, start.slice(), k, maxIterations);
+  } finally {
+    tf.dispose([x, xNorm]);
+  }
+}
+
 /** k-means++: each next centre drawn with probability proportional to its squared distance. */
 function seedCentres(points: Float32Array, n: number, d: number, k: number, rng: Rng): Float32Array {
   const centres = new Float32Array(k * d);
