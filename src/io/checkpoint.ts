@@ -27,27 +27,16 @@ export async function writeCheckpoint(path: string, header: Omit<CheckpointHeade
   const optimizer = await tf.io.encodeWeights(snapshot.optimizer);
   const w = new Uint8Array(tf.io.CompositeArrayBuffer.join(weights.data));
   const o = new Uint8Array(tf.io.CompositeArrayBuffer.join(optimizer.data));
-  // The clustering neighbours were read by the weights the run started from, which a resumed
-  // run no longer has: they travel with the checkpoint, as int32 after the moments.
-  const nb = snapshot.neighbours ? new Uint8Array(snapshot.neighbours.slice().buffer) : new Uint8Array(0);
-  const bodySha256 = createHash('sha256').update(w).update(o).update(nb).digest('hex');
+  const bodySha256 = createHash('sha256').update(w).update(o).digest('hex');
   const json = new TextEncoder().encode(
-    JSON.stringify({
-      ...header,
-      state: snapshot.state,
-      weightSpecs: weights.specs,
-      optimizerSpecs: optimizer.specs,
-      ...(snapshot.neighbours ? { neighbourCount: snapshot.neighbours.length } : {}),
-      bodySha256,
-    }),
+    JSON.stringify({ ...header, state: snapshot.state, weightSpecs: weights.specs, optimizerSpecs: optimizer.specs, bodySha256 }),
   );
-  const out = new Uint8Array(MAGIC.length + 4 + json.length + w.length + o.length + nb.length);
+  const out = new Uint8Array(MAGIC.length + 4 + json.length + w.length + o.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
   out.set(json, MAGIC.length + 4);
   out.set(w, MAGIC.length + 4 + json.length);
   out.set(o, MAGIC.length + 4 + json.length + w.length);
-  out.set(nb, MAGIC.length + 4 + json.length + w.length + o.length);
   writeFileAtomic(path, out);
 }
 
@@ -60,7 +49,7 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const start = MAGIC.length + 4;
   if (start + jsonLength > bytes.length) throw bad('truncated header');
-  let header: CheckpointHeader & { weightSpecs: tf.io.WeightsManifestEntry[]; optimizerSpecs: tf.io.WeightsManifestEntry[]; neighbourCount?: number; bodySha256?: string };
+  let header: CheckpointHeader & { weightSpecs: tf.io.WeightsManifestEntry[]; optimizerSpecs: tf.io.WeightsManifestEntry[]; bodySha256?: string };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(start, start + jsonLength)));
   } catch (err) {
@@ -71,11 +60,8 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   const size = (specs: tf.io.WeightsManifestEntry[]) => specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   const wBytes = size(header.weightSpecs);
   const oBytes = size(header.optimizerSpecs);
-  const nbCount = header.neighbourCount ?? 0;
-  if (!(Number.isSafeInteger(nbCount) && nbCount >= 0)) throw bad(`bad neighbour count ${header.neighbourCount}`);
   const body = start + jsonLength;
-  const expected = body + wBytes + oBytes + 4 * nbCount;
-  if (expected !== bytes.length) throw bad(`expected ${expected} bytes, found ${bytes.length}`);
+  if (body + wBytes + oBytes !== bytes.length) throw bad(`expected ${body + wBytes + oBytes} bytes, found ${bytes.length}`);
   // The body's checksum (checkpoints from before it was written have none), then its values:
   // flipped bytes or a NaN-filled body must not train on.
   if (header.bodySha256 !== undefined && createHash('sha256').update(bytes.subarray(body)).digest('hex') !== header.bodySha256) {
@@ -83,9 +69,7 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
   }
   // Copies (the body need not be 4-byte aligned in the file), each scanned once, then decoded.
   const weightBytes = bytes.slice(body, body + wBytes).buffer as ArrayBuffer;
-  const optimizerBytes = bytes.slice(body + wBytes, body + wBytes + oBytes).buffer as ArrayBuffer;
-  // Their range is the trainer's to check: only it knows how many training images there are.
-  const neighbours = nbCount > 0 ? new Int32Array(bytes.slice(body + wBytes + oBytes).buffer) : undefined;
+  const optimizerBytes = bytes.slice(body + wBytes).buffer as ArrayBuffer;
   for (const values of [new Float32Array(weightBytes), new Float32Array(optimizerBytes)]) {
     const i = firstNonFinite(values);
     if (i >= 0) throw bad(`it holds a non-finite value (${values[i]})`);
@@ -99,7 +83,6 @@ export function readCheckpoint(path: string): CheckpointHeader & { snapshot: Tra
       state: header.state,
       weights: tf.io.decodeWeights(weightBytes, header.weightSpecs),
       optimizer: tf.io.decodeWeights(optimizerBytes, header.optimizerSpecs),
-      ...(neighbours ? { neighbours } : {}),
     },
   };
 }

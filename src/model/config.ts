@@ -181,14 +181,6 @@ export interface TrainConfig {
    * about four on its ink: too few to tell a digit from its half turn.
    */
   searchPixels?: number;
-  /**
-   * Neighbours per image for the clustering term (with a mixture and a clustering weight; 0 or
-   * absent: off). At the start of the run each training image's `clusterNeighbours` nearest
-   * images are found in the content space of the weights the run starts from, each step pairs
-   * half its images with one neighbour each, and the clustering term's confidence part becomes
-   * SCAN's consistency: a pair should be read into the same component (Van Gansbeke et al. 2020).
-   */
-  clusterNeighbours?: number;
   /** The learning-rate schedule (default `constant`). */
   schedule?: ScheduleKind;
   /** Steps over which the learning rate ramps up linearly (0: none). */

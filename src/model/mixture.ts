@@ -92,27 +92,15 @@ export class MixturePrior {
    * code to sit well inside one component, the second that the components share the codes
    * evenly. The KL alone lets one component swallow two digits that touch (4 and 9) while another
    * holds a small mixed group; the balance part is what splits them.
-   *
-   * With `paired`, rows `2i` and `2i + 1` are an image and one of its nearest neighbours, and
-   * the first part is SCAN's consistency (Van Gansbeke et al. 2020) in its place:
-   * `−mean_i log(γ_2i · γ_2i+1)`, which is 0 only where both are read, surely, into the same
-   * component. It asks for confidence too, but towards what the neighbourhood agrees on, so a
-   * group that k-means would cut (all the 4s) is pulled together through its neighbours.
    */
-  negInformation(z: tf.Tensor2D, paired = false): tf.Scalar {
+  negInformation(z: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
       const logGamma = tf.logSoftmax(this.logJoint(z)); // B × K
       const gamma = tf.exp(logGamma);
-      let confidence: tf.Scalar;
-      if (paired) {
-        const pairs = tf.reshape(gamma, [-1, 2, this.components]); // B/2 × 2 × K
-        const [image, neighbour] = tf.unstack(pairs, 1);
-        const agreement = tf.sum(tf.mul(image, neighbour), 1); // B/2
-        confidence = tf.neg(tf.mean(tf.log(tf.add(agreement, 1e-10)))) as tf.Scalar;
-      } else confidence = tf.neg(tf.mean(tf.sum(tf.mul(gamma, logGamma), 1))) as tf.Scalar;
+      const conditional = tf.neg(tf.mean(tf.sum(tf.mul(gamma, logGamma), 1)));
       const marginal = tf.mean(gamma, 0); // K
       const balance = tf.neg(tf.sum(tf.mul(marginal, tf.log(tf.add(marginal, 1e-10)))));
-      return tf.sub(confidence, balance) as tf.Scalar;
+      return tf.sub(conditional, balance) as tf.Scalar;
     });
   }
 

@@ -589,29 +589,14 @@ export class AffineVAE {
   /**
    * The content latents of `n × P·C` images: the first `Zc` of each posterior mean (with the angle
    * search where the model has one), `n × Zc`; what {@link decodeAt} draws.
-   * @param o.search false: read without the angle search, which decodes every candidate. Where the
-   *   content is pooled over every turn the search tries ({@link searchLeavesContent}) the content
-   *   is the same either way.
    */
-  content(images: Float32Array, o: { search?: boolean } = {}): Float32Array {
-    const { mean } = this.posteriorValues(images, o.search ?? true);
+  content(images: Float32Array): Float32Array {
+    const { mean } = this.posteriorValues(images);
     const [l, zc] = [this.latent, this.config.contentDims];
     const n = mean.length / l;
     const out = new Float32Array(n * zc);
     for (let i = 0; i < n; i++) out.set(mean.subarray(i * l, i * l + zc), i * zc);
     return out;
-  }
-
-  /**
-   * Whether the angle search leaves the content as it is: true without a search, and where the
-   * content is pooled over turns that include every candidate the search tries (the search then
-   * only chooses the angle).
-   */
-  get searchLeavesContent(): boolean {
-    const k = this.config.angleSearch ?? 0;
-    if (k <= 1) return true;
-    const turns = this.config.poolContent ? poolTurnsOf(this.config) : 0;
-    return turns > 0 && turns % k === 0;
   }
 
   /**

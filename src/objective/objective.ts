@@ -28,11 +28,6 @@ export interface ObjectiveOptions {
   centres?: tf.Tensor2D;
   /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
   pixelIndices?: Int32Array;
-  /**
-   * Rows `2i` and `2i + 1` are an image and one of its content neighbours: the clustering term
-   * asks them to agree ({@link MixturePrior.negInformation}).
-   */
-  paired?: boolean;
 }
 
 /**
@@ -91,7 +86,7 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
       contentKl = { perImage: model.prior.kl(contentMean, tf.add(model.split(scale).content, loss.scaleEpsilon), content), contentDims: zc };
       // The clustering term reads the posterior means, as k-means on the content does. A chunk's
       // balance is its own: with chunks smaller than the batch it is estimated on fewer codes.
-      if ((loss.cluster ?? 0) > 0) cluster = tf.mul(model.prior.negInformation(contentMean, o.paired), x.shape[0] / batch) as tf.Scalar;
+      if ((loss.cluster ?? 0) > 0) cluster = tf.mul(model.prior.negInformation(contentMean), x.shape[0] / batch) as tf.Scalar;
     }
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       cluster,

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SEARCH_PIXELS, type TrainConfig } from '../model/config.ts';
 import { type ImageSet, type Split, gatherLabels, gatherPixels, slice } from '../data/dataset.ts';
-import { nearestNeighbours, pairWithNeighbours } from './neighbours.ts';
 import { MetricSums, type Metrics, evaluateSet } from '../objective/metrics.ts';
 import { objective } from '../objective/objective.ts';
 import { Rng, type RngState } from '../model/rng.ts';
@@ -65,8 +64,6 @@ export interface TrainerSnapshot {
   state: TrainerState;
   weights: tf.NamedTensorMap;
   optimizer: tf.NamedTensorMap;
-  /** Each training image's clustering neighbours (`n × clusterNeighbours`), once mined. */
-  neighbours?: Int32Array;
 }
 
 /** Live figures for a progress display, after each step. */
@@ -94,8 +91,6 @@ export interface RunHooks {
   /** Polled after every step; when true the run stops and `onStop` receives a checkpoint. */
   shouldStop?: () => boolean;
   onStop?: (snapshot: TrainerSnapshot) => Promise<void> | void;
-  /** While a run with `clusterNeighbours` reads its training images' content: images read so far, of `total`. */
-  onMining?: (done: number, total: number) => void;
 }
 
 /** Training options beyond the schedule. */
@@ -142,8 +137,6 @@ export class Trainer {
   private lastStepBy = Infinity;
   private shuffle: Rng;
   private noise: Rng;
-  /** Each training image's content neighbours (`n × clusterNeighbours`), mined when the run starts. */
-  private neighbours: Int32Array | null = null;
   state: TrainerState;
 
   constructor(
@@ -247,7 +240,7 @@ export class Trainer {
    * One optimizer step on the images at `indices` of the training set.
    * @returns the batch means of the loss parts (and the count of correct predictions).
    */
-  trainStep(set: ImageSet, indices: Int32Array, progress = 1, paired = false): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
+  trainStep(set: ImageSet, indices: Int32Array, progress = 1): { loss: number; mse: number; kl: number; klNats: number; crossEntropy: number; correct: number } {
     const { model } = this;
     const b = indices.length;
     // Pixels are the grid's points; values are what an image holds (pixels × channels).
@@ -291,7 +284,6 @@ export class Trainer {
             thetaOffset: thetaOffset ? tf.tensor1d(thetaOffset.subarray(c, e)) : undefined,
             centres: centres ? tf.tensor2d(centres.subarray(2 * c, 2 * e), [e - c, 2]) : undefined,
             pixelIndices,
-            paired,
           },
         );
         extra = tf.keep(tf.stack([parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]) as tf.Tensor1D);
@@ -312,26 +304,6 @@ export class Trainer {
     this.optimizer.apply(grads!, this.learningRateFactor(this.optimizer.step));
     tf.dispose(grads!);
     return { loss: sums[0], mse: sums[1], kl: sums[2], klNats: sums[3], crossEntropy: sums[4], correct: sums[5] };
-  }
-
-  /**
-   * Each training image's nearest neighbours by content, read by the weights the run starts from
-   * (`clusterNeighbours` per image, `n × k`).
-   */
-  private mineNeighbours(hooks: RunHooks): Int32Array {
-    const { model } = this;
-    const { train } = this.data;
-    const k = this.config.clusterNeighbours!;
-    const d = model.config.contentDims;
-    const codes = new Float32Array(train.n * d);
-    const chunk = 1000;
-    for (let start = 0; start < train.n; start += chunk) {
-      const end = Math.min(train.n, start + chunk);
-      const x = gatherPixels(train, Int32Array.from({ length: end - start }, (_, i) => start + i));
-      codes.set(model.content(x, { search: !model.searchLeavesContent }), start * d);
-      hooks.onMining?.(end, train.n);
-    }
-    return nearestNeighbours(codes, d, k);
   }
 
   /** `keep` distinct pixel indices out of `pixels`, sorted (partial Fisher-Yates). */
@@ -366,8 +338,6 @@ export class Trainer {
     const { train, validation } = this.data;
     const batch = this.config.batch;
     const steps = this.stepsPerEpoch;
-    // Before the clock starts: the plan times steps, not the mining.
-    if ((this.config.clusterNeighbours ?? 0) > 0 && !this.neighbours) this.neighbours = this.mineNeighbours(hooks);
     // The steps of this call, and the seconds of those past the first few (hooks and yield
     // included; epoch ends are not), for a time budget's plan.
     const clock = { start: performance.now(), steps: 0, timedSeconds: 0 };
@@ -381,10 +351,8 @@ export class Trainer {
       const resumedAt = performance.now();
       for (let step = this.state.step; step < steps && !this.finished; step++) {
         const stepStart = performance.now();
-        let indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
-        // Drawn from the noise stream, whose state each step saves, so a resumed run draws the same.
-        if (this.neighbours) indices = pairWithNeighbours(indices, this.neighbours, this.config.clusterNeighbours!, this.noise);
-        const parts = this.trainStep(train, indices, epoch + step / steps, this.neighbours !== null);
+        const indices = order.subarray(step * batch, Math.min(train.n, (step + 1) * batch));
+        const parts = this.trainStep(train, indices, epoch + step / steps);
         if (!Number.isFinite(parts.loss)) throw new TrainingDivergedError(`the loss became ${parts.loss} at epoch ${epoch + 1}, step ${step + 1}`);
         sums.add(indices.length, { ...parts, correct: parts.correct });
         this.state.step = step + 1;
@@ -445,12 +413,7 @@ export class Trainer {
 
   /** The current weights, optimizer moments and loop state (tensors are live: write them out before the next step). */
   snapshot(): TrainerSnapshot {
-    return {
-      state: structuredClone(this.state),
-      weights: this.model.namedWeights(),
-      optimizer: this.optimizer.namedState(),
-      ...(this.neighbours ? { neighbours: this.neighbours } : {}),
-    };
+    return { state: structuredClone(this.state), weights: this.model.namedWeights(), optimizer: this.optimizer.namedState() };
   }
 
   /** Puts the model, optimizer and loop back where a snapshot was taken. */
@@ -460,16 +423,6 @@ export class Trainer {
     this.state = structuredClone(snapshot.state);
     this.noise.setState(this.state.noise);
     this.shuffle.setState(this.state.shuffleAtEpochStart);
-    this.neighbours = null;
-    if (snapshot.neighbours) {
-      const { n } = this.data.train;
-      const k = this.config.clusterNeighbours ?? 0;
-      const nb = snapshot.neighbours;
-      if (nb.length !== n * k) throw new Error(`the checkpoint holds ${nb.length} clustering neighbours, the run needs ${k} for each of ${n} images`);
-      const i = nb.findIndex((v) => !(v >= 0 && v < n));
-      if (i >= 0) throw new Error(`the checkpoint's clustering neighbour ${i} is image ${nb[i]}, outside the ${n} training images`);
-      this.neighbours = nb;
-    }
   }
 
   dispose(): void {

@@ -37,7 +37,6 @@ export interface TrainCommandOptions extends ConfigOverrides {
   klWarmup?: number;
   rotationAugment?: number;
   searchPixels?: number;
-  clusterNeighbours?: number;
   angleSearch?: number;
   pixels?: number;
   /** How to train (`fast` unless given; see `train/recipes.ts`). */
@@ -85,7 +84,6 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     poolTurns: ['--pool-turns', o.poolTurns, poolTurnsOf(m) || undefined],
     mixture: ['--mixture', o.mixture, m.mixture ?? 0],
     clusterWeight: ['--cluster-weight', o.cluster, m.loss.cluster ?? 0],
-    clusterNeighbours: ['--cluster-neighbours', o.clusterNeighbours, t.clusterNeighbours ?? 0],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
     alignFrame: ['--align-frame', o.alignFrame, m.alignFrame ?? 'ink'],
     pixels: ['--pixels', o.pixels, t.pixels ?? 0],
@@ -189,7 +187,6 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
       rotationAugment: o.rotationAugment ?? base.rotationAugment ?? 0,
       pixels: o.pixels ?? base.pixels ?? 0,
       ...(o.searchPixels !== undefined ? { searchPixels: o.searchPixels } : {}),
-      ...(o.clusterNeighbours ? { clusterNeighbours: o.clusterNeighbours } : {}),
       schedule: o.schedule ?? base.schedule ?? 'constant',
       warmupSteps: o.warmupSteps ?? base.warmupSteps ?? 0,
       ...(minutes !== undefined ? { minutes } : {}),
@@ -225,13 +222,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   if (data.height !== modelConfig.height || data.width !== modelConfig.width) {
     throw new UserError(`${dataset} holds ${data.height}×${data.width} images, the model takes ${modelConfig.height}×${modelConfig.width}`);
   }
-  if ((trainConfig.clusterNeighbours ?? 0) > 0 && !((modelConfig.loss.cluster ?? 0) > 0)) {
-    throw new UserError('--cluster-neighbours pairs images for the clustering term: it needs --cluster-weight above 0 (and --mixture)');
-  }
   const split = validationSplit(data, trainConfig.validationSplit);
-  if ((trainConfig.clusterNeighbours ?? 0) >= split.train.n) {
-    throw new UserError(`--cluster-neighbours ${trainConfig.clusterNeighbours}: only ${split.train.n} training images`);
-  }
   const model = ctx.newModel(modelConfig, trainConfig.seed);
   // A new mixture prior, or one of another size than the init model's, is placed on the content.
   let placePrior = model.prior !== null && !snapshot;
@@ -254,11 +245,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   const budget = trainConfig.minutes !== undefined ? { endsAt: trainConfig.minutes * 60e3, finalImages: evalSet.n } : undefined;
   const trainer = new Trainer(model, split, trainConfig, { microBatch: o.microBatch, budget });
   if (snapshot) {
-    try {
-      trainer.restore(snapshot);
-    } catch (err) {
-      throw new UserError(`${files.checkpoint}: corrupt checkpoint: ${(err as Error).message}`);
-    }
+    trainer.restore(snapshot);
     tf.dispose([...Object.values(snapshot.weights), ...Object.values(snapshot.optimizer)]);
   }
   log(
@@ -306,9 +293,6 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
           bar.start(r.steps, r.step, fields);
           barEpoch = r.epoch;
         } else bar.update(r.step, fields);
-      },
-      onMining: (done, total) => {
-        if (done === total) log(`clustering neighbours: the ${trainConfig.clusterNeighbours} nearest of each of ${total} training images by content`);
       },
       onEpoch: async (record: EpochRecord, snap: TrainerSnapshot) => {
         bar.stop();
