@@ -20,20 +20,14 @@ export interface KMeansResult {
  * k-means++ from `rng` and iterated until no point moves (at most `maxIterations`).
  */
 export function kMeans(points: Float32Array, d: number, k: number, rng: Rng, restarts = 10, maxIterations = 100): KMeansResult {
-  const n = points.length / d;
-  if (!Number.isInteger(n) || n < k) throw new Error(`k-means needs at least ${k} points of ${d} values, got ${points.length} values`);
-  const x = tf.tensor2d(points, [n, d]);
-  const xNorm = tf.sum(tf.square(x), 1, true); // n × 1
-  try {
+  return withPoints(points, d, k, (x, xNorm, n) => {
     let best: KMeansResult | null = null;
     for (let r = 0; r < restarts; r++) {
       const result = lloyd(points, x, xNorm, n, d, seedCentres(points, n, d, k, rng), k, maxIterations);
       if (best === null || result.inertia < best.inertia) best = result;
     }
     return best!;
-  } finally {
-    tf.dispose([x, xNorm]);
-  }
+  });
 }
 
 /**
@@ -42,13 +36,19 @@ export function kMeans(points: Float32Array, d: number, k: number, rng: Rng, res
  * classes' own means.
  */
 export function kMeansFrom(points: Float32Array, d: number, start: Float32Array, maxIterations = 100): KMeansResult {
-  const n = points.length / d;
   const k = start.length / d;
-  if (!Number.isInteger(n) || !Number.isInteger(k) || n < k) throw new Error(`k-means needs at least ${k} points of ${d} values, got ${points.length} values`);
+  if (!Number.isInteger(k)) throw new Error(`k-means needs centres of ${d} values, got ${start.length} values`);
+  return withPoints(points, d, k, (x, xNorm, n) => lloyd(points, x, xNorm, n, d, start.slice(), k, maxIterations));
+}
+
+/** Runs `f` on the points as a tensor and their squared norms (`n × 1`), after checking there are at least `k`. */
+function withPoints<T>(points: Float32Array, d: number, k: number, f: (x: tf.Tensor2D, xNorm: tf.Tensor, n: number) => T): T {
+  const n = points.length / d;
+  if (!Number.isInteger(n) || n < k) throw new Error(`k-means needs at least ${k} points of ${d} values, got ${points.length} values`);
   const x = tf.tensor2d(points, [n, d]);
   const xNorm = tf.sum(tf.square(x), 1, true);
   try {
-    return lloyd(points, x, xNorm, n, d, start.slice(), k, maxIterations);
+    return f(x, xNorm, n);
   } finally {
     tf.dispose([x, xNorm]);
   }
