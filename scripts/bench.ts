@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 registerGradients();
 
-const o = new Command('bench')
+const program = new Command('bench')
   .option('--preset <name>', 'model preset', 'seed')
   .option('--batch <n>', 'batch size', Number, 1000)
   .option('--steps <n>', 'timed training steps after one warm-up', Number, 5)
@@ -43,8 +43,8 @@ const o = new Command('bench')
   .option('--model <dir>', "bench a trained model's weights and config (its size: give --dataset of the same size)")
   .option('--threads <n>', 'native threads', Number, defaultThreads())
   .option('--json <file>', 'also write the figures as JSON')
-  .parse()
-  .opts();
+  .parse();
+const o = program.opts();
 
 /** FLOPs of one image's forward pass (multiply-adds count 2). */
 function forwardFlops(c: ModelConfig): { decoder: number; rest: number } {
@@ -72,10 +72,12 @@ function fail(message: string): never {
   console.error(`bench: ${message}`);
   process.exit(2);
 }
-// The shape flags, as buildModelConfig takes them.
-const overrides = { ...(o.hidden ? { hidden: o.hidden } : {}), ...(o.angleSearch ? { angleSearch: o.angleSearch } : {}), ...(o.poolContent ? { poolContent: true } : {}), ...(o.poolTurns ? { poolTurns: o.poolTurns } : {}), ...(o.momentAlign ? { momentAlign: true } : {}), ...(o.alignFrame ? { alignFrame: o.alignFrame } : {}), ...(o.mixture ? { mixture: o.mixture } : {}), ...(o.clusterWeight ? { cluster: o.clusterWeight } : {}) };
-const flagOf = (key: string) => (key === 'cluster' ? '--cluster-weight' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-if (o.model && Object.keys(overrides).length) fail(`--model benches the model as it was trained; leave out ${Object.keys(overrides).map(flagOf).join(', ')}`);
+// The shape flags given (a value of 0 or false is none): buildModelConfig's name for each, then the option's.
+const shape = { hidden: 'hidden', angleSearch: 'angleSearch', poolContent: 'poolContent', poolTurns: 'poolTurns', momentAlign: 'momentAlign', alignFrame: 'alignFrame', mixture: 'mixture', cluster: 'clusterWeight' };
+const given = Object.entries(shape).filter(([, option]) => o[option]);
+const overrides = Object.fromEntries(given.map(([key, option]) => [key, o[option]]));
+const flagOf = (option: string) => program.options.find((opt) => opt.attributeName() === option)!.long;
+if (o.model && given.length) fail(`--model benches the model as it was trained; leave out ${given.map(([, option]) => flagOf(option)).join(', ')}`);
 // A trained model's weights run slower than fresh ones (fewer relu zeros to skip, and values
 // small enough to be subnormal), so `--model` benches what a long run actually trains.
 const model = o.model

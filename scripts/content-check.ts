@@ -105,19 +105,11 @@ function classMeanReads(codes: Float32Array, labels: ArrayLike<number>, d: numbe
     for (let j = 0; j < d; j++) means[labels[i] * d + j] += codes[i * d + j];
   }
   for (let c = 0; c < classes; c++) for (let j = 0; j < d; j++) means[c * d + j] /= Math.max(1, counts[c]);
-  let right = 0;
-  for (let i = 0; i < n; i++) {
-    let [best, bestDist] = [0, Infinity];
-    for (let c = 0; c < classes; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (codes[i * d + j] - means[c * d + j]) ** 2;
-      if (s < bestDist) [best, bestDist] = [c, s];
-    }
-    if (best === labels[i]) right++;
-  }
+  // One Lloyd iteration is one assignment step: each code to its nearest class mean.
+  const nearest = kMeansFrom(codes, d, means, 1).assignment;
   const fromMeans = kMeansFrom(codes, d, means);
   return {
-    nearestClassMean: right / n,
+    nearestClassMean: nearest.filter((c, i) => c === labels[i]).length / n,
     kMeansFromClassMeans: matchedAccuracy(fromMeans.assignment, labels),
     inertiaFromClassMeans: Number(fromMeans.inertia.toFixed(1)),
     inertia: Number(inertia.toFixed(1)),
