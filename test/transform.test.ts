@@ -85,7 +85,7 @@ test('inferTransform: one pose per image; zero warp latents are the identity', (
 });
 
 test('the pose read-out has the right sign: moving the unwarped decoding by it gives the warped one', () => {
-  for (const [preset, p] of [['rotation', [0.5]], ['rotation-translation', [-0.4, 0.15, -0.1]], ['affine', [1, -2, 0.5, 1.5, 1, -1]], ['rotation-affine', [0.6, 0.1, -0.15, 1, -1.5, 2]], ['circle-translation', [0.3, -0.5, 0.15, -0.1]]] as const) {
+  for (const [preset, p] of [['rotation', [0.5]], ['rotation-translation', [-0.4, 0.15, -0.1]], ['affine', [1, -2, 0.5, 1.5, 1, -1]], ['rotation-affine', [0.6, 0.1, -0.15, 1, -1.5, 2]]] as const) {
     const model = new AffineVAE({ ...tinyConfig(16), warp: preset, warpDims: p.length, height: 20, width: 20 }, { seed: 2 });
     const z = tf.tensor2d([[...Array(10).fill(0.3), ...p]] as number[][]);
     const plain = model.decode(z, false).dataSync() as Float32Array;

@@ -398,7 +398,7 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.poolTurns !== undefined && !c.poolContent) throw new Error('poolTurns needs poolContent');
   const pooled = poolTurnsOf(c);
   if (pooled === 4 && c.height !== c.width) throw new Error(`content pooled over quarter turns needs square images, not ${c.height}×${c.width}`);
-  if (pooled && warpFamily(c.warp).angle === null && c.warp !== 'circle-translation') throw new Error(`content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns needs a warp with an angle latent, not ${c.warp}`);
+  if (pooled && warpFamily(c.warp).angle === null) throw new Error(`content pooled over ${pooled === 2 ? 'half' : 'quarter'} turns needs a warp with an angle latent, not ${c.warp}`);
   if (c.mixture !== undefined && !(Number.isInteger(c.mixture) && c.mixture >= 1 && c.mixture <= MAX_MIXTURE_COMPONENTS)) {
     throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
   }

@@ -1,5 +1,4 @@
 import { affineWarp } from './affine.ts';
-import { circleTranslationWarp } from './circle.ts';
 import { noWarp } from './none.ts';
 import type { WarpFamily } from './family.ts';
 import { rotationTranslationWarp, rotationWarp } from './rotation.ts';
@@ -7,7 +6,7 @@ import { rotationAffineWarp } from './rotation-affine.ts';
 import { seedWarp } from './seed.ts';
 
 /** The families this package ships, by name: add a new family's line here. */
-const FAMILIES = new Map<string, WarpFamily>([seedWarp, affineWarp, rotationWarp, rotationTranslationWarp, rotationAffineWarp, circleTranslationWarp, noWarp].map((f) => [f.name, f]));
+const FAMILIES = new Map<string, WarpFamily>([seedWarp, affineWarp, rotationWarp, rotationTranslationWarp, rotationAffineWarp, noWarp].map((f) => [f.name, f]));
 
 /** The names of the shipped families; each is also a preset (`PRESETS`). */
 export const BUILTIN_WARPS: readonly string[] = [...FAMILIES.keys()];
