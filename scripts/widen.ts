@@ -5,15 +5,13 @@
  * (Net2Net's function-preserving widening, with zeros in place of copies). The result is a
  * model directory that `train --init` continues:
  *   node --import tsx scripts/widen.ts models/mnist-pose runs/wide --encoder 1024
- * It prints the largest difference between the two models' posterior means on 500 test digits
- * of MNIST(U) (0 up to float rounding).
+ * It prints the largest difference between the two models' posteriors (means and scales) on 200
+ * random images of the model's size (0 up to float rounding).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Command } from 'commander';
-import { slice } from '../src/data/dataset.ts';
-import { toUnit } from '../src/data/pixels.ts';
-import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir, saveModelDir } from '../src/io/model-dir.ts';
+import { Rng } from '../src/model/rng.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { selectBackend } from '../src/tensors/backend.ts';
 
@@ -29,7 +27,10 @@ const { encoder: width, seed } = o.opts<{ encoder: number; seed: number }>();
 await selectBackend();
 const trained = await loadModelDir(from);
 const old = trained.config;
-if (!Number.isInteger(width) || old.encoderHidden.some((w) => w > width)) throw new Error(`--encoder must be an integer at least ${Math.max(...old.encoderHidden)}`);
+if (!Number.isInteger(width) || old.encoderHidden.some((w) => w > width)) {
+  console.error(`widen: --encoder must be a whole number of units, at least ${Math.max(...old.encoderHidden)} (${from}'s widest encoder layer)`);
+  process.exit(1);
+}
 const wide = new AffineVAE({ ...old, encoderHidden: old.encoderHidden.map(() => width) }, { seed });
 
 /**
@@ -57,9 +58,10 @@ for (const [name, fresh] of Object.entries(freshWeights)) {
 }
 wide.setNamedWeights(weights);
 
-const x = toUnit(slice(loadDataset('mnist-pose:U', 'test'), 0, 500).images);
+const rng = new Rng(seed);
+const x = Float32Array.from({ length: 200 * trained.values }, () => rng.uniform());
 const [before, after] = [trained.posterior(x), wide.posterior(x)];
 let largest = 0;
 for (let i = 0; i < before.mean.length; i++) largest = Math.max(largest, Math.abs(before.mean[i] - after.mean[i]), Math.abs(before.scale[i] - after.scale[i]));
 await saveModelDir(wide, out, { widenedFrom: from });
-console.log(`${out}: encoder ${old.encoderHidden.join('/')} → ${wide.config.encoderHidden.join('/')}, ${trained.parameterCount} → ${wide.parameterCount} parameters; posteriors differ by at most ${largest.toExponential(2)} on 500 MNIST(U) test digits`);
+console.log(`${out}: encoder ${old.encoderHidden.join('/')} → ${wide.config.encoderHidden.join('/')}, ${trained.parameterCount} → ${wide.parameterCount} parameters; posteriors differ by at most ${largest.toExponential(2)} on 200 random images`);
