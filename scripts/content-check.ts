@@ -23,7 +23,7 @@
 import { slice } from '../src/data/dataset.ts';
 import { toUnit } from '../src/data/pixels.ts';
 import { matchedAccuracy } from '../src/eval/cluster.ts';
-import { kMeans, kMeansFrom } from '../src/model/kmeans.ts';
+import { groupMeans, kMeans, kMeansFrom } from '../src/model/kmeans.ts';
 import { activeLatents } from '../src/eval/clustering.ts';
 import { nearestNeighbourAccuracy } from '../src/eval/suite.ts';
 import { loadDataset } from '../src/io/datasets.ts';
@@ -97,14 +97,7 @@ model.dispose();
 /** The two labelled reads of `--centroids` on `n × d` codes, beside the protocol's k-means inertia. */
 function classMeanReads(codes: Float32Array, labels: ArrayLike<number>, d: number, inertia: number) {
   const n = labels.length;
-  const classes = 10;
-  const means = new Float32Array(classes * d);
-  const counts = new Float64Array(classes);
-  for (let i = 0; i < n; i++) {
-    counts[labels[i]]++;
-    for (let j = 0; j < d; j++) means[labels[i] * d + j] += codes[i * d + j];
-  }
-  for (let c = 0; c < classes; c++) for (let j = 0; j < d; j++) means[c * d + j] /= Math.max(1, counts[c]);
+  const means = groupMeans(codes, d, labels, new Float32Array(10 * d));
   // One Lloyd iteration is one assignment step: each code to its nearest class mean.
   const nearest = kMeansFrom(codes, d, means, 1).assignment;
   const fromMeans = kMeansFrom(codes, d, means);

@@ -27,8 +27,10 @@ const { encoder: width, seed } = o.opts<{ encoder: number; seed: number }>();
 await selectBackend();
 const trained = await loadModelDir(from);
 const old = trained.config;
-if (!Number.isInteger(width) || old.encoderHidden.some((w) => w > width)) {
-  console.error(`widen: --encoder must be a whole number of units, at least ${Math.max(...old.encoderHidden)} (${from}'s widest encoder layer)`);
+// An upper bound before allocating: the first kernel alone is pixels × width floats.
+const MAX_WIDTH = 8192;
+if (!Number.isInteger(width) || old.encoderHidden.some((w) => w > width) || width > MAX_WIDTH) {
+  console.error(`widen: --encoder must be a whole number of units from ${Math.max(...old.encoderHidden)} (${from}'s widest encoder layer) to ${MAX_WIDTH}`);
   process.exit(1);
 }
 const wide = new AffineVAE({ ...old, encoderHidden: old.encoderHidden.map(() => width) }, { seed });

@@ -103,15 +103,25 @@ function lloyd(points: Float32Array, x: tf.Tensor2D, xNorm: tf.Tensor, n: number
     }
     assignment = next;
     if (moved === 0) break;
-    // New centres: the means of their points; an empty cluster keeps its centre.
-    const sums = new Float64Array(k * d);
-    const counts = new Int32Array(k);
-    for (let i = 0; i < n; i++) {
-      const c = assignment[i];
-      counts[c]++;
-      for (let j = 0; j < d; j++) sums[c * d + j] += points[i * d + j];
-    }
-    for (let c = 0; c < k; c++) if (counts[c] > 0) for (let j = 0; j < d; j++) centres[c * d + j] = sums[c * d + j] / counts[c];
+    groupMeans(points, d, assignment, centres);
   }
   return { assignment, inertia, centres };
+}
+
+/**
+ * Lloyd's update: each of the `k × d` `centres` (in place) becomes the mean of the `n × d`
+ * points that `groups` (`n`, values in 0..k−1) puts in it; a group with no points keeps its centre.
+ * Given the labels for `groups`, it gives the classes' own means.
+ */
+export function groupMeans(points: Float32Array, d: number, groups: ArrayLike<number>, centres: Float32Array): Float32Array {
+  const k = centres.length / d;
+  const sums = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  for (let i = 0; i < groups.length; i++) {
+    const c = groups[i];
+    counts[c]++;
+    for (let j = 0; j < d; j++) sums[c * d + j] += points[i * d + j];
+  }
+  for (let c = 0; c < k; c++) if (counts[c] > 0) for (let j = 0; j < d; j++) centres[c * d + j] = sums[c * d + j] / counts[c];
+  return centres;
 }
