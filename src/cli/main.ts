@@ -122,6 +122,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--align-frame <frame>', "with --moment-align, the frame images are turned into: ink (the third moment up) or axis (the principal axis upright, the third moment's end on top)").choices(['ink', 'axis']))
     .option('--mixture <k>', 'a mixture of k Gaussians as the content prior, learned (VaDE), so that the content gathers into k groups; fitted by k-means on the content at the start (0: the normal prior)', intIn(0, 256))
     .option('--cluster-weight <w>', 'weight of a clustering term (with --mixture): minus the mutual information between each image and its mixture component, so the content falls into k even, well-separated groups (default 0)', numberIn(0, 1e4))
+    .option('--consistency-weight <w>', "weight of a consistency term (with --mixture): the component each image is read into should not change under the worst small change of the encoder's input (VAT, as IMSAT clusters with it; default 0)", numberIn(0, 1e4))
+    .option('--consistency-radius <r>', 'length (L2, pixel values in [0, 1]) of that change per image (default 1.5)', numberIn(0, 1e3, true))
     .option('--pool-content', 'content = the mean of the readings of the image and its three quarter turns (or, with --pool-turns 2, its half turn), so a turn must go through the angle (rotation presets)')
     .option('--pool-turns <k>', 'with --pool-content, the turns pooled over: 4 (quarter turns, square images) or 2 (the half turn: what the axis frame leaves unknown)', intOf(POOL_TURNS))
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)
@@ -138,6 +140,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
               mse: o.mseWeight,
               kl: o.klWeight,
               cluster: o.clusterWeight,
+              consistency: o.consistencyWeight,
               // What was typed, as against defaults: --resume refuses typed options that contradict the run.
               given: Object.keys(o).filter((k) => command.getOptionValueSource(k) === 'cli'),
             },

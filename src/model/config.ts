@@ -112,6 +112,12 @@ export interface ModelConfig {
 /** Most components a mixture prior may have. */
 export const MAX_MIXTURE_COMPONENTS = 256;
 
+/**
+ * The consistency term's perturbation length when unset: about a quarter of the distance between
+ * an MNIST digit and its nearest neighbour in pixels (5 to 6), IMSAT's choice of scale.
+ */
+export const DEFAULT_CONSISTENCY_RADIUS = 1.5;
+
 /** The reconstruction term. */
 export type Likelihood =
   /** The original's: mean squared error over all pixels of the batch. */
@@ -142,6 +148,15 @@ export interface LossConfig {
    * information between each image and its mixture component ({@link MixturePrior.negInformation}).
    */
   cluster?: number;
+  /**
+   * The weight of the consistency term (absent: 0), which needs a mixture prior: how much the
+   * component read changes under the worst perturbation of the encoder's input of length
+   * `consistencyRadius` (VAT, as IMSAT uses it; `objective/consistency.ts`). A training aid:
+   * reading a model does not use it.
+   */
+  consistency?: number;
+  /** The L2 length of the consistency term's perturbation, per image in [0, 1] values (absent: {@link DEFAULT_CONSISTENCY_RADIUS}). */
+  consistencyRadius?: number;
   klScaling: KlScaling;
   /** Added to the scale inside the KL, as the original's `Normal(mu, var + 1e-8)`. */
   scaleEpsilon: number;
@@ -265,6 +280,8 @@ export interface ConfigOverrides {
   kl?: number;
   klWarp?: number;
   cluster?: number;
+  consistency?: number;
+  consistencyRadius?: number;
   klScaling?: KlScaling;
   likelihood?: Likelihood;
   sigma?: number;
@@ -314,6 +331,8 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
       // Absent stays absent (the seed preset's loss is the original's).
       ...(o.klWarp !== undefined || m.loss.klWarp !== undefined ? { klWarp: o.klWarp ?? m.loss.klWarp } : {}),
       ...(o.cluster !== undefined || m.loss.cluster !== undefined ? { cluster: o.cluster ?? m.loss.cluster } : {}),
+      ...(o.consistency !== undefined || m.loss.consistency !== undefined ? { consistency: o.consistency ?? m.loss.consistency } : {}),
+      ...(o.consistencyRadius !== undefined || m.loss.consistencyRadius !== undefined ? { consistencyRadius: o.consistencyRadius ?? m.loss.consistencyRadius } : {}),
       klScaling: o.klScaling ?? m.loss.klScaling,
       likelihood: o.likelihood ?? m.loss.likelihood,
       sigma: o.sigma ?? m.loss.sigma,
@@ -322,6 +341,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
   // A mixture of 0 is the normal prior: the field is dropped, as for a model that never had one.
   if (config.mixture === 0) delete config.mixture;
   if (config.loss.cluster === 0) delete config.loss.cluster;
+  if (config.loss.consistency === 0) delete config.loss.consistency;
   validateModelConfig(config);
   return config;
 }
@@ -377,7 +397,7 @@ export function validateModelConfig(c: ModelConfig): void {
   const dims = warpFamily(c.warp).latents.length;
   if (c.warpDims !== dims) throw new Error(`the ${c.warp} warp reads ${dims} warp latents, got warpDims ${c.warpDims}`);
   if (!(c.priors?.rotation > 0) || !(c.priors?.translation > 0)) throw new Error('prior standard deviations must be positive');
-  for (const [name, w] of [['kl', c.loss.kl], ['klWarp', c.loss.klWarp ?? 0], ['cluster', c.loss.cluster ?? 0], ['mse', c.loss.mse], ['crossEntropy', c.loss.crossEntropy]] as const) {
+  for (const [name, w] of [['kl', c.loss.kl], ['klWarp', c.loss.klWarp ?? 0], ['cluster', c.loss.cluster ?? 0], ['consistency', c.loss.consistency ?? 0], ['mse', c.loss.mse], ['crossEntropy', c.loss.crossEntropy]] as const) {
     if (!(Number.isFinite(w) && w >= 0)) throw new Error(`the ${name} loss weight must be a finite number ≥ 0, got ${w}`);
   }
   if (!['seed', 'mean', 'per-image'].includes(c.loss.klScaling)) throw new Error(`unknown KL scaling '${c.loss.klScaling}'`);
@@ -403,5 +423,9 @@ export function validateModelConfig(c: ModelConfig): void {
     throw new Error(`mixture must be an integer from 1 to ${MAX_MIXTURE_COMPONENTS} components, got ${c.mixture}`);
   }
   if ((c.loss.cluster ?? 0) > 0 && c.mixture === undefined) throw new Error('the cluster loss weight needs a mixture prior (mixture)');
+  if ((c.loss.consistency ?? 0) > 0 && c.mixture === undefined) throw new Error('the consistency loss weight needs a mixture prior (mixture)');
+  if (c.loss.consistencyRadius !== undefined && !(Number.isFinite(c.loss.consistencyRadius) && c.loss.consistencyRadius > 0 && c.loss.consistencyRadius <= 1e3)) {
+    throw new Error(`consistencyRadius must be a number in (0, 1000], got ${c.loss.consistencyRadius}`);
+  }
   if (!['seed', 'content'].includes(c.predictorInput)) throw new Error(`unknown predictor input '${c.predictorInput}'`);
 }

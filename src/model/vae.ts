@@ -221,11 +221,22 @@ export class AffineVAE {
   private readTurns(x: tf.Tensor2D): Posterior[] {
     const [b, zc, l, g] = [x.shape[0], this.config.contentDims, this.latent, this.pooledTurns];
     // G·B × V: the image, then its turns in order.
-    const all = this.read(tf.concat([x, ...this.poolTurns.map((turn) => tf.gather(x, turn, 1))], 0) as tf.Tensor2D);
+    const all = this.read(tf.concat([x, ...this.poolTurns.map((turn, k) => this.turned(x, k))], 0) as tf.Tensor2D);
     const pooled = (t: tf.Tensor2D) => tf.mean(tf.reshape(tf.slice(t, [0, 0], [g * b, zc]), [g, b, zc]), 0);
     const [mean, scale] = [pooled(all.mean), pooled(all.scale)];
     const reading = (content: tf.Tensor, t: tf.Tensor2D, q: number) => tf.concat([content, tf.slice(t, [q * b, zc], [b, l - zc])], 1) as tf.Tensor2D;
     return Array.from({ length: g }, (_, q) => ({ mean: reading(mean, all.mean, q), scale: reading(scale, all.scale, q) }));
+  }
+
+  /**
+   * `x` (`B × V`) turned by the `k`-th of {@link poolTurns}. A turn permutes the values, so its
+   * gradient is the inverse permutation: given here because the wasm backend has no gradient for
+   * `gather` (the consistency term differentiates the content by the image).
+   */
+  private turned(x: tf.Tensor2D, k: number): tf.Tensor2D {
+    const [turn, back] = [this.poolTurns[k], this.poolTurns[this.poolTurns.length - 1 - k]];
+    const f = tf.customGrad(((input: tf.Tensor) => ({ value: tf.gather(input, turn, 1), gradFunc: (dy: tf.Tensor) => tf.gather(dy, back, 1) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(x) as tf.Tensor2D;
   }
 
   /** `content = z[:, :Zc]`, `warp = z[:, Zc:]`. */

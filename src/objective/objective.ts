@@ -4,6 +4,7 @@ import type { AffineVAE } from '../model/vae.ts';
 import { warpFamily, warpPriorScales } from '../model/warps/registry.ts';
 import { type LossParts, lossParts } from './terms.ts';
 import { channelIndices } from '../model/warp.ts';
+import { consistencySum } from './consistency.ts';
 
 /**
  * The training objective in one place: what `Trainer` minimizes and what `evaluateSet` reports.
@@ -28,6 +29,11 @@ export interface ObjectiveOptions {
   centres?: tf.Tensor2D;
   /** Decode and score only these pixels (the same for the whole chunk): pixel subsampling. */
   pixelIndices?: Int32Array;
+  /**
+   * The consistency term's perturbations of what the encoder sees (`n × V`) and the component read
+   * it must keep (`log γ`, `n × K`): {@link adversarialPerturbation}. Needs a mixture prior.
+   */
+  perturbation?: { r: tf.Tensor2D; logTarget: tf.Tensor2D };
 }
 
 /**
@@ -95,6 +101,7 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
       channels: model.channels,
       klWeights: klWeights(config, zc, model.config.warpDims),
       contentKl,
+      consistency: o.perturbation && (tf.div(consistencySum(model, x, o.perturbation.r, o.perturbation.logTarget), batch) as tf.Scalar),
     });
   });
 }

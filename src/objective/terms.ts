@@ -22,9 +22,14 @@ export type LossParts = {
    * chunk's share of the batch; 0 without a mixture prior or a clustering weight.
    */
   cluster: tf.Scalar;
+  /**
+   * The consistency term (`consistencySum` in `consistency.ts`) in nats, summed over the chunk and divided by
+   * the batch size; 0 unless the trainer perturbs the images.
+   */
+  consistency: tf.Scalar;
   /** Sparse categorical cross-entropy, mean over the batch. */
   crossEntropy: tf.Scalar;
-  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl + cluster·w_cluster` (or the KL weighted per latent). */
+  /** `crossEntropy·w_ce + reconstruction·w_mse + kl·w_kl + cluster·w_cluster + consistency·w_consistency` (or the KL weighted per latent). */
   total: tf.Scalar;
   /** Number of correct class predictions (a count, not a fraction). */
   correct: tf.Scalar;
@@ -82,6 +87,8 @@ export function klDivisor(scaling: LossConfig['klScaling'], batch: number, laten
  *   first latent's KL does.
  * @param o.cluster the chunk's clustering term, already scaled to its share of the batch; it
  *   weighs `config.cluster` (absent: 0).
+ * @param o.consistency the chunk's consistency term, already divided by the batch size; it weighs
+ *   `config.consistency` (absent: 0).
  */
 export function lossParts(
   config: LossConfig,
@@ -92,10 +99,11 @@ export function lossParts(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   batch: number,
-  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array; contentKl?: { perImage: tf.Tensor1D; contentDims: number }; cluster?: tf.Scalar } = {},
+  o: { prior?: Float32Array; imagePixels?: number; channels?: number; klWeights?: Float32Array; contentKl?: { perImage: tf.Tensor1D; contentDims: number }; cluster?: tf.Scalar; consistency?: tf.Scalar } = {},
 ): LossParts {
   const { prior, imagePixels = pixels, channels = 1, klWeights, contentKl } = o;
   const clusterWeight = config.cluster ?? 0;
+  const consistencyWeight = config.consistency ?? 0;
   return tf.tidy(() => {
     const latent = mean.shape[1];
     // `image.loss` carries the gradient (`Σ (y − t)²`, or `Σ BCE` for bce); `image.sse` is for the metric.
@@ -118,6 +126,7 @@ export function lossParts(
     const weightedKl = weights ? tf.div(tf.sum(tf.mul(klEach, tf.tensor1d(weights))), klDiv) : tf.mul(kl, config.kl);
     const klNats = tf.div(klSum, batch) as tf.Scalar;
     const cluster = o.cluster ?? tf.scalar(0);
+    const consistency = o.consistency ?? tf.scalar(0);
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
     const crossEntropy = tf.div(tf.neg(tf.sum(picked)), batch) as tf.Scalar;
@@ -126,8 +135,9 @@ export function lossParts(
       tf.mul(reconstruction, config.mse),
       weightedKl,
       tf.mul(cluster, clusterWeight),
+      tf.mul(consistency, consistencyWeight),
     ]) as tf.Scalar;
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
-    return { mse, reconstruction, kl, klNats, cluster, crossEntropy, total, correct };
+    return { mse, reconstruction, kl, klNats, cluster, consistency, crossEntropy, total, correct };
   });
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_SEARCH_PIXELS, type TrainConfig } from '../model/config.ts';
+import { DEFAULT_CONSISTENCY_RADIUS, DEFAULT_SEARCH_PIXELS, type TrainConfig } from '../model/config.ts';
 import { type ImageSet, type Split, gatherLabels, gatherPixels, slice } from '../data/dataset.ts';
 import { MetricSums, type Metrics, evaluateSet } from '../objective/metrics.ts';
 import { objective } from '../objective/objective.ts';
+import { adversarialPerturbation } from '../objective/consistency.ts';
 import { Rng, type RngState } from '../model/rng.ts';
 import type { AffineVAE } from '../model/vae.ts';
 import { Adam } from './adam.ts';
@@ -265,12 +266,19 @@ export class Trainer {
       thetaOffset = Float32Array.from(angles, (a) => (-a * Math.PI) / 180);
     }
     const pixelIndices = keep > 0 && keep < pixels ? this.samplePixels(pixels, keep) : undefined;
+    // The consistency term's random starts, one per image, drawn whatever the chunking.
+    const { consistency = 0, consistencyRadius = DEFAULT_CONSISTENCY_RADIUS } = model.config.loss;
+    const probes = consistency > 0 ? this.noise.normals(b * v) : null;
     const vars = model.variables;
     let grads: tf.Tensor[] | null = null;
     const sums = new Float64Array(6);
     for (let c = 0; c < b; c += this.microBatch) {
       const e = Math.min(b, c + this.microBatch);
       let extra: tf.Tensor1D | null = null;
+      // The worst perturbation is found on the weights as they are, outside the weight gradient.
+      const perturbation = probes
+        ? tf.tidy(() => adversarialPerturbation(model, tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]), tf.tensor2d(probes.subarray(c * v, e * v), [e - c, v]), consistencyRadius))
+        : undefined;
       const { value, grads: g } = tf.variableGrads(() => {
         const parts = objective(
           model,
@@ -284,6 +292,7 @@ export class Trainer {
             thetaOffset: thetaOffset ? tf.tensor1d(thetaOffset.subarray(c, e)) : undefined,
             centres: centres ? tf.tensor2d(centres.subarray(2 * c, 2 * e), [e - c, 2]) : undefined,
             pixelIndices,
+            perturbation,
           },
         );
         extra = tf.keep(tf.stack([parts.mse, parts.kl, parts.klNats, parts.crossEntropy, parts.correct]) as tf.Tensor1D);
@@ -300,6 +309,7 @@ export class Trainer {
       sums[0] += value.dataSync()[0];
       for (let k = 0; k < 5; k++) sums[k + 1] += values[k];
       tf.dispose([value, extra!]);
+      if (perturbation) tf.dispose([perturbation.r, perturbation.logTarget]);
     }
     this.optimizer.apply(grads!, this.learningRateFactor(this.optimizer.step));
     tf.dispose(grads!);
