@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { type ImageSet, range, slice, validationSplit } from '../src/data/dataset.ts';
 import { loadDataset } from '../src/io/datasets.ts';
 import { loadModelDir } from '../src/io/model-dir.ts';
-import { PRESETS, buildModelConfig, type ModelConfig, poolTurnsOf } from '../src/model/config.ts';
+import { DEFAULT_CONSISTENCY_RADIUS, PRESETS, buildModelConfig, type ModelConfig, poolTurnsOf } from '../src/model/config.ts';
 import { AffineVAE } from '../src/model/vae.ts';
 import { defaultThreads, loadNativeAddon } from '../src/native/addon.ts';
 import type { NativeEngine } from '../src/native/engine.ts';
@@ -39,6 +39,7 @@ const program = new Command('bench')
   .option('--align-frame <frame>', 'the frame of --moment-align: ink or axis')
   .option('--mixture <k>', 'a mixture of k Gaussians as the content prior', Number, 0)
   .option('--cluster-weight <w>', 'with --mixture, the weight of the clustering term', Number, 0)
+  .option('--consistency-weight <w>', 'with --mixture, the weight of the consistency term (VAT)', Number, 0)
   .addOption(new Option('--engine <name>').choices(['native', 'tfjs']))
   .option('--model <dir>', "bench a trained model's weights and config (its size: give --dataset of the same size)")
   .option('--threads <n>', 'native threads', Number, defaultThreads())
@@ -73,7 +74,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 // The shape flags given (a value of 0 or false is none): buildModelConfig's name for each, then the option's.
-const shape = { hidden: 'hidden', angleSearch: 'angleSearch', poolContent: 'poolContent', poolTurns: 'poolTurns', momentAlign: 'momentAlign', alignFrame: 'alignFrame', mixture: 'mixture', cluster: 'clusterWeight' };
+const shape = { hidden: 'hidden', angleSearch: 'angleSearch', poolContent: 'poolContent', poolTurns: 'poolTurns', momentAlign: 'momentAlign', alignFrame: 'alignFrame', mixture: 'mixture', cluster: 'clusterWeight', consistency: 'consistencyWeight' };
 const given = Object.entries(shape).filter(([, option]) => o[option]);
 const overrides = Object.fromEntries(given.map(([key, option]) => [key, o[option]]));
 const flagOf = (option: string) => program.options.find((opt) => opt.attributeName() === option)!.long;
@@ -104,6 +105,7 @@ const described = [
   config.momentAlign ? `, moment alignment (${config.alignFrame ?? 'ink'} frame)` : '',
   config.mixture ? `, a mixture of ${config.mixture}` : '',
   config.loss.cluster ? `, clustering weight ${config.loss.cluster}` : '',
+  config.loss.consistency ? `, consistency weight ${config.loss.consistency} at radius ${config.loss.consistencyRadius ?? DEFAULT_CONSISTENCY_RADIUS}` : '',
 ].join('');
 console.error(`bench: ${o.model ? `model ${o.model}` : o.preset}${described}, backend ${backend.name}, engine ${engine.name}${nativeLabel}, ${engine.threads} thread(s)`);
 

@@ -227,6 +227,8 @@ test('the clustering term is minus the information between code and component: �
   // By hand, for a code halfway between two components and one sure of the third:
   // γ = (½, ½, 0) and (0, 0, 1); mean H(γ) = ½ log 2; the marginal (¼, ¼, ½) has entropy 1.5 log 2.
   assert.ok(Math.abs(value([[-3, 0], [6, 0]]) - (0.5 * Math.log(2) - 1.5 * Math.log(2))) < 1e-4);
+  // IMSAT's balance weighs the evenness μ times: ½ log 2 − 4·1.5 log 2.
+  assert.ok(Math.abs(prior.negInformation(tf.tensor2d([[-3, 0], [6, 0]]), 4).dataSync()[0] - (0.5 - 6) * Math.log(2)) < 1e-4);
   prior.dispose();
 });
 
@@ -277,6 +279,13 @@ test('the clustering weight adds its term to the objective, split across chunks 
   assert.throws(() => validateModelConfig({ ...config, loss: { ...config.loss, cluster: -1 } }), /the cluster loss weight must be a finite number ≥ 0, got -1/);
   assert.equal('cluster' in applyOverrides(config, { cluster: 0 }).loss, false, 'a weight of 0 is no term');
   assert.equal(applyOverrides(config, { cluster: 2 }).loss.cluster, 2);
+  // The evenness weight reaches the term the objective adds.
+  const balanced = new AffineVAE({ ...config, loss: { ...config.loss, cluster: 0.5, clusterBalance: 4 } }, { seed: 5 });
+  const even = objective(balanced, x, labels, eps, 4, { training: false }).cluster.dataSync()[0];
+  assert.ok(Math.abs(even - balanced.prior!.negInformation(content, 4).dataSync()[0]) < 1e-5);
+  assert.ok(Math.abs(even - term) > 1e-3);
+  balanced.dispose();
+  assert.throws(() => validateModelConfig({ ...config, loss: { ...config.loss, cluster: 1, clusterBalance: -1 } }), /clusterBalance must be a number in \[0, 100\], got -1/);
 });
 
 test('train --cluster-weight needs --mixture, is kept in the model, and --resume refuses another', () => {

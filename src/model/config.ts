@@ -149,6 +149,11 @@ export interface LossConfig {
    */
   cluster?: number;
   /**
+   * How much the clustering term weighs the components' evenness against each code's sureness
+   * (absent: 1, the mutual information; IMSAT uses 4).
+   */
+  clusterBalance?: number;
+  /**
    * The weight of the consistency term (absent: 0), which needs a mixture prior: how much the
    * component read changes under the worst perturbation of the encoder's input of length
    * `consistencyRadius` (VAT, as IMSAT uses it; `objective/consistency.ts`). A training aid:
@@ -280,6 +285,7 @@ export interface ConfigOverrides {
   kl?: number;
   klWarp?: number;
   cluster?: number;
+  clusterBalance?: number;
   consistency?: number;
   consistencyRadius?: number;
   klScaling?: KlScaling;
@@ -331,6 +337,7 @@ export function applyOverrides(m: ModelConfig, o: ConfigOverrides): ModelConfig 
       // Absent stays absent (the seed preset's loss is the original's).
       ...(o.klWarp !== undefined || m.loss.klWarp !== undefined ? { klWarp: o.klWarp ?? m.loss.klWarp } : {}),
       ...(o.cluster !== undefined || m.loss.cluster !== undefined ? { cluster: o.cluster ?? m.loss.cluster } : {}),
+      ...(o.clusterBalance !== undefined || m.loss.clusterBalance !== undefined ? { clusterBalance: o.clusterBalance ?? m.loss.clusterBalance } : {}),
       ...(o.consistency !== undefined || m.loss.consistency !== undefined ? { consistency: o.consistency ?? m.loss.consistency } : {}),
       ...(o.consistencyRadius !== undefined || m.loss.consistencyRadius !== undefined ? { consistencyRadius: o.consistencyRadius ?? m.loss.consistencyRadius } : {}),
       klScaling: o.klScaling ?? m.loss.klScaling,
@@ -424,6 +431,9 @@ export function validateModelConfig(c: ModelConfig): void {
   }
   if ((c.loss.cluster ?? 0) > 0 && c.mixture === undefined) throw new Error('the cluster loss weight needs a mixture prior (mixture)');
   if ((c.loss.consistency ?? 0) > 0 && c.mixture === undefined) throw new Error('the consistency loss weight needs a mixture prior (mixture)');
+  if (c.loss.clusterBalance !== undefined && !(Number.isFinite(c.loss.clusterBalance) && c.loss.clusterBalance >= 0 && c.loss.clusterBalance <= 100)) {
+    throw new Error(`clusterBalance must be a number in [0, 100], got ${c.loss.clusterBalance}`);
+  }
   if (c.loss.consistencyRadius !== undefined && !(Number.isFinite(c.loss.consistencyRadius) && c.loss.consistencyRadius > 0 && c.loss.consistencyRadius <= 1e3)) {
     throw new Error(`consistencyRadius must be a number in (0, 1000], got ${c.loss.consistencyRadius}`);
   }

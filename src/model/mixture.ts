@@ -92,15 +92,16 @@ export class MixturePrior {
    * code to sit well inside one component, the second that the components share the codes
    * evenly. The KL alone lets one component swallow two digits that touch (4 and 9) while another
    * holds a small mixed group; the balance part is what splits them.
+   * @param balance weighs the second part against the first (IMSAT's μ; 1: the information itself).
    */
-  negInformation(z: tf.Tensor2D): tf.Scalar {
+  negInformation(z: tf.Tensor2D, balance = 1): tf.Scalar {
     return tf.tidy(() => {
       const logGamma = tf.logSoftmax(this.logJoint(z)); // B × K
       const gamma = tf.exp(logGamma);
       const conditional = tf.neg(tf.mean(tf.sum(tf.mul(gamma, logGamma), 1)));
       const marginal = tf.mean(gamma, 0); // K
-      const balance = tf.neg(tf.sum(tf.mul(marginal, tf.log(tf.add(marginal, 1e-10)))));
-      return tf.sub(conditional, balance) as tf.Scalar;
+      const evenness = tf.neg(tf.sum(tf.mul(marginal, tf.log(tf.add(marginal, 1e-10)))));
+      return tf.sub(conditional, tf.mul(evenness, balance)) as tf.Scalar;
     });
   }
 

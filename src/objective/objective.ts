@@ -92,7 +92,7 @@ export function objective(model: AffineVAE, x: tf.Tensor2D, labels: tf.Tensor1D,
       contentKl = { perImage: model.prior.kl(contentMean, tf.add(model.split(scale).content, loss.scaleEpsilon), content), contentDims: zc };
       // The clustering term reads the posterior means, as k-means on the content does. A chunk's
       // balance is its own: with chunks smaller than the batch it is estimated on fewer codes.
-      if ((loss.cluster ?? 0) > 0) cluster = tf.mul(model.prior.negInformation(contentMean), x.shape[0] / batch) as tf.Scalar;
+      if ((loss.cluster ?? 0) > 0) cluster = tf.mul(model.prior.negInformation(contentMean, loss.clusterBalance ?? 1), x.shape[0] / batch) as tf.Scalar;
     }
     return lossParts(config, image, grid.shape[0], mean, scale, model.predict(z), labels, batch, {
       cluster,

@@ -84,6 +84,7 @@ function resumeContradictions(o: TrainCommandOptions, ckpt: ReturnType<typeof re
     poolTurns: ['--pool-turns', o.poolTurns, poolTurnsOf(m) || undefined],
     mixture: ['--mixture', o.mixture, m.mixture ?? 0],
     clusterWeight: ['--cluster-weight', o.cluster, m.loss.cluster ?? 0],
+    clusterBalance: ['--cluster-balance', o.clusterBalance, m.loss.clusterBalance ?? 1],
     consistencyWeight: ['--consistency-weight', o.consistency, m.loss.consistency ?? 0],
     consistencyRadius: ['--consistency-radius', o.consistencyRadius, m.loss.consistencyRadius ?? DEFAULT_CONSISTENCY_RADIUS],
     momentAlign: ['--moment-align', o.momentAlign, m.momentAlign ?? false],
@@ -257,7 +258,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: CommandContext):
   );
   // The recipe's line names its own weights; this one is the run's, as typed options set them.
   const ce = modelConfig.loss.crossEntropy;
-  log(`loss: KL weight ${modelConfig.loss.kl}${modelConfig.loss.klWarp !== undefined ? ` (warp ${modelConfig.loss.klWarp})` : ''}${modelConfig.loss.cluster !== undefined ? `, clustering weight ${modelConfig.loss.cluster}` : ''}${modelConfig.loss.consistency !== undefined ? `, consistency weight ${modelConfig.loss.consistency} at radius ${modelConfig.loss.consistencyRadius ?? DEFAULT_CONSISTENCY_RADIUS}` : ''}, ${ce > 0 ? `cross-entropy weight ${ce}: the labels train the classifier` : 'cross-entropy weight 0: no labels used'}`);
+  log(`loss: KL weight ${modelConfig.loss.kl}${modelConfig.loss.klWarp !== undefined ? ` (warp ${modelConfig.loss.klWarp})` : ''}${modelConfig.loss.cluster !== undefined ? `, clustering weight ${modelConfig.loss.cluster}${modelConfig.loss.clusterBalance !== undefined ? ` (evenness ×${modelConfig.loss.clusterBalance})` : ''}` : ''}${modelConfig.loss.consistency !== undefined ? `, consistency weight ${modelConfig.loss.consistency} at radius ${modelConfig.loss.consistencyRadius ?? DEFAULT_CONSISTENCY_RADIUS}` : ''}, ${ce > 0 ? `cross-entropy weight ${ce}: the labels train the classifier` : 'cross-entropy weight 0: no labels used'}`);
 
   const header = { model: modelConfig, train: trainConfig, extra };
   const metadata = () => ({ train: trainConfig, dataset, limit, history: trainer.state.history });
