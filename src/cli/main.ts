@@ -124,7 +124,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--cluster-weight <w>', 'weight of a clustering term (with --mixture): minus the mutual information between each image and its mixture component, so the content falls into k even, well-separated groups (default 0)', numberIn(0, 1e4))
     .option('--cluster-balance <m>', "with --cluster-weight, how much the components' evenness weighs against each image's sureness (default 1: the mutual information; IMSAT: 4)", numberIn(0, 100))
     .option('--consistency-weight <w>', "weight of a consistency term (with --mixture): the component each image is read into should not change under the worst small change of the encoder's input (VAT, as IMSAT clusters with it; default 0)", numberIn(0, 1e4))
-    .option('--consistency-radius <r>', 'length (L2, pixel values in [0, 1]) of that change per image (default 1.5)', numberIn(0, 1e3, true))
+    .option('--consistency-radius <r>', 'length (L2, pixel values in [0, 1]) of that change per image (default 1)', numberIn(0, 1e3, true))
     .option('--pool-content', 'content = the mean of the readings of the image and its three quarter turns (or, with --pool-turns 2, its half turn), so a turn must go through the angle (rotation presets)')
     .option('--pool-turns <k>', 'with --pool-content, the turns pooled over: 4 (quarter turns, square images) or 2 (the half turn: what the axis frame leaves unknown)', intOf(POOL_TURNS))
     .option('--pixels <n>', 'decode and score only n random pixels per step (an unbiased, cheaper MSE; fast: 196)', positiveInt)

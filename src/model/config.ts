@@ -113,10 +113,11 @@ export interface ModelConfig {
 export const MAX_MIXTURE_COMPONENTS = 256;
 
 /**
- * The consistency term's perturbation length when unset: about a quarter of the distance between
- * an MNIST digit and its nearest neighbour in pixels (5 to 6), IMSAT's choice of scale.
+ * The consistency term's perturbation length when unset: the length the shipped `mnist-pose`
+ * trained with (a unit change of pixels in [0, 1]); an MNIST digit's nearest other digit is
+ * about 3.7 away.
  */
-export const DEFAULT_CONSISTENCY_RADIUS = 1.5;
+export const DEFAULT_CONSISTENCY_RADIUS = 1;
 
 /** The reconstruction term. */
 export type Likelihood =
