@@ -275,14 +275,14 @@ export class Trainer {
     for (let c = 0; c < b; c += this.microBatch) {
       const e = Math.min(b, c + this.microBatch);
       let extra: tf.Tensor1D | null = null;
+      // What the encoder sees, uploaded once for the perturbation's search and the objective.
+      const seen = tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]);
       // The worst perturbation is found on the weights as they are, outside the weight gradient.
-      const perturbation = probes
-        ? tf.tidy(() => adversarialPerturbation(model, tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]), tf.tensor2d(probes.subarray(c * v, e * v), [e - c, v]), consistencyRadius))
-        : undefined;
+      const perturbation = probes ? tf.tidy(() => adversarialPerturbation(model, seen, tf.tensor2d(probes.subarray(c * v, e * v), [e - c, v]), consistencyRadius)) : undefined;
       const { value, grads: g } = tf.variableGrads(() => {
         const parts = objective(
           model,
-          tf.tensor2d(input.subarray(c * v, e * v), [e - c, v]),
+          seen,
           tf.tensor1d(labels.subarray(c, e), 'int32'),
           tf.tensor2d(eps.subarray(c * latent, e * latent), [e - c, latent]),
           b,
@@ -309,6 +309,7 @@ export class Trainer {
       sums[0] += value.dataSync()[0];
       for (let k = 0; k < 5; k++) sums[k + 1] += values[k];
       tf.dispose([value, extra!]);
+      tf.dispose(seen);
       if (perturbation) tf.dispose([perturbation.r, perturbation.logTarget]);
     }
     this.optimizer.apply(grads!, this.learningRateFactor(this.optimizer.step));
